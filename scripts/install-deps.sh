@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian packages uvnet needs to build and test, skipping the
+# ones already present.  Needs root (apt-get).  usage: install-deps.sh [GROUP...]
+#   build: compiler, meson, libraries       test: cmocka, clang's fuzzer runtime
+#   e2e:   QEMU, guest image parts, peers  (default: all groups)
+set -euo pipefail
+
+build=(gcc meson ninja-build pkg-config libjson-c-dev libmnl-dev)
+test=(libcmocka-dev clang libclang-rt-14-dev iproute2)
+e2e=(qemu-system-x86 busybox-static iperf3 cpio gzip dnsmasq-base nftables dpdk-dev)
+
+groups=("$@")
+[ ${#groups[@]} -eq 0 ] && groups=(build test e2e)
+want=()
+for g in "${groups[@]}"; do
+	case $g in
+	build) want+=("${build[@]}") ;;
+	test) want+=("${test[@]}") ;;
+	e2e) want+=("${e2e[@]}") ;;
+	*) echo "install-deps: unknown group '$g' (build, test, e2e)" >&2; exit 2 ;;
+	esac
+done
+
+missing=()
+for p in "${want[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]}; run as root or install them" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null
+apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}" >/dev/null

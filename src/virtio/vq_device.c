@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Device side, layout-independent part: set-up, the vhost-user base
+ * encoding, chain building and validation, dispatch to the split or packed
+ * implementation.
+ */
+#include "vq_device_impl.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+int vq_dev_fail(struct vq_dev *vq, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!vq->broken[0]) {
+		va_start(ap, fmt);
+		vsnprintf(vq->broken, sizeof(vq->broken), fmt, ap);
+		va_end(ap);
+	}
+	return -EIO;
+}
+
+int vq_dev_init(struct vq_dev *vq, enum vq_layout layout, unsigned size,
+		uint64_t features, const struct guest_mem *mem,
+		const struct vq_rings *rings, uint32_t base)
+{
+	if (!vq_size_valid(layout, size))
+		return -EINVAL;
+	*vq = (struct vq_dev){
+		.size = (uint16_t)size,
+		.layout = layout,
+		.feat = vq_features_from(features),
+		.mem = mem,
+	};
+	if (layout == VQ_SPLIT) {
+		vq->split.desc = rings->desc;
+		vq->split.avail = rings->driver;
+		vq->split.used = rings->device;
+		vq->last_avail = vq->avail_shadow = (uint16_t)base;
+		vq->used_idx = vq_load_acquire(&vq->split.used->idx);
+		return 0;
+	}
+	vq->packed.desc = rings->desc;
+	vq->packed.driver = rings->driver;
+	vq->packed.device = rings->device;
+	vq->last_avail = base & 0x7fff;
+	vq->avail_wrap = base & 0x8000;
+	/* As DPDK does: the used position restarts where the available one
+	 * is, since a stopped queue has no chain in flight. */
+	vq->used_idx = vq->last_avail;
+	vq->used_wrap = vq->avail_wrap;
+	if (vq->last_avail >= size)
+		return -EINVAL;
+	return 0;
+}
+
+uint32_t vq_dev_base(const struct vq_dev *vq)
+{
+	if (vq->layout == VQ_SPLIT)
+		return vq->last_avail;
+	return vq->last_avail | (uint32_t)vq->avail_wrap << 15 |
+	       (uint32_t)vq->used_idx << 16 | (uint32_t)vq->used_wrap << 31;
+}
+
+void vq_dev_set_mem(struct vq_dev *vq, const struct guest_mem *mem)
+{
+	vq->mem = mem;
+	vq->mcache.last = 0;
+}
+
+void vq_chain_reset(struct vq_chain *c)
+{
+	c->nout = c->nin = 0;
+	c->out_len = c->in_len = 0;
+	c->flags = 0;
+}
+
+static inline uint32_t add_sat(uint32_t a, uint32_t b)
+{
+	uint32_t r;
+
+	return __builtin_add_overflow(a, b, &r) ? UINT32_MAX : r;
+}
+
+int vq_chain_map(struct vq_dev *vq, struct vq_chain *c, uint64_t addr,
+		 uint32_t len, bool writable)
+{
+	unsigned used = c->nout + c->nin;
+	int n;
+
+	if (!writable && c->nin)
+		return vq_dev_fail(vq, "readable descriptor after a writable one");
+	if (c->flags & VQ_CHAIN_F_OVERSIZE) {
+		n = 0; /* already being dropped: nothing will touch its memory */
+	} else {
+		n = guest_mem_translate(vq->mem, &vq->mcache, addr, len,
+					&c->iov[used], VQ_CHAIN_MAX_IOV - used);
+		if (n == -ENOBUFS) {
+			c->flags |= VQ_CHAIN_F_OVERSIZE;
+			n = 0;
+		} else if (n < 0) {
+			return vq_dev_fail(vq, "descriptor buffer 0x%llx+%u is outside guest memory",
+					   (unsigned long long)addr, len);
+		}
+	}
+	if (writable) {
+		c->nin += n;
+		c->in_len = add_sat(c->in_len, len);
+	} else {
+		c->nout += n;
+		c->out_len = add_sat(c->out_len, len);
+	}
+	return 0;
+}
+
+int vq_indirect_check(struct vq_dev *vq, uint32_t len)
+{
+	if (!vq->feat.indirect)
+		return vq_dev_fail(vq, "indirect descriptor without VIRTIO_F_INDIRECT_DESC");
+	if (len == 0 || len % 16)
+		return vq_dev_fail(vq, "indirect table length %u is not a non-zero multiple of 16", len);
+	if (len / 16 > VQ_MAX_SIZE)
+		return vq_dev_fail(vq, "indirect table of %u descriptors is too long", len / 16);
+	return 0;
+}
+
+int vq_indirect_fetch(struct vq_dev *vq, const void *table, uint64_t gpa,
+		      uint32_t i, void *dst)
+{
+	if (table) {
+		vq_desc_fetch(dst, (const uint8_t *)table + 16 * (size_t)i);
+		return 0;
+	}
+	/* The table straddles two regions: copy the entry out piecewise. */
+	if (guest_mem_read(vq->mem, &vq->mcache, gpa + 16 * (uint64_t)i, dst, 16))
+		return vq_dev_fail(vq, "indirect table at 0x%llx is outside guest memory",
+				   (unsigned long long)gpa);
+	__asm__ __volatile__("" ::: "memory");
+	return 0;
+}
+
+int vq_dev_pop_burst(struct vq_dev *vq, struct vq_chain *c, unsigned n)
+{
+	int got;
+
+	if (vq_unlikely(vq->broken[0]))
+		return -EIO;
+	got = vq->layout == VQ_SPLIT ? split_dev_pop(vq, c, n)
+				     : packed_dev_pop(vq, c, n);
+	return got == 0 && vq->broken[0] ? -EIO : got;
+}
+
+void vq_dev_unpop(struct vq_dev *vq, const struct vq_chain *c, unsigned n)
+{
+	if (vq->layout == VQ_SPLIT) {
+		vq->last_avail -= n;
+		return;
+	}
+	while (n--) {
+		uint16_t k = c[n].ndesc;
+
+		if (k > vq->last_avail) {
+			vq->last_avail += vq->size;
+			vq->avail_wrap = !vq->avail_wrap;
+		}
+		vq->last_avail -= k;
+	}
+}
+
+void vq_dev_push(struct vq_dev *vq, uint16_t id, uint16_t ndesc, uint32_t len)
+{
+	if (vq->layout == VQ_SPLIT)
+		split_dev_push(vq, id, len, 1);
+	else
+		packed_dev_push(vq, id, len, ndesc);
+}
+
+void vq_dev_push_in_order(struct vq_dev *vq, uint16_t last_id, uint16_t nbufs,
+			  uint16_t ndesc)
+{
+	if (vq->layout == VQ_SPLIT)
+		split_dev_push(vq, last_id, 0, nbufs);
+	else
+		packed_dev_push(vq, last_id, 0, ndesc);
+}
+
+void vq_dev_flush(struct vq_dev *vq)
+{
+	if (!vq->staged)
+		return;
+	if (vq->layout == VQ_SPLIT)
+		split_dev_flush(vq);
+	else
+		packed_dev_flush(vq);
+	vq->staged = 0;
+}
+
+bool vq_dev_needs_call(struct vq_dev *vq)
+{
+	if (vq->broken[0])
+		return false;
+	return vq->layout == VQ_SPLIT ? split_dev_needs_call(vq)
+				      : packed_dev_needs_call(vq);
+}
+
+void vq_dev_disable_kick(struct vq_dev *vq)
+{
+	if (vq->layout == VQ_SPLIT)
+		split_dev_set_kick(vq, false);
+	else
+		packed_dev_set_kick(vq, false);
+}
+
+bool vq_dev_enable_kick(struct vq_dev *vq)
+{
+	if (vq->layout == VQ_SPLIT)
+		split_dev_set_kick(vq, true);
+	else
+		packed_dev_set_kick(vq, true);
+	/* Our enable must be visible before we look for work, or a driver
+	 * that added a chain just before reading our enable is never seen. */
+	vq_mb();
+	return vq_dev_has_avail(vq);
+}
+
+bool vq_dev_has_avail(struct vq_dev *vq)
+{
+	if (vq->broken[0])
+		return false;
+	return vq->layout == VQ_SPLIT ? split_dev_has_avail(vq)
+				      : packed_dev_has_avail(vq);
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Device side of a virtqueue (what vhost is to the guest's driver): take
+ * available descriptor chains, hand back used buffers, decide when the
+ * driver must be signalled and whether it should kick us.
+ *
+ * Everything read from the rings is hostile.  Each descriptor is copied
+ * once into a local before it is looked at; chains are bounded; addresses
+ * are translated through the guest memory table.  On a protocol violation
+ * the queue becomes broken: vq_dev_broken() names the reason, every later
+ * call is a no-op that reports it, and nothing outside mapped guest memory
+ * was touched.
+ *
+ * One thread owns a vq_dev at a time; the driver runs concurrently.
+ */
+#ifndef UVNET_VIRTIO_VQ_DEVICE_H
+#define UVNET_VIRTIO_VQ_DEVICE_H
+
+#include "guest_mem.h"
+#include "virtq.h"
+
+struct vq_dev {
+	/* Hot state, touched by every pop and push. */
+	uint16_t size;
+	uint16_t last_avail;    /* split: next avail idx; packed: next slot */
+	uint16_t avail_shadow;  /* split: avail->idx as last read */
+	uint16_t used_idx;      /* split: next used idx; packed: next slot */
+	uint16_t signalled;     /* used idx/slot when the driver was last told */
+	uint16_t staged;        /* used entries written but not yet published */
+	uint16_t batch_slot;    /* packed: slot whose flags publish the batch */
+	uint16_t batch_flags;
+	bool avail_wrap;        /* packed wrap counters */
+	bool used_wrap;
+	bool signalled_valid;
+	enum vq_layout layout;
+	struct vq_features feat;
+	const struct guest_mem *mem;
+	struct guest_mem_cache mcache;
+	union {
+		struct {
+			struct vring_desc *desc;
+			struct vring_avail *avail;
+			struct vring_used *used;
+		} split;
+		struct {
+			struct vring_packed_desc *desc;
+			struct vring_packed_desc_event *driver;
+			struct vring_packed_desc_event *device;
+		} packed;
+	};
+	char broken[VQ_BROKEN_MAX]; /* "" while healthy */
+};
+
+/*
+ * Set up over rings already translated to host pointers.  For a split ring
+ * the used index is taken from the ring itself (the device's own record);
+ * `base` is the vhost-user encoding of the available state (split: next
+ * avail idx; packed: bits 0-14 avail slot, 15 avail wrap, 16-30 used slot,
+ * 31 used wrap).  Returns -EINVAL on a bad size.
+ */
+int vq_dev_init(struct vq_dev *vq, enum vq_layout layout, unsigned size,
+		uint64_t features, const struct guest_mem *mem,
+		const struct vq_rings *rings, uint32_t base);
+
+/* The vhost-user GET_VRING_BASE value for where the queue stands now. */
+uint32_t vq_dev_base(const struct vq_dev *vq);
+
+/* Switch to a new memory table (after the old one is no longer in use). */
+void vq_dev_set_mem(struct vq_dev *vq, const struct guest_mem *mem);
+
+/*
+ * Pop up to n available chains into c[].  Returns how many, or -EIO when
+ * the queue is (or just became) broken and nothing was popped.  Chains
+ * popped before a violation are returned; the next call reports it.
+ */
+int vq_dev_pop_burst(struct vq_dev *vq, struct vq_chain *c, unsigned n);
+
+/* Give back the last n chains popped (newest last in c[]) unused. */
+void vq_dev_unpop(struct vq_dev *vq, const struct vq_chain *c, unsigned n);
+
+/* Stage a used buffer; the driver sees it after vq_dev_flush(). */
+void vq_dev_push(struct vq_dev *vq, uint16_t id, uint16_t ndesc, uint32_t len);
+
+/*
+ * VIRTIO_F_IN_ORDER only: complete `nbufs` chains (taking `ndesc` slots in
+ * all) with one used entry naming the last one, whose used length is 0.
+ * For queues where the driver ignores the length (transmit).
+ */
+void vq_dev_push_in_order(struct vq_dev *vq, uint16_t last_id, uint16_t nbufs,
+			  uint16_t ndesc);
+
+/* Publish everything staged. */
+void vq_dev_flush(struct vq_dev *vq);
+
+/* After a flush: does the driver want an interrupt (the call eventfd)? */
+bool vq_dev_needs_call(struct vq_dev *vq);
+
+/* Ask the driver not to kick (while we poll). */
+void vq_dev_disable_kick(struct vq_dev *vq);
+
+/*
+ * Ask the driver to kick again.  Returns true if chains arrived meanwhile:
+ * the caller must poll once more instead of sleeping, or a kick is lost.
+ */
+bool vq_dev_enable_kick(struct vq_dev *vq);
+
+/* Chains are waiting (a cheap check, no state change). */
+bool vq_dev_has_avail(struct vq_dev *vq);
+
+static inline const char *vq_dev_broken(const struct vq_dev *vq)
+{
+	return vq->broken[0] ? vq->broken : NULL;
+}
+
+#endif
