@@ -74,6 +74,8 @@ bool vq_size_valid(enum vq_layout layout, unsigned size);
 /* A descriptor chain as the device sees it: readable iovecs first. */
 #define VQ_CHAIN_F_OVERSIZE 1u /* legal but longer than VQ_CHAIN_MAX_IOV:
 				  iov is empty; return it with len 0 */
+#define VQ_CHAIN_F_WRITABLE 2u /* internal, while parsing: a writable
+				  descriptor was seen (even an empty one) */
 struct vq_chain {
 	uint16_t id;      /* what to hand back in the used ring */
 	uint16_t ndesc;   /* ring slots the chain took (packed used skip) */

@@ -90,8 +90,10 @@ int vq_chain_map(struct vq_dev *vq, struct vq_chain *c, uint64_t addr,
 	unsigned used = c->nout + c->nin;
 	int n;
 
-	if (!writable && c->nin)
+	if (!writable && c->flags & VQ_CHAIN_F_WRITABLE)
 		return vq_dev_fail(vq, "readable descriptor after a writable one");
+	if (writable)
+		c->flags |= VQ_CHAIN_F_WRITABLE;
 	if (c->flags & VQ_CHAIN_F_OVERSIZE) {
 		n = 0; /* already being dropped: nothing will touch its memory */
 	} else {
@@ -99,6 +101,7 @@ int vq_chain_map(struct vq_dev *vq, struct vq_chain *c, uint64_t addr,
 					&c->iov[used], VQ_CHAIN_MAX_IOV - used);
 		if (n == -ENOBUFS) {
 			c->flags |= VQ_CHAIN_F_OVERSIZE;
+			c->nout = c->nin = 0; /* as documented: no iovec at all */
 			n = 0;
 		} else if (n < 0) {
 			return vq_dev_fail(vq, "descriptor buffer 0x%llx+%u is outside guest memory",
@@ -149,6 +152,8 @@ int vq_dev_pop_burst(struct vq_dev *vq, struct vq_chain *c, unsigned n)
 		return -EIO;
 	got = vq->layout == VQ_SPLIT ? split_dev_pop(vq, c, n)
 				     : packed_dev_pop(vq, c, n);
+	for (int i = 0; i < got; i++)
+		c[i].flags &= ~VQ_CHAIN_F_WRITABLE; /* parsing state, not for callers */
 	return got == 0 && vq->broken[0] ? -EIO : got;
 }
 

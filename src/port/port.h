@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A switch port: something frames come from and go to.  Each kind
+ * (vhost-user, tap, afpacket) fills in a struct port_ops and embeds a
+ * struct port; nothing outside its file knows how a kind moves bytes.
+ *
+ * Frames enter through a port's rx queues, each polled by exactly one
+ * worker thread; frames leave through tx_burst(), which any worker may call
+ * and which the port makes safe (per-queue lock, or an atomic syscall).
+ * Counters follow OVS: rx = into the switch, tx = out of it.
+ */
+#ifndef UVNET_PORT_PORT_H
+#define UVNET_PORT_PORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "frame.h"
+
+#define PORT_NAME_MAX 32
+#define PORT_MAX_QUEUES 8
+
+struct port;
+struct json_object;
+
+struct port_counters {
+	uint64_t packets, bytes, dropped, errors;
+};
+
+/* One source of frames, polled by one worker. */
+struct port_queue {
+	struct port *port;
+	unsigned idx;
+	int fd;              /* what the worker's epoll waits on; -1: nothing */
+	bool broken;         /* stopped for good after a protocol violation */
+	int worker;          /* the worker polling it; -1 when detached */
+	void *priv;          /* the port kind's per-queue state */
+};
+
+struct port_ops {
+	const char *kind;
+	/* Pull up to n frames; their bytes stay valid until rx_done(). */
+	unsigned (*rx_burst)(struct port_queue *q, struct frame *f, unsigned n);
+	/* The frames of the last rx_burst() have been forwarded. */
+	void (*rx_done)(struct port_queue *q);
+	/* Emit frames; tagged[i] says whether frame i leaves with an 802.1Q
+	 * tag.  `worker` picks a queue.  Returns how many were sent. */
+	unsigned (*tx_burst)(struct port *p, unsigned worker, struct frame *const *f,
+			     const bool *tagged, unsigned n);
+	/* About to sleep: ask for a wake-up on q->fd.  True if work arrived
+	 * meanwhile (poll again instead).  disarm() when polling resumes. */
+	bool (*arm)(struct port_queue *q);
+	void (*disarm)(struct port_queue *q);
+	/* Kind-specific configuration and state, for show and the state file. */
+	void (*describe)(struct port *p, struct json_object *o);
+	/* Once a second on the control thread (reconnects, housekeeping). */
+	void (*tick)(struct port *p);
+	void (*destroy)(struct port *p);
+};
+
+/* What the daemon lends the ports: workers and the control thread. */
+struct port_env {
+	/* Hand q to a worker / take it back; detach returns once no worker
+	 * touches q. */
+	void (*attach)(struct port_env *env, struct port_queue *q);
+	void (*detach)(struct port_env *env, struct port_queue *q);
+	/* Control-thread fds: cb(arg) runs when fd is readable. */
+	int (*watch)(struct port_env *env, int fd, void (*cb)(void *arg), void *arg);
+	void (*unwatch)(struct port_env *env, int fd);
+	/* Send a frame into the switch as if port p had received it. */
+	void (*inject)(struct port_env *env, struct port *p, struct frame *f);
+	unsigned nworkers;
+};
+
+struct port {
+	char name[PORT_NAME_MAX];
+	const struct port_ops *ops;
+	struct port_env *env;
+	unsigned mtu;           /* largest L3 payload it takes (0 = no limit) */
+	uint32_t index;         /* slot in its bridge */
+	void *bridge;           /* the switch layer's, opaque here */
+	struct port_counters rx, tx;
+};
+
+/* Counters are shared by workers: add a burst's worth at once. */
+static inline void port_count(struct port_counters *c, uint64_t packets, uint64_t bytes,
+			      uint64_t dropped, uint64_t errors)
+{
+	if (packets)
+		__atomic_fetch_add(&c->packets, packets, __ATOMIC_RELAXED);
+	if (bytes)
+		__atomic_fetch_add(&c->bytes, bytes, __ATOMIC_RELAXED);
+	if (dropped)
+		__atomic_fetch_add(&c->dropped, dropped, __ATOMIC_RELAXED);
+	if (errors)
+		__atomic_fetch_add(&c->errors, errors, __ATOMIC_RELAXED);
+}
+
+static inline struct port_counters port_read(const struct port_counters *c)
+{
+	return (struct port_counters){
+		__atomic_load_n(&c->packets, __ATOMIC_RELAXED),
+		__atomic_load_n(&c->bytes, __ATOMIC_RELAXED),
+		__atomic_load_n(&c->dropped, __ATOMIC_RELAXED),
+		__atomic_load_n(&c->errors, __ATOMIC_RELAXED),
+	};
+}
+
+/*
+ * Options parsed from "key=value" words on the command line or the state
+ * file.  port_opt_get() marks a key as used; port_opts_check_unused()
+ * names the first key nobody asked for.
+ */
+#define PORT_MAX_OPTS 16
+struct port_opts {
+	unsigned n;
+	struct { char key[32]; const char *value; bool used; } kv[PORT_MAX_OPTS];
+};
+
+const char *port_opt_get(struct port_opts *o, const char *key);
+int port_opts_check_unused(const struct port_opts *o, char *err, size_t errlen);
+
+/* Constructors: 0 or -errno with `err` naming the bad field. */
+int vhost_port_create(const char *name, struct port_opts *o, struct port_env *env,
+		      struct port **out, char *err, size_t errlen);
+int tap_port_create(const char *name, struct port_opts *o, struct port_env *env,
+		    struct port **out, char *err, size_t errlen);
+int afpacket_port_create(const char *name, struct port_opts *o, struct port_env *env,
+			 struct port **out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* key=value options of a port, shared by every kind. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "port.h"
+
+const char *port_opt_get(struct port_opts *o, const char *key)
+{
+	for (unsigned i = 0; i < o->n; i++)
+		if (!strcmp(o->kv[i].key, key)) {
+			o->kv[i].used = true;
+			return o->kv[i].value;
+		}
+	return NULL;
+}
+
+int port_opts_check_unused(const struct port_opts *o, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < o->n; i++)
+		if (!o->kv[i].used) {
+			snprintf(err, errlen, "%s: unknown option for this port type", o->kv[i].key);
+			return -EINVAL;
+		}
+	return 0;
+}

@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vhost-user port: a virtio-net device whose driver is a QEMU guest (or a
+ * virtio-user front-end).  The vhost-user back-end (src/vhost/) negotiates
+ * and hands us rings; this file gives them virtio-net meaning:
+ *
+ *   guest TX ring (odd index)  -> frames into the switch   (rx_burst)
+ *   switch frames -> guest RX ring (even index)            (tx_burst)
+ *
+ * A guest TX ring is polled by one worker.  A guest RX ring is written by
+ * whichever worker forwards to it, under that ring's spinlock; stopping it
+ * takes the same lock, so after queue_stop() nobody touches it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "offload.h"
+#include "port.h"
+#include "vhost_rx.h"
+#include "vu_backend.h"
+#include "vu_socket.h"
+
+#define VHOST_PORT_FEATURES                                                    \
+	((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_RING_PACKED) |       \
+	 (1ull << VIRTIO_F_IN_ORDER) | (1ull << VIRTIO_RING_F_INDIRECT_DESC) | \
+	 (1ull << VIRTIO_RING_F_EVENT_IDX) | (1ull << VIRTIO_NET_F_MRG_RXBUF) | \
+	 (1ull << VIRTIO_NET_F_CSUM) | (1ull << VIRTIO_NET_F_GUEST_CSUM) |     \
+	 (1ull << VIRTIO_NET_F_HOST_TSO4) | (1ull << VIRTIO_NET_F_HOST_TSO6) | \
+	 (1ull << VIRTIO_NET_F_HOST_ECN) | (1ull << VIRTIO_NET_F_HOST_UFO) |   \
+	 (1ull << VIRTIO_NET_F_GUEST_TSO4) | (1ull << VIRTIO_NET_F_GUEST_TSO6) | \
+	 (1ull << VIRTIO_NET_F_GUEST_ECN) | (1ull << VIRTIO_NET_F_GUEST_UFO) | \
+	 (1ull << VHOST_USER_F_PROTOCOL_FEATURES))
+
+#define VHOST_PORT_PROTOCOL_FEATURES                                           \
+	((1ull << VHOST_USER_PROTOCOL_F_MQ) | (1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK) | \
+	 (1ull << VHOST_USER_PROTOCOL_F_RARP) | (1ull << VHOST_USER_PROTOCOL_F_NET_MTU) | \
+	 (1ull << VHOST_USER_PROTOCOL_F_BACKEND_REQ) |                                   \
+	 (1ull << VHOST_USER_PROTOCOL_F_STATUS))
+
+/* A guest TX ring, as a source of frames. */
+struct guest_txq {
+	struct port_queue pq;
+	struct vhost_port *vp;
+	unsigned vring;
+	unsigned npopped;
+	bool broken_logged;
+	struct vq_chain chains[FRAME_BURST];
+};
+
+struct vhost_port {
+	struct port base;
+	char path[108];
+	bool server;
+	unsigned queue_pairs;
+	int listen_fd;
+	time_t next_connect;       /* client mode: when to retry */
+	struct vu_dev dev;
+	struct guest_txq txq[VU_MAX_QUEUE_PAIRS];
+	struct vhost_rxq rxq[VU_MAX_QUEUE_PAIRS];
+};
+
+static struct vhost_port *to_vp(struct port *p)
+{
+	return (struct vhost_port *)p;
+}
+
+static void signal_call(int fd)
+{
+	if (fd >= 0)
+		eventfd_write(fd, 1);
+}
+
+/* Everything the data path needs to know about the negotiated features. */
+static unsigned vnet_hdr_len(uint64_t features)
+{
+	return features & ((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_NET_F_MRG_RXBUF))
+		       ? sizeof(struct virtio_net_hdr_mrg_rxbuf)
+		       : sizeof(struct virtio_net_hdr);
+}
+
+/* ---- guest TX ring -> switch ---- */
+
+/* Turn one chain into a frame; false (and counted) if the guest sent junk. */
+static bool chain_to_frame(const struct vq_chain *c, unsigned hdr_len, struct frame *f)
+{
+	struct iov_cursor cur;
+	uint32_t len;
+
+	if (c->flags & VQ_CHAIN_F_OVERSIZE || c->nout == 0 || c->out_len < hdr_len + ETH_MIN_LEN)
+		return false;
+	len = c->out_len - hdr_len;
+	if (len > VHOST_MAX_FRAME)
+		return false;
+	memset(&f->vnet, 0, sizeof(f->vnet));
+	iov_cursor_init(&cur, c->iov, c->nout);
+	iov_cursor_read(&cur, &f->vnet, sizeof(f->vnet)); /* the mrg field is not ours */
+	iov_cursor_skip(&cur, hdr_len - sizeof(f->vnet));
+	if (vnet_hdr_validate(&f->vnet, len))
+		return false;
+	f->iov = &cur.iov[cur.idx];
+	f->niov = (uint16_t)(cur.n - cur.idx);
+	f->off = (uint32_t)cur.off;
+	f->len = len;
+	iov_cursor_read(&cur, f->eth, len < ETH_HLEN_TAGGED ? len : ETH_HLEN_TAGGED);
+	return true;
+}
+
+static unsigned vhost_rx_burst(struct port_queue *pq, struct frame *f, unsigned n)
+{
+	struct guest_txq *q = pq->priv;
+	struct vq_dev *vq = &q->vp->dev.vring[q->vring].vq;
+	unsigned hdr_len = vnet_hdr_len(q->vp->dev.features);
+	unsigned out = 0, bad = 0;
+	uint64_t bytes = 0;
+	int got = vq_dev_pop_burst(vq, q->chains, n);
+
+	if (got < 0) {
+		if (!q->broken_logged)
+			log_err(q->vp->base.name, "vring %u broken, stopped: %s", q->vring,
+				vq_dev_broken(vq));
+		q->broken_logged = true;
+		pq->broken = true;
+		got = 0;
+	}
+	for (int i = 0; i < got; i++) {
+		if (!chain_to_frame(&q->chains[i], hdr_len, &f[out])) {
+			bad++;
+			continue;
+		}
+		bytes += f[out].len;
+		out++;
+	}
+	q->npopped = (unsigned)got;
+	port_count(&q->vp->base.rx, out, bytes, 0, bad);
+	return out;
+}
+
+/* Frames are copied out by now: give every chain back to the guest. */
+static void vhost_rx_done(struct port_queue *pq)
+{
+	struct guest_txq *q = pq->priv;
+	struct vu_vring *vr = &q->vp->dev.vring[q->vring];
+	unsigned n = q->npopped;
+
+	if (!n)
+		return;
+	if (vr->vq.feat.in_order) {
+		unsigned ndesc = 0;
+
+		for (unsigned i = 0; i < n; i++)
+			ndesc += q->chains[i].ndesc;
+		vq_dev_push_in_order(&vr->vq, q->chains[n - 1].id, (uint16_t)n, (uint16_t)ndesc);
+	} else {
+		for (unsigned i = 0; i < n; i++)
+			vq_dev_push(&vr->vq, q->chains[i].id, q->chains[i].ndesc, 0);
+	}
+	vq_dev_flush(&vr->vq);
+	q->npopped = 0;
+	if (vq_dev_needs_call(&vr->vq))
+		signal_call(vr->call_fd);
+}
+
+static bool vhost_arm(struct port_queue *pq)
+{
+	struct guest_txq *q = pq->priv;
+
+	if (pq->fd < 0)
+		return true; /* the front-end gave no kick fd: poll */
+	return vq_dev_enable_kick(&q->vp->dev.vring[q->vring].vq);
+}
+
+static void vhost_disarm(struct port_queue *pq)
+{
+	struct guest_txq *q = pq->priv;
+	eventfd_t v;
+
+	if (pq->fd >= 0)
+		eventfd_read(pq->fd, &v); /* non-blocking: just clears it */
+	vq_dev_disable_kick(&q->vp->dev.vring[q->vring].vq);
+}
+
+/* ---- switch -> guest RX ring ---- */
+
+static unsigned vhost_tx_burst(struct port *p, unsigned worker, struct frame *const *f,
+			       const bool *tagged, unsigned n)
+{
+	struct vhost_port *vp = to_vp(p);
+	unsigned pairs = vu_dev_queue_pairs(&vp->dev);
+	struct vhost_rxq *q = &vp->rxq[worker % pairs];
+	struct vhost_rx_result r;
+
+	pthread_spin_lock(&q->lock);
+	r = vhost_rxq_deliver(q, f, tagged, n);
+	pthread_spin_unlock(&q->lock);
+	port_count(&p->tx, r.sent, r.bytes, r.dropped, r.errors);
+	return r.sent;
+}
+
+/* ---- vhost-user back-end callbacks (control thread) ---- */
+
+static int queue_start(void *opaque, unsigned idx)
+{
+	struct vhost_port *vp = opaque;
+	struct vu_vring *vr = &vp->dev.vring[idx];
+
+	if (idx % 2 == 0) {
+		struct vhost_rxq *q = &vp->rxq[idx / 2];
+
+		pthread_spin_lock(&q->lock);
+		vhost_rxq_start(q, &vr->vq, vr->call_fd, vp->dev.features);
+		pthread_spin_unlock(&q->lock);
+	} else {
+		struct guest_txq *q = &vp->txq[idx / 2];
+
+		if (vr->kick_fd >= 0)
+			fcntl(vr->kick_fd, F_SETFL, fcntl(vr->kick_fd, F_GETFL) | O_NONBLOCK);
+		q->pq.fd = vr->kick_fd;
+		q->pq.broken = false;
+		q->broken_logged = false;
+		q->npopped = 0;
+		vp->base.env->attach(vp->base.env, &q->pq);
+	}
+	log_info(vp->base.name, "vring %u started: %u entries, %s, features %#llx", idx,
+		 vr->num, vr->vq.layout == VQ_PACKED ? "packed" : "split",
+		 (unsigned long long)vp->dev.features);
+	return 0;
+}
+
+static void queue_stop(void *opaque, unsigned idx)
+{
+	struct vhost_port *vp = opaque;
+
+	if (idx % 2 == 0) {
+		struct vhost_rxq *q = &vp->rxq[idx / 2];
+
+		pthread_spin_lock(&q->lock);
+		q->vq = NULL;
+		pthread_spin_unlock(&q->lock);
+	} else {
+		vp->base.env->detach(vp->base.env, &vp->txq[idx / 2].pq);
+	}
+	log_info(vp->base.name, "vring %u stopped", idx);
+}
+
+/* After a migration QEMU asks us to announce the guest's MAC: a RARP
+ * broadcast from it, so that switches learn where it now is. */
+static void send_rarp(void *opaque, const uint8_t mac[6])
+{
+	struct vhost_port *vp = opaque;
+	static const uint8_t rarp_tail[] = {
+		0x80, 0x35,             /* EtherType RARP */
+		0x00, 0x01, 0x08, 0x00, /* Ethernet, IPv4 */
+		6, 4, 0x00, 0x03,       /* sizes, op: reverse request */
+	};
+	uint8_t pkt[60] = { 0 };
+	struct iovec iov = { pkt, sizeof(pkt) };
+	struct frame f = { .iov = &iov, .niov = 1, .len = sizeof(pkt), .l2_len = 14 };
+
+	memset(pkt, 0xff, 6);
+	memcpy(pkt + 6, mac, 6);
+	memcpy(pkt + 12, rarp_tail, sizeof(rarp_tail));
+	memcpy(pkt + 22, mac, 6);
+	memcpy(pkt + 32, mac, 6);
+	memcpy(f.eth, pkt, ETH_HLEN_TAGGED);
+	vp->base.env->inject(vp->base.env, &vp->base, &f);
+}
+
+static void set_mtu(void *opaque, unsigned mtu)
+{
+	struct vhost_port *vp = opaque;
+
+	vp->base.mtu = mtu;
+	log_info(vp->base.name, "guest MTU %u", mtu);
+}
+
+static const struct vu_dev_ops dev_ops = {
+	.queue_start = queue_start,
+	.queue_stop = queue_stop,
+	.send_rarp = send_rarp,
+	.set_mtu = set_mtu,
+};
+
+/* ---- connection handling (control thread) ---- */
+
+static void drop_connection(struct vhost_port *vp, const char *why)
+{
+	if (vp->dev.sock < 0)
+		return;
+	log_warn(vp->base.name, "vhost-user connection dropped: %s", why);
+	vp->base.env->unwatch(vp->base.env, vp->dev.sock);
+	vu_dev_disconnect(&vp->dev);
+	vp->next_connect = 0;
+}
+
+static void on_message(void *arg)
+{
+	struct vhost_port *vp = arg;
+	char why[160];
+
+	if (vu_dev_handle(&vp->dev, why, sizeof(why)))
+		drop_connection(vp, why);
+}
+
+static void take_connection(struct vhost_port *vp, int sock)
+{
+	vu_dev_connect(&vp->dev, sock);
+	vp->base.env->watch(vp->base.env, sock, on_message, vp);
+	log_info(vp->base.name, "vhost-user front-end connected on %s", vp->path);
+}
+
+static void on_accept(void *arg)
+{
+	struct vhost_port *vp = arg;
+	int sock = vu_socket_accept(vp->listen_fd);
+
+	if (sock < 0)
+		return;
+	if (vp->dev.sock >= 0) {
+		log_warn(vp->base.name, "refusing a second vhost-user connection on %s", vp->path);
+		close(sock);
+		return;
+	}
+	take_connection(vp, sock);
+}
+
+/* Client mode: (re)connect to the front-end's socket once a second. */
+static void vhost_tick(struct port *p)
+{
+	struct vhost_port *vp = to_vp(p);
+	time_t now = time(NULL);
+	int sock;
+
+	if (vp->server || vp->dev.sock >= 0 || now < vp->next_connect)
+		return;
+	vp->next_connect = now + 1;
+	sock = vu_socket_connect(vp->path);
+	if (sock >= 0)
+		take_connection(vp, sock);
+}
+
+static void vhost_describe(struct port *p, struct json_object *o)
+{
+	struct vhost_port *vp = to_vp(p);
+	struct json_object *rings = json_object_new_array();
+
+	json_object_object_add(o, "path", json_object_new_string(vp->path));
+	json_object_object_add(o, "mode", json_object_new_string(vp->server ? "server" : "client"));
+	json_object_object_add(o, "queues", json_object_new_int((int)vp->queue_pairs));
+	json_object_object_add(o, "connected", json_object_new_boolean(vp->dev.sock >= 0));
+	if (vp->dev.sock >= 0)
+		json_object_object_add(o, "features",
+				       json_object_new_uint64(vp->dev.features));
+	for (unsigned i = 0; i < 2 * vp->queue_pairs; i++) {
+		struct vu_vring *vr = &vp->dev.vring[i];
+		struct json_object *r = json_object_new_object();
+
+		json_object_object_add(r, "index", json_object_new_int((int)i));
+		json_object_object_add(r, "running", json_object_new_boolean(vr->started));
+		if (vr->started)
+			json_object_object_add(r, "size", json_object_new_int((int)vr->num));
+		if (vr->started && vq_dev_broken(&vr->vq))
+			json_object_object_add(r, "broken", json_object_new_string(vq_dev_broken(&vr->vq)));
+		json_object_array_add(rings, r);
+	}
+	json_object_object_add(o, "vrings", rings);
+}
+
+static void vhost_destroy(struct port *p)
+{
+	struct vhost_port *vp = to_vp(p);
+
+	if (vp->dev.sock >= 0)
+		vp->base.env->unwatch(vp->base.env, vp->dev.sock);
+	vu_dev_disconnect(&vp->dev);
+	if (vp->listen_fd >= 0) {
+		vp->base.env->unwatch(vp->base.env, vp->listen_fd);
+		close(vp->listen_fd);
+		unlink(vp->path);
+	}
+	for (unsigned i = 0; i < VU_MAX_QUEUE_PAIRS; i++) {
+		pthread_spin_destroy(&vp->rxq[i].lock);
+		vhost_rxq_fini(&vp->rxq[i]);
+	}
+	free(vp);
+}
+
+static const struct port_ops vhost_ops = {
+	.kind = "vhost-user",
+	.rx_burst = vhost_rx_burst,
+	.rx_done = vhost_rx_done,
+	.tx_burst = vhost_tx_burst,
+	.arm = vhost_arm,
+	.disarm = vhost_disarm,
+	.describe = vhost_describe,
+	.tick = vhost_tick,
+	.destroy = vhost_destroy,
+};
+
+static int parse_opts(struct vhost_port *vp, struct port_opts *o, char *err, size_t errlen)
+{
+	const char *path = port_opt_get(o, "path");
+	const char *mode = port_opt_get(o, "mode");
+	const char *queues = port_opt_get(o, "queues");
+
+	if (!path || !*path)
+		return snprintf(err, errlen, "path: a vhost-user port needs path=SOCKET"), -EINVAL;
+	if (strlen(path) >= sizeof(vp->path))
+		return snprintf(err, errlen, "path: '%s' is longer than %zu bytes", path,
+				sizeof(vp->path) - 1), -EINVAL;
+	strcpy(vp->path, path);
+	if (mode && strcmp(mode, "server") && strcmp(mode, "client"))
+		return snprintf(err, errlen, "mode: '%s' is not server or client", mode), -EINVAL;
+	vp->server = !mode || !strcmp(mode, "server");
+	vp->queue_pairs = 1;
+	if (queues) {
+		char *end;
+		unsigned long q = strtoul(queues, &end, 10);
+
+		if (*end || end == queues || q < 1 || q > VU_MAX_QUEUE_PAIRS)
+			return snprintf(err, errlen, "queues: '%s' is not a number from 1 to %d",
+					queues, VU_MAX_QUEUE_PAIRS), -EINVAL;
+		vp->queue_pairs = (unsigned)q;
+	}
+	return port_opts_check_unused(o, err, errlen);
+}
+
+int vhost_port_create(const char *name, struct port_opts *o, struct port_env *env,
+		      struct port **out, char *err, size_t errlen)
+{
+	struct vhost_port *vp = calloc(1, sizeof(*vp));
+	int rc;
+
+	if (!vp)
+		return -ENOMEM;
+	rc = parse_opts(vp, o, err, errlen);
+	if (rc) {
+		free(vp);
+		return rc;
+	}
+	vp->base.ops = &vhost_ops;
+	vp->base.env = env;
+	vp->listen_fd = -1;
+	snprintf(vp->base.name, sizeof(vp->base.name), "%s", name);
+	vu_dev_init(&vp->dev, &(struct vu_dev_config){
+		.features = VHOST_PORT_FEATURES | (vp->queue_pairs > 1 ? 1ull << VIRTIO_NET_F_MQ : 0),
+		.protocol_features = VHOST_PORT_PROTOCOL_FEATURES,
+		.queue_pairs = vp->queue_pairs,
+		.ops = &dev_ops,
+		.opaque = vp,
+	});
+	for (unsigned i = 0; i < VU_MAX_QUEUE_PAIRS; i++) {
+		vp->txq[i] = (struct guest_txq){
+			.pq = { .port = &vp->base, .idx = i, .fd = -1, .worker = -1, .priv = &vp->txq[i] },
+			.vp = vp, .vring = 2 * i + 1,
+		};
+		pthread_spin_init(&vp->rxq[i].lock, PTHREAD_PROCESS_PRIVATE);
+		vhost_rxq_init(&vp->rxq[i]);
+	}
+	if (vp->server) {
+		vp->listen_fd = vu_socket_listen(vp->path, 0600);
+		if (vp->listen_fd < 0) {
+			snprintf(err, errlen, "path: cannot listen on '%s': %s", vp->path,
+				 vp->listen_fd == -EEXIST ? "a file that is not a socket is there"
+							  : strerror(-vp->listen_fd));
+			rc = vp->listen_fd;
+			vhost_destroy(&vp->base);
+			return rc;
+		}
+		env->watch(env, vp->listen_fd, on_accept, vp);
+	}
+	*out = &vp->base;
+	return 0;
+}

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Writing frames into a guest's RX ring.  Each frame is copied once,
+ * straight from wherever its bytes are (another guest's TX buffers, a tap
+ * read buffer) into the guest's buffers: first the virtio_net_hdr, then a
+ * rewritten Ethernet header (VLAN tag added or removed), then the rest.
+ */
+#include "vhost_rx.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+
+#include "iov.h"
+#include "log.h"
+#include "offload.h"
+
+int vhost_rxq_init(struct vhost_rxq *q)
+{
+	q->vq = NULL;
+	q->call_fd = -1;
+	q->chains = calloc(VHOST_RX_MAX_BUFS, sizeof(*q->chains));
+	q->iov = calloc(VHOST_RX_MAX_IOV, sizeof(*q->iov));
+	return q->chains && q->iov ? 0 : -1;
+}
+
+void vhost_rxq_fini(struct vhost_rxq *q)
+{
+	free(q->chains);
+	free(q->iov);
+	q->chains = NULL;
+	q->iov = NULL;
+}
+
+void vhost_rxq_start(struct vhost_rxq *q, struct vq_dev *vq, int call_fd, uint64_t features)
+{
+	q->vq = vq;
+	q->call_fd = call_fd;
+	q->mrg = features & (1ull << VIRTIO_NET_F_MRG_RXBUF);
+	q->hdr_len = features & ((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_NET_F_MRG_RXBUF))
+			     ? sizeof(struct virtio_net_hdr_mrg_rxbuf)
+			     : sizeof(struct virtio_net_hdr);
+	q->guest_csum = features & (1ull << VIRTIO_NET_F_GUEST_CSUM);
+	q->guest_tso4 = q->guest_csum && features & (1ull << VIRTIO_NET_F_GUEST_TSO4);
+	q->guest_tso6 = q->guest_csum && features & (1ull << VIRTIO_NET_F_GUEST_TSO6);
+	q->guest_ufo = q->guest_csum && features & (1ull << VIRTIO_NET_F_GUEST_UFO);
+	q->guest_ecn = features & (1ull << VIRTIO_NET_F_GUEST_ECN);
+	q->broken_logged = false;
+}
+
+/* What one emitted frame is made of: local header bytes, then source bytes. */
+struct rx_src {
+	const uint8_t *local;
+	size_t local_len;
+	const struct iovec *iov;
+	unsigned niov;
+	size_t off, len;
+};
+
+enum { RX_OK, RX_NOBUF, RX_BROKEN, RX_TOOBIG };
+
+/* Take guest buffers until `total` bytes fit; *nbufs chains in q->chains. */
+static int reserve(struct vhost_rxq *q, size_t total, unsigned *nbufs)
+{
+	size_t cap = 0;
+	unsigned n = 0;
+
+	while (cap < total) {
+		int got;
+
+		if (n == (q->mrg ? VHOST_RX_MAX_BUFS : 1)) {
+			vq_dev_unpop(q->vq, q->chains, n);
+			return RX_TOOBIG;
+		}
+		got = vq_dev_pop_burst(q->vq, &q->chains[n], 1);
+		if (got <= 0) {
+			vq_dev_unpop(q->vq, q->chains, n);
+			return got < 0 ? RX_BROKEN : RX_NOBUF;
+		}
+		cap += q->chains[n].in_len;
+		n++;
+	}
+	*nbufs = n;
+	return RX_OK;
+}
+
+/* The writable iovecs of the reserved chains, end to end. */
+static unsigned gather_iov(struct vhost_rxq *q, unsigned nbufs)
+{
+	unsigned n = 0;
+
+	for (unsigned b = 0; b < nbufs; b++) {
+		const struct vq_chain *c = &q->chains[b];
+
+		if (c->flags & VQ_CHAIN_F_OVERSIZE || n + c->nin > VHOST_RX_MAX_IOV)
+			return 0;
+		memcpy(&q->iov[n], &c->iov[c->nout], c->nin * sizeof(struct iovec));
+		n += c->nin;
+	}
+	return n;
+}
+
+/* Complete a checksum the guest cannot: over the frame part of the buffers. */
+static void fill_csum(struct vhost_rxq *q, unsigned niov, size_t frame_len,
+		      const struct virtio_net_hdr *h)
+{
+	struct iov_cursor cur;
+	struct iovec first;
+
+	iov_cursor_init(&cur, q->iov, niov);
+	iov_cursor_skip(&cur, q->hdr_len);
+	if (iov_cursor_at_end(&cur))
+		return;
+	first = q->iov[cur.idx];
+	q->iov[cur.idx].iov_base = (uint8_t *)first.iov_base + cur.off;
+	q->iov[cur.idx].iov_len = first.iov_len - cur.off;
+	offload_complete_csum(&q->iov[cur.idx], niov - cur.idx, frame_len, h);
+	q->iov[cur.idx] = first;
+}
+
+static int write_one(struct vhost_rxq *q, const struct virtio_net_hdr *h, bool fill,
+		     const struct rx_src *s)
+{
+	size_t frame_len = s->local_len + s->len;
+	size_t total = q->hdr_len + frame_len, left = total;
+	struct virtio_net_hdr_mrg_rxbuf mh = { .hdr = *h };
+	struct iov_cursor dst, src;
+	unsigned nbufs, niov;
+	int rc = reserve(q, total, &nbufs);
+
+	if (rc != RX_OK)
+		return rc;
+	niov = gather_iov(q, nbufs);
+	if (!niov) {
+		vq_dev_unpop(q->vq, q->chains, nbufs);
+		return RX_TOOBIG;
+	}
+	if (fill)
+		mh.hdr.flags = 0;
+	mh.num_buffers = (uint16_t)nbufs;
+	iov_cursor_init(&dst, q->iov, niov);
+	iov_cursor_write(&dst, &mh, q->hdr_len);
+	iov_cursor_write(&dst, s->local, s->local_len);
+	iov_cursor_init(&src, s->iov, s->niov);
+	iov_cursor_skip(&src, s->off);
+	iov_cursor_copy(&dst, &src, s->len);
+	if (fill)
+		fill_csum(q, niov, frame_len, h);
+	for (unsigned b = 0; b < nbufs; b++) {
+		uint32_t len = left < q->chains[b].in_len ? (uint32_t)left : q->chains[b].in_len;
+
+		vq_dev_push(q->vq, q->chains[b].id, q->chains[b].ndesc, len);
+		left -= len;
+	}
+	return RX_OK;
+}
+
+static bool guest_takes_gso(const struct vhost_rxq *q, const struct virtio_net_hdr *h)
+{
+	if (h->gso_type & VIRTIO_NET_HDR_GSO_ECN && !q->guest_ecn)
+		return false;
+	switch (h->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) {
+	case VIRTIO_NET_HDR_GSO_NONE: return true;
+	case VIRTIO_NET_HDR_GSO_TCPV4: return q->guest_tso4;
+	case VIRTIO_NET_HDR_GSO_TCPV6: return q->guest_tso6;
+	case VIRTIO_NET_HDR_GSO_UDP: return q->guest_ufo;
+	default: return false;
+	}
+}
+
+/* Cut a GSO frame the guest cannot take into wire-size frames. */
+static int write_segments(struct vhost_rxq *q, const struct frame *f,
+			  const struct frame_egress *e)
+{
+	struct virtio_net_hdr h = {
+		.flags = q->guest_csum ? VIRTIO_NET_HDR_F_DATA_VALID : 0,
+	};
+	struct gso_state gs;
+	struct gso_seg seg;
+
+	if (gso_init(&gs, f->iov, f->niov, f->off, f->len, &f->vnet, 0))
+		return RX_TOOBIG;
+	while (gso_next(&gs, &seg)) {
+		uint8_t local[ETH_HLEN_TAGGED + GSO_MAX_HDR];
+		struct rx_src s = { .local = local, .iov = f->iov, .niov = f->niov,
+				    .off = f->off + seg.payload_off, .len = seg.payload_len };
+		int rc;
+
+		/* the segment's own header, with the egress L2 header in front */
+		memcpy(local, e->prefix, e->prefix_len);
+		memcpy(local + e->prefix_len, seg.hdr + e->src_off, seg.hdr_len - e->src_off);
+		s.local_len = e->prefix_len + seg.hdr_len - e->src_off;
+		rc = write_one(q, &h, false, &s);
+		if (rc != RX_OK)
+			return rc;
+	}
+	return RX_OK;
+}
+
+static int deliver_one(struct vhost_rxq *q, const struct frame *f, bool tagged)
+{
+	struct frame_egress e;
+	struct virtio_net_hdr h = f->vnet;
+	bool fill = false;
+	struct rx_src s;
+
+	frame_egress_init(&e, f, tagged);
+	if (!guest_takes_gso(q, &f->vnet))
+		return write_segments(q, f, &e);
+	if (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		h.csum_start = (uint16_t)(h.csum_start + e.csum_shift);
+		fill = !q->guest_csum;
+	}
+	if (h.gso_type != VIRTIO_NET_HDR_GSO_NONE)
+		h.hdr_len = (uint16_t)(h.hdr_len + e.csum_shift);
+	s = (struct rx_src){ .local = e.prefix, .local_len = e.prefix_len, .iov = f->iov,
+			     .niov = f->niov, .off = f->off + e.src_off, .len = f->len - e.src_off };
+	return write_one(q, &h, fill, &s);
+}
+
+struct vhost_rx_result vhost_rxq_deliver(struct vhost_rxq *q, struct frame *const *f,
+					 const bool *tagged, unsigned n)
+{
+	struct vhost_rx_result r = { 0 };
+
+	if (!q->vq) {
+		r.dropped = n;
+		return r;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		int rc = deliver_one(q, f[i], tagged[i]);
+
+		if (rc == RX_OK) {
+			r.sent++;
+			r.bytes += f[i]->len;
+		} else if (rc == RX_NOBUF) {
+			r.dropped++;
+		} else {
+			r.errors++;
+		}
+	}
+	vq_dev_flush(q->vq);
+	if (vq_dev_needs_call(q->vq) && q->call_fd >= 0)
+		eventfd_write(q->call_fd, 1);
+	if (vq_dev_broken(q->vq) && !q->broken_logged) {
+		q->broken_logged = true;
+		log_err("vhost-rx", "guest RX ring broken: %s", vq_dev_broken(q->vq));
+	}
+	return r;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The receive side of a virtio-net device: copying frames from the switch
+ * into a guest's RX ring, with the virtio_net_hdr the guest expects,
+ * mergeable rx buffers, and the offloads the guest did not negotiate
+ * (checksum, TSO/UFO) completed in software.
+ */
+#ifndef UVNET_PORT_VHOST_RX_H
+#define UVNET_PORT_VHOST_RX_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "frame.h"
+#include "vq_device.h"
+
+#define VHOST_MAX_FRAME (65535u + ETH_HLEN_TAGGED)
+#define VHOST_RX_MAX_BUFS 64   /* mergeable buffers one frame may take */
+#define VHOST_RX_MAX_IOV 512
+
+struct vhost_rxq {
+	pthread_spinlock_t lock;   /* taken by the writer and by start/stop */
+	struct vq_dev *vq;         /* NULL while the ring is stopped */
+	int call_fd;
+	unsigned hdr_len;
+	bool mrg;
+	bool guest_csum, guest_tso4, guest_tso6, guest_ufo, guest_ecn;
+	bool broken_logged;
+	struct vq_chain *chains;   /* [VHOST_RX_MAX_BUFS] */
+	struct iovec *iov;         /* [VHOST_RX_MAX_IOV] */
+};
+
+struct vhost_rx_result {
+	unsigned sent, dropped, errors;
+	uint64_t bytes;
+};
+
+int vhost_rxq_init(struct vhost_rxq *q);
+void vhost_rxq_fini(struct vhost_rxq *q);
+
+/* Attach a started ring (caller holds q->lock). */
+void vhost_rxq_start(struct vhost_rxq *q, struct vq_dev *vq, int call_fd, uint64_t features);
+
+/* Deliver frames (caller holds q->lock); tagged[i]: emit with 802.1Q tag. */
+struct vhost_rx_result vhost_rxq_deliver(struct vhost_rxq *q, struct frame *const *f,
+					 const bool *tagged, unsigned n);
+
+#endif

@@ -1,0 +1,556 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vhost-user back-end state machine.  Handlers sit in a table indexed by
+ * request code; each one validates the fields it uses (ring indexes,
+ * sizes, addresses) and returns 0 or a negative errno with a reason.
+ */
+#include "vu_backend.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define WHY(...) (snprintf(why, whylen, __VA_ARGS__), -EINVAL)
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void vring_reset(struct vu_vring *vr)
+{
+	close_fd(&vr->kick_fd);
+	close_fd(&vr->call_fd);
+	close_fd(&vr->err_fd);
+	*vr = (struct vu_vring){ .kick_fd = -1, .call_fd = -1, .err_fd = -1 };
+}
+
+void vu_dev_init(struct vu_dev *d, const struct vu_dev_config *cfg)
+{
+	*d = (struct vu_dev){ .sock = -1, .cfg = *cfg, .backend_req_fd = -1, .log_fd = -1 };
+	for (unsigned i = 0; i < VU_MAX_VRINGS; i++)
+		d->vring[i] = (struct vu_vring){ .kick_fd = -1, .call_fd = -1, .err_fd = -1 };
+}
+
+static bool has_protocol(const struct vu_dev *d, unsigned bit)
+{
+	return d->protocol_features & (1ull << bit);
+}
+
+unsigned vu_dev_queue_pairs(const struct vu_dev *d)
+{
+	return has_protocol(d, VHOST_USER_PROTOCOL_F_MQ) ? d->cfg.queue_pairs : 1;
+}
+
+static void vring_stop(struct vu_dev *d, unsigned idx)
+{
+	struct vu_vring *vr = &d->vring[idx];
+
+	if (!vr->started)
+		return;
+	d->cfg.ops->queue_stop(d->cfg.opaque, idx);
+	vr->base = vq_dev_base(&vr->vq);
+	vr->started = false;
+}
+
+static void stop_all(struct vu_dev *d)
+{
+	for (unsigned i = 0; i < VU_MAX_VRINGS; i++)
+		vring_stop(d, i);
+}
+
+static bool vring_ready(const struct vu_dev *d, const struct vu_vring *vr)
+{
+	bool enabled = vr->enabled ||
+		       !(d->features & (1ull << VHOST_USER_F_PROTOCOL_FEATURES));
+
+	return d->mem && vr->num && vr->addr_set && vr->kick_set && enabled;
+}
+
+/* Translate one ring area; NULL if it is not inside one region. */
+static void *ring_area(const struct vu_dev *d, uint64_t uva, size_t len, size_t align)
+{
+	if (uva % align)
+		return NULL;
+	return guest_mem_uva_ptr(d->mem, uva, len);
+}
+
+static int vring_start(struct vu_dev *d, unsigned idx, char *why, size_t whylen)
+{
+	struct vu_vring *vr = &d->vring[idx];
+	enum vq_layout layout = vq_layout_from(d->features);
+	struct vq_rings r;
+	int rc;
+
+	if (vr->started || !vring_ready(d, vr))
+		return 0;
+	r.desc = ring_area(d, vr->addr.desc_user_addr, vq_desc_area_size(layout, vr->num), 16);
+	r.driver = ring_area(d, vr->addr.avail_user_addr, vq_driver_area_size(layout, vr->num),
+			     layout == VQ_SPLIT ? 2 : 4);
+	r.device = ring_area(d, vr->addr.used_user_addr, vq_device_area_size(layout, vr->num), 4);
+	if (!r.desc || !r.driver || !r.device)
+		return WHY("vring %u: ring address outside the memory table or misaligned", idx);
+	rc = vq_dev_init(&vr->vq, layout, vr->num, d->features, d->mem, &r, vr->base);
+	if (rc)
+		return WHY("vring %u: size %u or base %#x invalid for a %s ring", idx, vr->num,
+			   vr->base, layout == VQ_SPLIT ? "split" : "packed");
+	vr->started = true;
+	rc = d->cfg.ops->queue_start(d->cfg.opaque, idx);
+	if (rc) {
+		vr->started = false;
+		return WHY("vring %u: the device could not start it (%s)", idx, strerror(-rc));
+	}
+	return 0;
+}
+
+static int start_all(struct vu_dev *d, char *why, size_t whylen)
+{
+	for (unsigned i = 0; i < VU_MAX_VRINGS; i++) {
+		int rc = vring_start(d, i, why, whylen);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+void vu_dev_disconnect(struct vu_dev *d)
+{
+	stop_all(d);
+	for (unsigned i = 0; i < VU_MAX_VRINGS; i++)
+		vring_reset(&d->vring[i]);
+	if (d->mem) {
+		guest_mem_release(d->mem);
+		free(d->mem);
+		d->mem = NULL;
+	}
+	close_fd(&d->backend_req_fd);
+	close_fd(&d->log_fd);
+	close_fd(&d->sock);
+	d->features = d->protocol_features = 0;
+	d->features_set = false;
+	d->status = 0;
+}
+
+void vu_dev_connect(struct vu_dev *d, int sock)
+{
+	vu_dev_disconnect(d);
+	d->sock = sock;
+}
+
+static int reply(struct vu_dev *d, struct vu_msg *msg, uint32_t size)
+{
+	msg->m.hdr.flags = VHOST_USER_VERSION | VHOST_USER_REPLY;
+	msg->m.hdr.size = size;
+	return vu_msg_send(d->sock, &msg->m, NULL, 0);
+}
+
+static int reply_u64(struct vu_dev *d, struct vu_msg *msg, uint64_t v)
+{
+	msg->m.payload.u64 = v;
+	return reply(d, msg, sizeof(v));
+}
+
+/* A ring index from a message: must name an rx/tx ring we have. */
+static int vring_index(const struct vu_dev *d, uint32_t idx, const char *req,
+		       char *why, size_t whylen)
+{
+	if (idx >= 2 * d->cfg.queue_pairs)
+		return WHY("%s: vring index %u out of range (device has %u)", req, idx,
+			   2 * d->cfg.queue_pairs);
+	return (int)idx;
+}
+
+typedef int (*handler_fn)(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen);
+
+static int get_features(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+{
+	(void)why, (void)whylen;
+	return reply_u64(d, msg, d->cfg.features);
+}
+
+static int set_features(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+{
+	uint64_t f = msg->m.payload.u64;
+
+	if (f & ~d->cfg.features)
+		return WHY("SET_FEATURES: bits %#llx were not offered",
+			   (unsigned long long)(f & ~d->cfg.features));
+	if (!(f & (1ull << VHOST_USER_F_PROTOCOL_FEATURES)))
+		d->protocol_features = 0;
+	/* Rings pick the layout and event-idx mode up at start: restart them. */
+	stop_all(d);
+	d->features = f;
+	d->features_set = true;
+	return start_all(d, why, whylen);
+}
+
+static int get_protocol_features(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+{
+	(void)why, (void)whylen;
+	return reply_u64(d, msg, d->cfg.protocol_features);
+}
+
+static int set_protocol_features(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+{
+	uint64_t f = msg->m.payload.u64;
+
+	if (f & ~d->cfg.protocol_features)
+		return WHY("SET_PROTOCOL_FEATURES: bits %#llx were not offered",
+			   (unsigned long long)(f & ~d->cfg.protocol_features));
+	d->protocol_features = f;
+	return 0;
+}
+
+static int set_owner(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+{
+	(void)d, (void)msg, (void)why, (void)whylen;
+	return 0;
+}
+
+/* RESET_OWNER / RESET_DEVICE: back to the state right after connecting. */
+static int reset_owner(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+{
+	int sock = d->sock;
+
+	(void)msg, (void)why, (void)whylen;
+	d->sock = -1; /* keep the connection */
+	vu_dev_disconnect(d);
+	d->sock = sock;
+	return 0;
+}
+
+static int map_regions(struct guest_mem *mem, struct vu_msg *msg, char *why, size_t whylen)
+{
+	const struct vhost_user_memory *m = &msg->m.payload.memory;
+
+	guest_mem_init(mem);
+	for (unsigned i = 0; i < m->nregions; i++) {
+		const struct vhost_user_region *r = &m->regions[i];
+		int fd = vu_msg_take_fd(msg, i);
+		int rc = guest_mem_add_fd(mem, r->gpa, r->size, r->uva, fd, r->mmap_offset);
+
+		if (rc) {
+			close(fd);
+			guest_mem_release(mem);
+			return WHY("SET_MEM_TABLE: region %u (gpa %#llx size %#llx): %s", i,
+				   (unsigned long long)r->gpa, (unsigned long long)r->size,
+				   rc == -EEXIST ? "overlaps another region" :
+				   rc == -EINVAL ? "zero size or wraps" : strerror(-rc));
+		}
+	}
+	return 0;
+}
+
+static int set_mem_table(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+{
+	struct guest_mem *mem = malloc(sizeof(*mem));
+	int rc;
+
+	if (!mem)
+		return WHY("SET_MEM_TABLE: out of memory");
+	rc = map_regions(mem, msg, why, whylen);
+	if (rc) {
+		free(mem);
+		return rc;
+	}
+	/* No worker may run on the old mappings once they are unmapped. */
+	stop_all(d);
+	if (d->mem) {
+		guest_mem_release(d->mem);
+		free(d->mem);
+	}
+	d->mem = mem;
+	return start_all(d, why, whylen);
+}
+
+static int set_vring_num(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+{
+	struct vhost_vring_state *s = &msg->m.payload.state;
+	int idx = vring_index(d, s->index, "SET_VRING_NUM", why, whylen);
+
+	if (idx < 0)
+		return idx;
+	if (s->num == 0 || s->num > VQ_MAX_SIZE)
+		return WHY("SET_VRING_NUM: vring %d size %u, must be 1..%u", idx, s->num, VQ_MAX_SIZE);
+	if (d->vring[idx].started)
+		return WHY("SET_VRING_NUM: vring %d is running", idx);
+	d->vring[idx].num = s->num;
+	return 0;
+}
+
+static int set_vring_addr(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+{
+	struct vhost_vring_addr *a = &msg->m.payload.addr;
+	int idx = vring_index(d, a->index, "SET_VRING_ADDR", why, whylen);
+
+	if (idx < 0)
+		return idx;
+	vring_stop(d, (unsigned)idx);
+	d->vring[idx].addr = *a;
+	d->vring[idx].addr_set = true;
+	return vring_start(d, (unsigned)idx, why, whylen);
+}
+
+static int set_vring_base(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+{
+	struct vhost_vring_state *s = &msg->m.payload.state;
+	int idx = vring_index(d, s->index, "SET_VRING_BASE", why, whylen);
+
+	if (idx < 0)
+		return idx;
+	if (d->vring[idx].started)
+		return WHY("SET_VRING_BASE: vring %d is running", idx);
+	d->vring[idx].base = s->num;
+	return 0;
+}
+
+static int get_vring_base(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+{
+	struct vhost_vring_state *s = &msg->m.payload.state;
+	int idx = vring_index(d, s->index, "GET_VRING_BASE", why, whylen);
+	struct vu_vring *vr;
+
+	if (idx < 0)
+		return idx;
+	vr = &d->vring[idx];
+	vring_stop(d, (unsigned)idx);
+	/* The ring is stopped until the next SET_VRING_KICK. */
+	vr->kick_set = false;
+	close_fd(&vr->kick_fd);
+	s->num = vr->base;
+	return reply(d, msg, sizeof(*s));
+}
+
+/* SET_VRING_KICK / CALL / ERR share the payload: index and "no fd". */
+static int vring_fd_msg(struct vu_dev *d, struct vu_msg *msg, const char *req,
+			char *why, size_t whylen)
+{
+	uint64_t v = msg->m.payload.u64;
+	int idx;
+
+	if (v & ~(uint64_t)(VHOST_USER_VRING_IDX_MASK | VHOST_USER_VRING_NOFD))
+		return WHY("%s: unknown bits in %#llx", req, (unsigned long long)v);
+	idx = vring_index(d, (uint32_t)(v & VHOST_USER_VRING_IDX_MASK), req, why, whylen);
+	return idx;
+}
+
+static int set_vring_kick(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+{
+	int idx = vring_fd_msg(d, msg, "SET_VRING_KICK", why, whylen);
+
+	if (idx < 0)
+		return idx;
+	vring_stop(d, (unsigned)idx);
+	close_fd(&d->vring[idx].kick_fd);
+	d->vring[idx].kick_fd = vu_msg_take_fd(msg, 0);
+	d->vring[idx].kick_set = true;
+	return vring_start(d, (unsigned)idx, why, whylen);
+}
+
+static int set_vring_call(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+{
+	int idx = vring_fd_msg(d, msg, "SET_VRING_CALL", why, whylen);
+	bool running;
+
+	if (idx < 0)
+		return idx;
+	/* A worker may be signalling the old fd: swap it only while stopped. */
+	running = d->vring[idx].started;
+	vring_stop(d, (unsigned)idx);
+	close_fd(&d->vring[idx].call_fd);
+	d->vring[idx].call_fd = vu_msg_take_fd(msg, 0);
+	return running ? vring_start(d, (unsigned)idx, why, whylen) : 0;
+}
+
+static int set_vring_err(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+{
+	int idx = vring_fd_msg(d, msg, "SET_VRING_ERR", why, whylen);
+
+	if (idx < 0)
+		return idx;
+	close_fd(&d->vring[idx].err_fd);
+	d->vring[idx].err_fd = vu_msg_take_fd(msg, 0);
+	return 0;
+}
+
+static int get_queue_num(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+{
+	(void)why, (void)whylen;
+	return reply_u64(d, msg, d->cfg.queue_pairs);
+}
+
+static int set_vring_enable(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+{
+	struct vhost_vring_state *s = &msg->m.payload.state;
+	int idx = vring_index(d, s->index, "SET_VRING_ENABLE", why, whylen);
+
+	if (idx < 0)
+		return idx;
+	if (s->num > 1)
+		return WHY("SET_VRING_ENABLE: vring %d: value %u is not 0 or 1", idx, s->num);
+	d->vring[idx].enabled = s->num;
+	if (!s->num) {
+		vring_stop(d, (unsigned)idx);
+		return 0;
+	}
+	return vring_start(d, (unsigned)idx, why, whylen);
+}
+
+static int send_rarp(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+{
+	uint8_t mac[6];
+
+	(void)why, (void)whylen;
+	memcpy(mac, &msg->m.payload.u64, sizeof(mac));
+	if (d->cfg.ops->send_rarp)
+		d->cfg.ops->send_rarp(d->cfg.opaque, mac);
+	return 0;
+}
+
+static int net_set_mtu(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+{
+	uint64_t mtu = msg->m.payload.u64;
+
+	if (mtu < 68 || mtu > 65535)
+		return WHY("NET_SET_MTU: %llu is not a valid MTU (68..65535)", (unsigned long long)mtu);
+	d->mtu = (unsigned)mtu;
+	if (d->cfg.ops->set_mtu)
+		d->cfg.ops->set_mtu(d->cfg.opaque, d->mtu);
+	return 0;
+}
+
+static int set_backend_req_fd(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+{
+	(void)why, (void)whylen;
+	close_fd(&d->backend_req_fd);
+	d->backend_req_fd = vu_msg_take_fd(msg, 0);
+	return 0;
+}
+
+/* Dirty-page logging is not offered (no LOG_SHMFD, no VHOST_F_LOG_ALL);
+ * the fds are kept so that a later implementation finds them. */
+static int set_log_base(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+{
+	(void)why, (void)whylen;
+	close_fd(&d->log_fd);
+	d->log_fd = vu_msg_take_fd(msg, 0);
+	d->log = msg->m.payload.log;
+	return 0;
+}
+
+static int set_log_fd(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+{
+	(void)why, (void)whylen;
+	close_fd(&d->log_fd);
+	d->log_fd = vu_msg_take_fd(msg, 0);
+	return 0;
+}
+
+/* virtio-net config space stays in QEMU: answer with an empty reply, which
+ * the protocol defines as "not supported". */
+static int get_config(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+{
+	(void)why, (void)whylen;
+	return reply(d, msg, 0);
+}
+
+static int set_config(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+{
+	(void)d, (void)msg;
+	return WHY("SET_CONFIG: the device has no writable config space");
+}
+
+static int set_status(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+{
+	uint64_t s = msg->m.payload.u64;
+
+	if (s > 0xff)
+		return WHY("SET_STATUS: %#llx does not fit the 8-bit status", (unsigned long long)s);
+	d->status = (uint8_t)s;
+	if (s == 0) /* device reset by the driver */
+		stop_all(d);
+	return 0;
+}
+
+static int get_status(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+{
+	(void)why, (void)whylen;
+	return reply_u64(d, msg, d->status);
+}
+
+static const handler_fn handlers[VHOST_USER_REQUEST_MAX] = {
+	[VHOST_USER_GET_FEATURES] = get_features,
+	[VHOST_USER_SET_FEATURES] = set_features,
+	[VHOST_USER_SET_OWNER] = set_owner,
+	[VHOST_USER_RESET_OWNER] = reset_owner,
+	[VHOST_USER_RESET_DEVICE] = reset_owner,
+	[VHOST_USER_SET_MEM_TABLE] = set_mem_table,
+	[VHOST_USER_SET_LOG_BASE] = set_log_base,
+	[VHOST_USER_SET_LOG_FD] = set_log_fd,
+	[VHOST_USER_SET_VRING_NUM] = set_vring_num,
+	[VHOST_USER_SET_VRING_ADDR] = set_vring_addr,
+	[VHOST_USER_SET_VRING_BASE] = set_vring_base,
+	[VHOST_USER_GET_VRING_BASE] = get_vring_base,
+	[VHOST_USER_SET_VRING_KICK] = set_vring_kick,
+	[VHOST_USER_SET_VRING_CALL] = set_vring_call,
+	[VHOST_USER_SET_VRING_ERR] = set_vring_err,
+	[VHOST_USER_GET_PROTOCOL_FEATURES] = get_protocol_features,
+	[VHOST_USER_SET_PROTOCOL_FEATURES] = set_protocol_features,
+	[VHOST_USER_GET_QUEUE_NUM] = get_queue_num,
+	[VHOST_USER_SET_VRING_ENABLE] = set_vring_enable,
+	[VHOST_USER_SEND_RARP] = send_rarp,
+	[VHOST_USER_NET_SET_MTU] = net_set_mtu,
+	[VHOST_USER_SET_BACKEND_REQ_FD] = set_backend_req_fd,
+	[VHOST_USER_GET_CONFIG] = get_config,
+	[VHOST_USER_SET_CONFIG] = set_config,
+	[VHOST_USER_SET_STATUS] = set_status,
+	[VHOST_USER_GET_STATUS] = get_status,
+};
+
+/* Requests that answer with their own payload rather than a REPLY_ACK. */
+static bool has_own_reply(uint32_t req)
+{
+	return req == VHOST_USER_GET_FEATURES || req == VHOST_USER_GET_PROTOCOL_FEATURES ||
+	       req == VHOST_USER_GET_VRING_BASE || req == VHOST_USER_GET_QUEUE_NUM ||
+	       req == VHOST_USER_GET_CONFIG || req == VHOST_USER_GET_STATUS;
+}
+
+int vu_dev_dispatch(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+{
+	uint32_t req = msg->m.hdr.request;
+	bool ack = (msg->m.hdr.flags & VHOST_USER_NEED_REPLY) &&
+		   has_protocol(d, VHOST_USER_PROTOCOL_F_REPLY_ACK) && !has_own_reply(req);
+	int rc = vu_msg_validate(msg, why, whylen);
+
+	if (!rc && (req >= VHOST_USER_REQUEST_MAX || !handlers[req]))
+		rc = WHY("request %u (%s) is not supported", req, vhost_user_request_name(req));
+	if (!rc)
+		rc = handlers[req](d, msg, why, whylen);
+	vu_msg_close_fds(msg); /* whatever a handler did not take */
+	if (ack) {
+		/* The front-end waits for a status either way; a failure is
+		 * still reported to the caller, who drops the connection. */
+		int s = reply_u64(d, msg, rc ? 1 : 0);
+
+		if (!rc && s)
+			rc = s;
+	}
+	return rc;
+}
+
+int vu_dev_handle(struct vu_dev *d, char *why, size_t whylen)
+{
+	struct vu_msg msg;
+	int rc = vu_msg_recv(d->sock, &msg, why, whylen);
+
+	if (rc == -ECONNRESET)
+		snprintf(why, whylen, "front-end closed the connection");
+	if (rc)
+		return rc;
+	return vu_dev_dispatch(d, &msg, why, whylen);
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vhost-user back-end: the device side of the protocol.  It owns one
+ * connection's state (negotiated features, the guest memory table, the
+ * rings' configuration and eventfds) and turns the front-end's messages
+ * into ring start/stop events for the device, which plugs in through
+ * struct vu_dev_ops, the way a device plugs into libvhost-user.
+ *
+ * A ring runs while it has a size, addresses, a kick (fd or polling), is
+ * enabled, and a memory table exists.  queue_stop() must return only when
+ * no worker touches the ring any more: that is what makes it safe to swap
+ * the memory table, change eventfds, or answer GET_VRING_BASE.
+ *
+ * Single-threaded: one control thread calls everything here.
+ */
+#ifndef UVNET_VHOST_VU_BACKEND_H
+#define UVNET_VHOST_VU_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guest_mem.h"
+#include "vq_device.h"
+#include "vu_msg.h"
+
+#define VU_MAX_QUEUE_PAIRS 8
+#define VU_MAX_VRINGS (2 * VU_MAX_QUEUE_PAIRS)
+
+struct vu_vring {
+	unsigned num;               /* 0 until SET_VRING_NUM */
+	struct vhost_vring_addr addr;
+	bool addr_set;
+	uint32_t base;              /* where the ring starts or stopped */
+	int kick_fd;                /* -1: none or polling */
+	int call_fd;                /* -1: the front-end polls */
+	int err_fd;
+	bool kick_set;              /* SET_VRING_KICK seen since the last stop */
+	bool enabled;
+	bool started;               /* handed to the device; vq valid */
+	struct vq_dev vq;
+};
+
+struct vu_dev;
+
+struct vu_dev_ops {
+	/* Ring idx is ready (vq initialised): attach it to a worker. */
+	int (*queue_start)(void *opaque, unsigned idx);
+	/* Detach ring idx; when this returns no worker touches it. */
+	void (*queue_stop)(void *opaque, unsigned idx);
+	/* SEND_RARP: announce this MAC (after migration). */
+	void (*send_rarp)(void *opaque, const uint8_t mac[6]);
+	/* NET_SET_MTU: the guest's MTU. */
+	void (*set_mtu)(void *opaque, unsigned mtu);
+};
+
+struct vu_dev_config {
+	uint64_t features;          /* virtio feature bits offered */
+	uint64_t protocol_features; /* vhost-user protocol bits offered */
+	unsigned queue_pairs;       /* 1..VU_MAX_QUEUE_PAIRS */
+	const struct vu_dev_ops *ops;
+	void *opaque;
+};
+
+struct vu_dev {
+	int sock;                   /* the connection, -1 when none */
+	struct vu_dev_config cfg;
+	uint64_t features;          /* negotiated */
+	uint64_t protocol_features;
+	bool features_set;
+	uint8_t status;
+	unsigned mtu;
+	struct guest_mem *mem;      /* NULL until SET_MEM_TABLE */
+	int backend_req_fd;
+	int log_fd;
+	struct vhost_user_log log;
+	struct vu_vring vring[VU_MAX_VRINGS];
+};
+
+void vu_dev_init(struct vu_dev *d, const struct vu_dev_config *cfg);
+
+/* Take a new connection (a previous one is dropped first). */
+void vu_dev_connect(struct vu_dev *d, int sock);
+
+/*
+ * Read and act on one message from the connection.  0, or a negative
+ * errno with `why` saying what was wrong: the caller must then log it and
+ * call vu_dev_disconnect().
+ */
+int vu_dev_handle(struct vu_dev *d, char *why, size_t whylen);
+
+/* Act on one already-received message (what vu_dev_handle() does after
+ * reading; separate so fuzzers and tests can feed messages directly).
+ * Takes ownership of the message's fds. */
+int vu_dev_dispatch(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen);
+
+/* Stop every ring, release memory and fds, forget the negotiation. */
+void vu_dev_disconnect(struct vu_dev *d);
+
+/* Queue pairs the front-end may use now (MQ negotiated or not). */
+unsigned vu_dev_queue_pairs(const struct vu_dev *d);
+
+#endif

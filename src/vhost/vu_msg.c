@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vhost-user message transport and validation.  A message is a 12-byte
+ * header and `size` payload bytes; fds ride on the header as SCM_RIGHTS.
+ * Everything the peer sends is checked before anyone looks at it.
+ */
+#include "vu_msg.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static const char *const request_names[VHOST_USER_REQUEST_MAX] = {
+	[VHOST_USER_GET_FEATURES] = "GET_FEATURES",
+	[VHOST_USER_SET_FEATURES] = "SET_FEATURES",
+	[VHOST_USER_SET_OWNER] = "SET_OWNER",
+	[VHOST_USER_RESET_OWNER] = "RESET_OWNER",
+	[VHOST_USER_SET_MEM_TABLE] = "SET_MEM_TABLE",
+	[VHOST_USER_SET_LOG_BASE] = "SET_LOG_BASE",
+	[VHOST_USER_SET_LOG_FD] = "SET_LOG_FD",
+	[VHOST_USER_SET_VRING_NUM] = "SET_VRING_NUM",
+	[VHOST_USER_SET_VRING_ADDR] = "SET_VRING_ADDR",
+	[VHOST_USER_SET_VRING_BASE] = "SET_VRING_BASE",
+	[VHOST_USER_GET_VRING_BASE] = "GET_VRING_BASE",
+	[VHOST_USER_SET_VRING_KICK] = "SET_VRING_KICK",
+	[VHOST_USER_SET_VRING_CALL] = "SET_VRING_CALL",
+	[VHOST_USER_SET_VRING_ERR] = "SET_VRING_ERR",
+	[VHOST_USER_GET_PROTOCOL_FEATURES] = "GET_PROTOCOL_FEATURES",
+	[VHOST_USER_SET_PROTOCOL_FEATURES] = "SET_PROTOCOL_FEATURES",
+	[VHOST_USER_GET_QUEUE_NUM] = "GET_QUEUE_NUM",
+	[VHOST_USER_SET_VRING_ENABLE] = "SET_VRING_ENABLE",
+	[VHOST_USER_SEND_RARP] = "SEND_RARP",
+	[VHOST_USER_NET_SET_MTU] = "NET_SET_MTU",
+	[VHOST_USER_SET_BACKEND_REQ_FD] = "SET_BACKEND_REQ_FD",
+	[VHOST_USER_IOTLB_MSG] = "IOTLB_MSG",
+	[VHOST_USER_GET_CONFIG] = "GET_CONFIG",
+	[VHOST_USER_SET_CONFIG] = "SET_CONFIG",
+	[VHOST_USER_GET_INFLIGHT_FD] = "GET_INFLIGHT_FD",
+	[VHOST_USER_SET_INFLIGHT_FD] = "SET_INFLIGHT_FD",
+	[VHOST_USER_RESET_DEVICE] = "RESET_DEVICE",
+	[VHOST_USER_GET_MAX_MEM_SLOTS] = "GET_MAX_MEM_SLOTS",
+	[VHOST_USER_SET_STATUS] = "SET_STATUS",
+	[VHOST_USER_GET_STATUS] = "GET_STATUS",
+};
+
+const char *vhost_user_request_name(uint32_t request)
+{
+	if (request < VHOST_USER_REQUEST_MAX && request_names[request])
+		return request_names[request];
+	return "UNKNOWN";
+}
+
+void vu_msg_close_fds(struct vu_msg *msg)
+{
+	for (unsigned i = 0; i < msg->nfds; i++)
+		if (msg->fds[i] >= 0)
+			close(msg->fds[i]);
+	msg->nfds = 0;
+}
+
+int vu_msg_take_fd(struct vu_msg *msg, unsigned i)
+{
+	int fd;
+
+	if (i >= msg->nfds)
+		return -1;
+	fd = msg->fds[i];
+	msg->fds[i] = -1;
+	return fd;
+}
+
+static int fail(char *why, size_t len, int err, const char *fmt, const char *what)
+{
+	snprintf(why, len, fmt, what);
+	return err;
+}
+
+static void collect_fds(struct msghdr *mh, struct vu_msg *msg)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		unsigned n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		int fds[VHOST_USER_MAX_FDS];
+
+		memcpy(fds, CMSG_DATA(c), n * sizeof(int));
+		for (unsigned i = 0; i < n; i++)
+			msg->fds[msg->nfds++] = fds[i];
+	}
+}
+
+int vu_msg_recv(int sock, struct vu_msg *msg, char *why, size_t whylen)
+{
+	char control[CMSG_SPACE(VHOST_USER_MAX_FDS * sizeof(int))];
+	struct iovec iov = { &msg->m.hdr, sizeof(msg->m.hdr) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control, .msg_controllen = sizeof(control),
+	};
+	ssize_t n;
+
+	msg->nfds = 0;
+	n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	if (n == 0)
+		return -ECONNRESET;
+	if (n < 0)
+		return fail(why, whylen, -errno, "reading a message header: %s", strerror(errno));
+	collect_fds(&mh, msg);
+	if (mh.msg_flags & MSG_CTRUNC) {
+		vu_msg_close_fds(msg);
+		return fail(why, whylen, -EPROTO, "%s", "more than 8 file descriptors in one message");
+	}
+	if ((size_t)n < sizeof(msg->m.hdr)) {
+		vu_msg_close_fds(msg);
+		return fail(why, whylen, -EPROTO, "%s", "truncated message header");
+	}
+	if (msg->m.hdr.size > sizeof(msg->m.payload)) {
+		vu_msg_close_fds(msg);
+		snprintf(why, whylen, "%s payload of %u bytes exceeds %zu",
+			 vhost_user_request_name(msg->m.hdr.request), msg->m.hdr.size,
+			 sizeof(msg->m.payload));
+		return -EMSGSIZE;
+	}
+	if (msg->m.hdr.size) {
+		n = recv(sock, &msg->m.payload, msg->m.hdr.size, MSG_WAITALL);
+		if (n != (ssize_t)msg->m.hdr.size) {
+			vu_msg_close_fds(msg);
+			return fail(why, whylen, -EPROTO, "%s", "truncated message payload");
+		}
+	}
+	return 0;
+}
+
+int vu_msg_send(int sock, const struct vhost_user_msg *m, const int *fds,
+		unsigned nfds)
+{
+	char control[CMSG_SPACE(VHOST_USER_MAX_FDS * sizeof(int))] = { 0 };
+	struct iovec iov[2] = {
+		{ (void *)&m->hdr, sizeof(m->hdr) },
+		{ (void *)&m->payload, m->hdr.size },
+	};
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+	ssize_t n;
+
+	if (nfds > VHOST_USER_MAX_FDS || m->hdr.size > sizeof(m->payload))
+		return -EINVAL;
+	if (nfds) {
+		mh.msg_control = control;
+		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
+	}
+	do {
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return n == (ssize_t)(iov[0].iov_len + iov[1].iov_len) ? 0 : -EPIPE;
+}
+
+/* Payload size and fds each request must carry; -1 = checked elsewhere. */
+struct shape {
+	int size;
+	int fds;
+};
+
+static struct shape request_shape(const struct vu_msg *msg)
+{
+	const union vhost_user_payload *p = &msg->m.payload;
+
+	switch (msg->m.hdr.request) {
+	case VHOST_USER_GET_FEATURES:
+	case VHOST_USER_GET_PROTOCOL_FEATURES:
+	case VHOST_USER_GET_QUEUE_NUM:
+	case VHOST_USER_SET_OWNER:
+	case VHOST_USER_RESET_OWNER:
+	case VHOST_USER_RESET_DEVICE:
+	case VHOST_USER_GET_STATUS:
+	case VHOST_USER_GET_MAX_MEM_SLOTS:
+		return (struct shape){ 0, 0 };
+	case VHOST_USER_SET_FEATURES:
+	case VHOST_USER_SET_PROTOCOL_FEATURES:
+	case VHOST_USER_SET_STATUS:
+	case VHOST_USER_NET_SET_MTU:
+	case VHOST_USER_SEND_RARP:
+		return (struct shape){ 8, 0 };
+	case VHOST_USER_SET_LOG_FD:
+		return (struct shape){ -1, 1 };
+	case VHOST_USER_SET_BACKEND_REQ_FD:
+		return (struct shape){ -1, 1 };
+	case VHOST_USER_SET_VRING_KICK:
+	case VHOST_USER_SET_VRING_CALL:
+	case VHOST_USER_SET_VRING_ERR:
+		if (msg->m.hdr.size != 8)
+			return (struct shape){ 8, -1 };
+		return (struct shape){ 8, p->u64 & VHOST_USER_VRING_NOFD ? 0 : 1 };
+	case VHOST_USER_SET_VRING_NUM:
+	case VHOST_USER_SET_VRING_BASE:
+	case VHOST_USER_GET_VRING_BASE:
+	case VHOST_USER_SET_VRING_ENABLE:
+		return (struct shape){ sizeof(struct vhost_vring_state), 0 };
+	case VHOST_USER_SET_VRING_ADDR:
+		return (struct shape){ sizeof(struct vhost_vring_addr), 0 };
+	case VHOST_USER_SET_LOG_BASE:
+		return (struct shape){ sizeof(struct vhost_user_log), 1 };
+	case VHOST_USER_SET_MEM_TABLE:
+		if (msg->m.hdr.size < 8)
+			return (struct shape){ 8, -1 };
+		return (struct shape){
+			(int)(8 + p->memory.nregions * sizeof(struct vhost_user_region)),
+			(int)p->memory.nregions,
+		};
+	case VHOST_USER_GET_CONFIG:
+	case VHOST_USER_SET_CONFIG:
+		if (msg->m.hdr.size < 12 || p->config.size > VHOST_USER_CONFIG_MAX)
+			return (struct shape){ 12 + VHOST_USER_CONFIG_MAX + 1, 0 }; /* never matches */
+		return (struct shape){ (int)(12 + p->config.size), 0 };
+	default:
+		return (struct shape){ -1, -1 };
+	}
+}
+
+int vu_msg_validate(const struct vu_msg *msg, char *why, size_t whylen)
+{
+	const char *name = vhost_user_request_name(msg->m.hdr.request);
+	struct shape s = request_shape(msg);
+
+	if ((msg->m.hdr.flags & VHOST_USER_VERSION_MASK) != VHOST_USER_VERSION) {
+		snprintf(why, whylen, "%s: protocol version %u, expected 1", name,
+			 msg->m.hdr.flags & VHOST_USER_VERSION_MASK);
+		return -EINVAL;
+	}
+	if (msg->m.hdr.request == VHOST_USER_SET_MEM_TABLE && msg->m.hdr.size >= 8 &&
+	    (msg->m.payload.memory.nregions == 0 ||
+	     msg->m.payload.memory.nregions > VHOST_USER_MAX_REGIONS)) {
+		snprintf(why, whylen, "SET_MEM_TABLE: %u regions, must be 1..%d",
+			 msg->m.payload.memory.nregions, VHOST_USER_MAX_REGIONS);
+		return -EINVAL;
+	}
+	if (s.size >= 0 && msg->m.hdr.size != (unsigned)s.size) {
+		snprintf(why, whylen, "%s: payload size %u, expected %d", name,
+			 msg->m.hdr.size, s.size);
+		return -EINVAL;
+	}
+	if (s.fds < 0 && s.size < 0 && msg->nfds) {
+		snprintf(why, whylen, "%s: unexpected file descriptors", name);
+		return -EINVAL;
+	}
+	if (s.fds >= 0 && msg->nfds != (unsigned)s.fds) {
+		snprintf(why, whylen, "%s: %u file descriptors, expected %d", name,
+			 msg->nfds, s.fds);
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+#include "vu_socket.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static int make_addr(const char *path, struct sockaddr_un *sa)
+{
+	if (strlen(path) >= sizeof(sa->sun_path))
+		return -ENAMETOOLONG;
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	strcpy(sa->sun_path, path);
+	return 0;
+}
+
+/* A message's payload follows its header at once; a peer that stalls
+ * mid-message is dropped instead of stalling the control thread. */
+static void set_recv_timeout(int fd)
+{
+	struct timeval tv = { .tv_sec = 1 };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+int vu_socket_listen(const char *path, mode_t mode)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	int fd, rc = make_addr(path, &sa);
+
+	if (rc)
+		return rc;
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return -EEXIST;
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, mode) ||
+	    listen(fd, 4)) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+int vu_socket_accept(int listen_fd)
+{
+	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	set_recv_timeout(fd);
+	return fd;
+}
+
+int vu_socket_connect(const char *path)
+{
+	struct sockaddr_un sa;
+	int fd, rc = make_addr(path, &sa);
+
+	if (rc)
+		return rc;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	set_recv_timeout(fd);
+	return fd;
+}
