@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libFuzzer target: the packet layer on a frame and virtio_net_hdr chosen
+ * by a hostile guest.  Input layout:
+ *
+ *   [0..10)   struct virtio_net_hdr (little-endian fields)
+ *   [10]      bits 0-1: junk bytes in front of the frame for gso_init()
+ *   [11..13)  mtu_payload_hint, little-endian
+ *   [13..16)  three cut points, as fractions of 255, splitting the bytes
+ *             into four iovecs, each in a buffer of its own
+ *   [16..)    the frame
+ *
+ * Runs vnet_hdr_validate(), offload_complete_csum() on a writable copy,
+ * and gso_init() with every gso_next(), reading every header byte and
+ * copying every payload out.  Beyond not crashing, checks that an
+ * accepted frame's segment payloads tile the rest of the frame exactly.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "offload.h"
+
+#define FZ_HDR 16
+#define FZ_PIECES 4
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Where each segment is assembled, as a consumer would send it; IP
+ * lengths bound any payload to 64 KB. */
+static uint8_t seg_sink[GSO_MAX_HDR + 65536];
+
+struct pieces {
+	struct iovec iov[FZ_PIECES];
+	unsigned n;
+};
+
+/* junk bytes of 0xa5, then frame, cut where the input says. */
+static void scatter(struct pieces *p, const uint8_t *cuts, size_t junk,
+		    const uint8_t *frame, size_t len)
+{
+	size_t total = junk + len, at[FZ_PIECES + 1] = { 0 };
+	uint8_t *flat = malloc(total + 1);
+
+	memset(flat, 0xa5, junk);
+	memcpy(flat + junk, frame, len);
+	for (unsigned i = 1; i < FZ_PIECES; i++)
+		at[i] = cuts[i - 1] * total / 255;
+	at[FZ_PIECES] = total;
+	for (unsigned i = 1; i < FZ_PIECES; i++)	/* insertion sort */
+		for (unsigned j = i; j > 1 && at[j] < at[j - 1]; j--) {
+			size_t t = at[j];
+
+			at[j] = at[j - 1];
+			at[j - 1] = t;
+		}
+	p->n = FZ_PIECES;
+	for (unsigned i = 0; i < FZ_PIECES; i++) {
+		size_t n = at[i + 1] - at[i];
+
+		p->iov[i].iov_len = n;
+		p->iov[i].iov_base = n ? malloc(n) : NULL;
+		if (n)
+			memcpy(p->iov[i].iov_base, flat + at[i], n);
+	}
+	free(flat);
+}
+
+static void pieces_free(struct pieces *p)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		free(p->iov[i].iov_base);
+}
+
+static void fuzz_complete(const struct virtio_net_hdr *h, const uint8_t *cuts,
+			  const uint8_t *frame, size_t len)
+{
+	struct pieces p;
+	int valid = vnet_hdr_validate(h, len);
+
+	scatter(&p, cuts, 0, frame, len);
+	if (offload_complete_csum(p.iov, p.n, len, h) != valid)
+		__builtin_trap();
+	pieces_free(&p);
+}
+
+/* Every segment read in full; the payloads must tile [first, end). */
+static void fuzz_gso(const struct virtio_net_hdr *h, const uint8_t *ctl,
+		     const uint8_t *frame, size_t len)
+{
+	size_t junk = ctl[10] & 3, next = 0, n = 0;
+	unsigned hint = ctl[11] | ctl[12] << 8;
+	struct gso_state s;
+	struct gso_seg seg;
+	struct pieces p;
+
+	scatter(&p, ctl + 13, junk, frame, len);
+	if (gso_init(&s, p.iov, p.n, junk, len, h, hint) == 0) {
+		if (vnet_hdr_validate(h, len) != 0)
+			__builtin_trap();
+		while (gso_next(&s, &seg)) {
+			if (seg.hdr_len == 0 || seg.hdr_len > GSO_MAX_HDR ||
+			    (next && seg.payload_off != next) ||
+			    seg.payload_off < junk ||
+			    seg.payload_off + seg.payload_len > junk + len ||
+			    ++n > len)
+				__builtin_trap();
+			memcpy(seg_sink, seg.hdr, seg.hdr_len);
+			if (iov_to_buf(p.iov, p.n, seg.payload_off,
+				       seg_sink + seg.hdr_len,
+				       seg.payload_len) != seg.payload_len)
+				__builtin_trap();
+			next = seg.payload_off + seg.payload_len;
+		}
+		if (next != junk + len)
+			__builtin_trap();
+	}
+	pieces_free(&p);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct virtio_net_hdr h;
+
+	if (size < FZ_HDR)
+		return 0;
+	memcpy(&h, data, sizeof(h));
+	fuzz_complete(&h, data + 13, data + FZ_HDR, size - FZ_HDR);
+	fuzz_gso(&h, data, data + FZ_HDR, size - FZ_HDR);
+	return 0;
+}

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Forwarding a burst: one pass over the frames sorts them by destination
+ * port (learning sources on the way), then each destination gets its
+ * frames in one tx_burst() call.
+ */
+#include "bridge.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+struct bridge *bridge_new(const char *name)
+{
+	struct bridge *br = calloc(1, sizeof(*br));
+
+	if (!br)
+		return NULL;
+	snprintf(br->name, sizeof(br->name), "%s", name);
+	br->fdb = fdb_new(BRIDGE_FDB_SIZE, BRIDGE_AGING_MS);
+	if (!br->fdb) {
+		free(br);
+		return NULL;
+	}
+	return br;
+}
+
+void bridge_free(struct bridge *br)
+{
+	fdb_free(br->fdb);
+	free(br);
+}
+
+int bridge_add_port(struct bridge *br, struct port *p, const struct port_vlan *vlan)
+{
+	for (unsigned i = 0; i < BRIDGE_MAX_PORTS; i++) {
+		if (br->ports[i])
+			continue;
+		p->index = i;
+		p->bridge = br;
+		br->vlan[i] = *vlan;
+		__atomic_store_n(&br->ports[i], p, __ATOMIC_RELEASE);
+		if (i >= br->nslots)
+			__atomic_store_n(&br->nslots, i + 1, __ATOMIC_RELEASE);
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+void bridge_remove_port(struct bridge *br, struct port *p)
+{
+	__atomic_store_n(&br->ports[p->index], NULL, __ATOMIC_RELEASE);
+	fdb_flush_port(br->fdb, p->index);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts); /* vDSO: no syscall */
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Queue frame f for port slot i, if that port takes its VLAN and size. */
+static void enqueue(struct fwd_scratch *s, struct bridge *br, unsigned i, struct frame *f)
+{
+	struct port *p = __atomic_load_n(&br->ports[i], __ATOMIC_ACQUIRE);
+	bool tagged;
+
+	if (!p || !vlan_egress(&br->vlan[i], f->vlan, &tagged))
+		return;
+	if (p->mtu && f->vnet.gso_type == VIRTIO_NET_HDR_GSO_NONE &&
+	    f->len - f->l2_len > p->mtu) {
+		port_count(&p->tx, 0, 0, 1, 0);
+		return;
+	}
+	if (s->count[i] == 0)
+		s->touched[s->ntouched++] = (uint16_t)i;
+	s->tagged[i][s->count[i]] = tagged;
+	s->f[i][s->count[i]++] = f;
+}
+
+static void flood(struct fwd_scratch *s, struct bridge *br, unsigned in, struct frame *f)
+{
+	unsigned n = __atomic_load_n(&br->nslots, __ATOMIC_ACQUIRE);
+
+	for (unsigned i = 0; i < n; i++)
+		if (i != in)
+			enqueue(s, br, i, f);
+}
+
+/* Decide where one frame goes; false if it is dropped at ingress. */
+static bool classify(struct fwd_scratch *s, struct bridge *br, struct port *in,
+		     struct frame *f, uint64_t now)
+{
+	uint16_t l2_len;
+	int dst;
+
+	if (!vlan_ingress(&br->vlan[in->index], f->eth, f->len, &f->vlan, &l2_len) ||
+	    f->len < l2_len)
+		return false;
+	f->l2_len = (uint8_t)l2_len;
+	f->in_port = in->index;
+	fdb_learn(br->fdb, frame_src(f), f->vlan, in->index, now);
+	dst = eth_is_multicast(frame_dst(f)) ? -1 : fdb_lookup(br->fdb, frame_dst(f), f->vlan, now);
+	if (dst < 0)
+		flood(s, br, in->index, f);
+	else if ((unsigned)dst != in->index) /* never back out where it came from */
+		enqueue(s, br, (unsigned)dst, f);
+	return true;
+}
+
+void bridge_forward(struct fwd_scratch *s, struct port *in, struct frame *f, unsigned n,
+		    unsigned worker)
+{
+	struct bridge *br = in->bridge;
+	uint64_t now = now_ms();
+	unsigned dropped = 0;
+
+	s->ntouched = 0;
+	for (unsigned i = 0; i < n; i++)
+		if (!classify(s, br, in, &f[i], now))
+			dropped++;
+	if (dropped)
+		port_count(&in->rx, 0, 0, dropped, 0);
+	for (unsigned t = 0; t < s->ntouched; t++) {
+		unsigned i = s->touched[t];
+		struct port *p = __atomic_load_n(&br->ports[i], __ATOMIC_ACQUIRE);
+
+		if (p) /* removed meanwhile: its destruction waits for this burst */
+			p->ops->tx_burst(p, worker, s->f[i], s->tagged[i], s->count[i]);
+		s->count[i] = 0;
+	}
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-port 802.1Q VLAN configuration, and the per-frame decisions made
+ * with it: which VLAN a frame arriving on a port belongs to (or whether it
+ * is dropped), and whether a frame of a VLAN may leave by a port, tagged
+ * or not.  Only TPID 0x8100 is a tag; a frame with any other ethertype,
+ * 0x88a8 included, is untagged.  A tag with VLAN id 0 (a priority tag)
+ * classifies like no tag.  VLAN ids run 0..4095, as in OVS.
+ *
+ * Modes, after OVS's vlan_mode:
+ *  - PORT_VLAN_ALL (a port with no VLAN config, the zero value): carries
+ *    every VLAN; a tagged frame keeps its VLAN, an untagged one is VLAN 0;
+ *    frames leave tagged except VLAN 0.
+ *  - PORT_VLAN_ACCESS (tag=N): untagged frames in are VLAN N, tagged ones
+ *    are dropped; only VLAN N leaves, untagged.
+ *  - PORT_VLAN_TRUNK (trunks=list, optional native VLAN): tagged frames of a
+ *    listed VLAN or of the native one are accepted; untagged ones are the
+ *    native VLAN if set, else VLAN 0 if 0 is listed, else dropped.  Frames
+ *    leave tagged, except the native VLAN and VLAN 0, which leave untagged.
+ */
+#ifndef UVNET_SWITCH_VLAN_H
+#define UVNET_SWITCH_VLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VLAN_ID_MAX 4095
+#define VLAN_TPID 0x8100
+
+/*
+ * Room for any port_vlan_format() output.  A trunk list spends at most 10
+ * characters ("4000-4001,") per 3 VLAN ids (a range and the gap after it),
+ * so under 13700 for the list.
+ */
+#define PORT_VLAN_FORMAT_MAX 16384
+
+enum port_vlan_mode {
+	PORT_VLAN_ALL = 0,
+	PORT_VLAN_ACCESS,
+	PORT_VLAN_TRUNK,
+};
+
+struct port_vlan {
+	enum port_vlan_mode mode;
+	uint16_t tag;                              /* access: the port's VLAN */
+	bool has_native;                           /* trunk: native VLAN set */
+	uint16_t native;                           /* trunk: untagged frames' VLAN */
+	uint64_t trunks[(VLAN_ID_MAX + 1) / 64];   /* trunk: bitmap of VLANs */
+};
+
+/* No VLAN config: every VLAN passes. */
+void port_vlan_init(struct port_vlan *pv);
+
+/* Access port of VLAN `tag`; -EINVAL if tag > VLAN_ID_MAX. */
+int port_vlan_set_access(struct port_vlan *pv, uint16_t tag);
+
+/*
+ * Trunk port of the VLANs in `list`: decimal ids and ranges separated by
+ * commas, e.g. "10,20,30-40".  The native VLAN is kept.  On a bad list
+ * (an empty item, the empty list included; junk; an id above 4095; a
+ * reversed range) returns
+ * -EINVAL, leaves *pv alone, and, if `err` is not NULL, writes a message
+ * naming the bad item into err[0..errlen).
+ */
+int port_vlan_parse_trunks(struct port_vlan *pv, const char *list,
+			   char *err, size_t errlen);
+
+/* Native VLAN, used in trunk mode; -EINVAL if vlan > VLAN_ID_MAX. */
+int port_vlan_set_native(struct port_vlan *pv, uint16_t vlan);
+
+/*
+ * Classify a frame arriving on the port.  `eth` holds the frame's first
+ * min(len, 18) bytes at least, `len` is the frame's length.  Returns false
+ * to drop it (too short, or not allowed on this port); else sets *vlan and
+ * *l2_len, the length of the frame's Ethernet header including its 802.1Q
+ * tag if it has one (14 or 18): the payload starts at eth + *l2_len.
+ */
+bool vlan_ingress(const struct port_vlan *pv, const uint8_t *eth, size_t len,
+		  uint16_t *vlan, uint16_t *l2_len);
+
+/*
+ * May a frame of `vlan` leave by this port?  If so, *tagged says whether it
+ * leaves with an 802.1Q tag carrying `vlan`.
+ */
+bool vlan_egress(const struct port_vlan *pv, uint16_t vlan, bool *tagged);
+
+/*
+ * Text for show output: "all", "access tag=10", "trunk 10,20,30-40" or
+ * "trunk 10,20 native=5".  The list after "trunk " parses back with
+ * port_vlan_parse_trunks().  0 or -ENOSPC if buf was too small (then
+ * truncated, still NUL-terminated).
+ */
+int port_vlan_format(const struct port_vlan *pv, char *buf, size_t size);
+
+#endif
