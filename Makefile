@@ -11,6 +11,10 @@ all:
 check:
 	scripts/check.sh
 
+# Two QEMU guests on a uvnetd bridge with the host on a TAP port.
+demo:
+	scripts/demo.sh
+
 bench: all
 	bench/run.sh
 

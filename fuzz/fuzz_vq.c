@@ -4,7 +4,8 @@
  * pop and push until the queue is empty or broken.  Every iovec a chain
  * maps must lie inside one region (else abort), and every byte of it is
  * read, and written when device-writable, so ASan reports any stray one.
- * A chain's lengths must match its iovecs; a broken queue must stay so.
+ * A chain's lengths must match its iovecs, the device's ring positions
+ * must stay on the ring, and a broken queue must stay broken.
  */
 #include "fuzz_vq.h"
 
@@ -137,6 +138,7 @@ static void touch_chain(struct fz *z, const struct vq_chain *c)
 		const struct iovec *v = &c->iov[i];
 
 		FZ_CHECK(v->iov_len > 0 && in_one_region(z, v));
+		FZ_CHECK(v->iov_len <= sizeof(fz_scratch));
 		memcpy(fz_scratch, v->iov_base, v->iov_len);
 		if (i >= c->nout)
 			memset(v->iov_base, z->fill, v->iov_len);
@@ -165,6 +167,14 @@ static void complete(struct fz *z, unsigned n)
 	vq_dev_push_in_order(&z->vq, z->c[n - 1].id, (uint16_t)n, (uint16_t)ndesc);
 }
 
+/* The device's own packed ring positions must stay on the ring, or its
+ * next used entry lands outside it. */
+static void check_positions(const struct fz *z)
+{
+	if (z->vq.layout == VQ_PACKED)
+		FZ_CHECK(z->vq.last_avail < z->vq.size && z->vq.used_idx < z->vq.size);
+}
+
 /* One pop/push round; false when the queue is empty or broken. */
 static bool round_trip(struct fz *z, bool first)
 {
@@ -182,6 +192,7 @@ static bool round_trip(struct fz *z, bool first)
 		complete(z, (unsigned)n);
 	vq_dev_flush(&z->vq);
 	vq_dev_needs_call(&z->vq);
+	check_positions(z);
 	return true;
 }
 

@@ -4,7 +4,7 @@
 
 Each seed is a valid guest in the layout fuzz/fuzz_vq.h describes: a plain
 chain, an indirect chain (whose table and buffers straddle regions), rings
-whose indexes wrap, and a legal chain too long to map.  Run it again after
+whose indexes wrap, a legal chain too long to map, and regressions.  Run it again after
 changing that layout; the seeds are kept in the tree.
 """
 import os
@@ -145,6 +145,18 @@ def packed_wrapping():
     return g.input(F_EVENT_IDX | F_IN_ORDER | 0x30, 0x8002)
 
 
+def packed_long_burst():
+    """Regression: from slot 3 of 4, chain A is slots 3, 0 and chain B (a
+    head on lap two only) slots 1, 2, 3, 0: one in-order entry for both
+    skips 6 slots, which once left the used position off the ring."""
+    g = Guest(True, 4)
+    packed_desc(g, 0, C_GPA, 16, 0, D_WRITE)
+    packed_desc(g, 1, C_GPA + 0x10, 16, 0, D_NEXT | avail_bits(False))
+    packed_desc(g, 2, C_GPA + 0x20, 16, 0, D_NEXT)
+    packed_desc(g, 3, C_GPA + 0x30, 16, 0, D_NEXT | avail_bits(True))
+    return g.input(F_IN_ORDER | 0x10, 0x8003)
+
+
 def packed_oversize():
     g = Guest(True, 16)
     packed_desc(g, 0, B_GPA, 70 * 16, 1, D_INDIRECT | avail_bits(True))
@@ -157,7 +169,8 @@ SEEDS = {
     'split_chain': [('plain', split_plain), ('indirect', split_indirect),
                     ('wrapping', split_wrapping), ('oversize', split_oversize)],
     'packed_chain': [('plain', packed_plain), ('indirect', packed_indirect),
-                     ('wrapping', packed_wrapping), ('oversize', packed_oversize)],
+                     ('wrapping', packed_wrapping), ('oversize', packed_oversize),
+                     ('long-burst', packed_long_burst)],
 }
 
 

@@ -10,13 +10,10 @@
 # process that opens it, so QEMU must run inside). All of it is removed on
 # exit, failure included.
 #
-# Accelerator: $UVNET_ACCEL (kvm|tcg) if set; otherwise probed once by booting
-# the guest under KVM (a /dev/kvm that opens may still be unable to run a
-# guest) and cached in ${UVNET_CACHE:-/var/cache/uvnet}/accel.
+# Accelerator: whatever pick-accel.sh says (KVM if it works, else TCG).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-cache=${UVNET_CACHE:-/var/cache/uvnet}
 ns=uvnet-smoke-$$
 host_ip=10.200.0.1
 guest_ip=10.200.0.2
@@ -58,31 +55,7 @@ qemu_cmd() {
         -append "console=ttyS0 quiet panic=-1 $4")
 }
 
-pick_accel() {
-    if [[ -n ${UVNET_ACCEL:-} ]]; then
-        accel=$UVNET_ACCEL
-        return
-    fi
-    if [[ -s $cache/accel ]]; then
-        accel=$(<"$cache/accel")
-        return
-    fi
-    accel=tcg
-    if [[ -r /dev/kvm && -w /dev/kvm ]]; then
-        echo 'exit 0' >"$tmp/probe.sh"
-        with_test "$tmp/probe.sh" "$tmp/probe.img"
-        qemu_cmd kvm "$tmp/probe.img" "$tmp/probe.log" ""
-        # A working KVM boots and powers off in about a second; a broken
-        # one tends to hang rather than fail.
-        if timeout 10 "${qemu[@]}" >/dev/null 2>&1 && grep -q 'UVNET-TEST-EXIT 0' "$tmp/probe.log"; then
-            accel=kvm
-        fi
-    fi
-    echo "$accel" >"$cache/accel"
-    log "probed accelerator: $accel (cached in $cache/accel)"
-}
-
-pick_accel
+accel=$("$here/pick-accel.sh")
 
 cat >"$tmp/smoke.sh" <<TEST
 set -e

@@ -98,13 +98,14 @@ int gso_init(struct gso_state *s, const struct iovec *iov, unsigned n,
 	     unsigned mtu_payload_hint);
 
 /*
- * Fill seg with the next segment: its headers with lengths, IPv4 ID and
- * header checksum, TCP sequence number, flags (CWR on the first segment
- * only, FIN and PSH on the last only) and full TCP checksum; for UFO the
- * IPv4 fragment fields (all fragments keep the datagram's ID; DF is
- * cleared, as Linux does), the UDP
- * header (with the checksum of the whole datagram) in the first fragment
- * only.  false once every segment has been produced.
+ * Fill seg with the next segment.  TSO: the headers with their lengths,
+ * IPv4 ID (one more per segment) and header checksum, TCP sequence number,
+ * flags (CWR on the first segment only, FIN and PSH on the last only) and
+ * full TCP checksum.  UFO: IPv4 fragments, all with the datagram's ID, MF
+ * and offset set and DF cleared (as Linux does); the first one's hdr ends
+ * with the UDP header, its checksum covering the whole datagram, so its
+ * payload_len is 8 less than its share of the IP payload.  false once
+ * every segment has been produced.
  */
 bool gso_next(struct gso_state *s, struct gso_seg *seg);
 

@@ -21,6 +21,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "flow.h"
 #include "log.h"
 #include "offload.h"
 #include "port.h"
@@ -52,6 +53,7 @@ struct guest_txq {
 	unsigned vring;
 	unsigned npopped;
 	bool broken_logged;
+	uint64_t packets;          /* frames taken from this ring */
 	struct vq_chain chains[FRAME_BURST];
 };
 
@@ -139,6 +141,7 @@ static unsigned vhost_rx_burst(struct port_queue *pq, struct frame *f, unsigned 
 		out++;
 	}
 	q->npopped = (unsigned)got;
+	__atomic_fetch_add(&q->packets, out, __ATOMIC_RELAXED);
 	port_count(&q->vp->base.rx, out, bytes, 0, bad);
 	return out;
 }
@@ -189,19 +192,47 @@ static void vhost_disarm(struct port_queue *pq)
 
 /* ---- switch -> guest RX ring ---- */
 
-static unsigned vhost_tx_burst(struct port *p, unsigned worker, struct frame *const *f,
-			       const bool *tagged, unsigned n)
+static unsigned deliver(struct vhost_port *vp, unsigned qi, struct frame *const *f,
+			const bool *tagged, unsigned n)
 {
-	struct vhost_port *vp = to_vp(p);
-	unsigned pairs = vu_dev_queue_pairs(&vp->dev);
-	struct vhost_rxq *q = &vp->rxq[worker % pairs];
+	struct vhost_rxq *q = &vp->rxq[qi];
 	struct vhost_rx_result r;
 
 	pthread_spin_lock(&q->lock);
 	r = vhost_rxq_deliver(q, f, tagged, n);
 	pthread_spin_unlock(&q->lock);
-	port_count(&p->tx, r.sent, r.bytes, r.dropped, r.errors);
+	port_count(&vp->base.tx, r.sent, r.bytes, r.dropped, r.errors);
 	return r.sent;
+}
+
+/* With several queue pairs, spread flows over the guest's RX rings by
+ * hash, as RSS would, so one flow always lands on one ring (no reorder). */
+static unsigned vhost_tx_burst(struct port *p, unsigned worker, struct frame *const *f,
+			       const bool *tagged, unsigned n)
+{
+	struct vhost_port *vp = to_vp(p);
+	unsigned pairs = vu_dev_queue_pairs(&vp->dev), sent = 0;
+	struct frame *by_q[VU_MAX_QUEUE_PAIRS][FRAME_BURST];
+	bool tag_q[VU_MAX_QUEUE_PAIRS][FRAME_BURST];
+	unsigned count[VU_MAX_QUEUE_PAIRS] = { 0 };
+
+	(void)worker;
+	if (pairs == 1)
+		return deliver(vp, 0, f, tagged, n);
+	for (unsigned i = 0; i < n; i++) {
+		unsigned qi = frame_flow_hash(f[i]) % pairs;
+
+		/* a pair the guest has not enabled (fewer vCPUs): use the first */
+		if (!__atomic_load_n(&vp->rxq[qi].vq, __ATOMIC_RELAXED))
+			qi = 0;
+
+		tag_q[qi][count[qi]] = tagged[i];
+		by_q[qi][count[qi]++] = f[i];
+	}
+	for (unsigned qi = 0; qi < pairs; qi++)
+		if (count[qi])
+			sent += deliver(vp, qi, by_q[qi], tag_q[qi], count[qi]);
+	return sent;
 }
 
 /* ---- vhost-user back-end callbacks (control thread) ---- */
@@ -364,6 +395,8 @@ static void vhost_describe(struct port *p, struct json_object *o)
 
 		json_object_object_add(r, "index", json_object_new_int((int)i));
 		json_object_object_add(r, "running", json_object_new_boolean(vr->started));
+		json_object_object_add(r, "packets", json_object_new_uint64(__atomic_load_n(
+			i % 2 ? &vp->txq[i / 2].packets : &vp->rxq[i / 2].packets, __ATOMIC_RELAXED)));
 		if (vr->started)
 			json_object_object_add(r, "size", json_object_new_int((int)vr->num));
 		if (vr->started && vq_dev_broken(&vr->vq))

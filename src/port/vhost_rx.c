@@ -183,7 +183,7 @@ static int write_segments(struct vhost_rxq *q, const struct frame *f,
 	while (gso_next(&gs, &seg)) {
 		uint8_t local[ETH_HLEN_TAGGED + GSO_MAX_HDR];
 		struct rx_src s = { .local = local, .iov = f->iov, .niov = f->niov,
-				    .off = f->off + seg.payload_off, .len = seg.payload_len };
+				    .off = seg.payload_off, .len = seg.payload_len };
 		int rc;
 
 		/* the segment's own header, with the egress L2 header in front */
@@ -239,6 +239,7 @@ struct vhost_rx_result vhost_rxq_deliver(struct vhost_rxq *q, struct frame *cons
 			r.errors++;
 		}
 	}
+	__atomic_fetch_add(&q->packets, r.sent, __ATOMIC_RELAXED);
 	vq_dev_flush(q->vq);
 	if (vq_dev_needs_call(q->vq) && q->call_fd >= 0)
 		eventfd_write(q->call_fd, 1);

@@ -27,6 +27,7 @@ struct vhost_rxq {
 	bool mrg;
 	bool guest_csum, guest_tso4, guest_tso6, guest_ufo, guest_ecn;
 	bool broken_logged;
+	uint64_t packets;          /* frames delivered into this ring */
 	struct vq_chain *chains;   /* [VHOST_RX_MAX_BUFS] */
 	struct iovec *iov;         /* [VHOST_RX_MAX_IOV] */
 };

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define WHY(...) (snprintf(why, whylen, __VA_ARGS__), -EINVAL)
@@ -224,6 +225,20 @@ static int reset_owner(struct vu_dev *d, struct vu_msg *msg, char *why, size_t w
 	return 0;
 }
 
+/* Pages of a mapping past the end of its file map fine but fault (SIGBUS)
+ * when touched: a region must lie inside its file. */
+static int region_in_file(int fd, const struct vhost_user_region *r)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -errno;
+	if (S_ISREG(st.st_mode) && (r->mmap_offset > (uint64_t)st.st_size ||
+				    r->size > (uint64_t)st.st_size - r->mmap_offset))
+		return -ERANGE;
+	return 0;
+}
+
 static int map_regions(struct guest_mem *mem, struct vu_msg *msg, char *why, size_t whylen)
 {
 	const struct vhost_user_memory *m = &msg->m.payload.memory;
@@ -232,15 +247,18 @@ static int map_regions(struct guest_mem *mem, struct vu_msg *msg, char *why, siz
 	for (unsigned i = 0; i < m->nregions; i++) {
 		const struct vhost_user_region *r = &m->regions[i];
 		int fd = vu_msg_take_fd(msg, i);
-		int rc = guest_mem_add_fd(mem, r->gpa, r->size, r->uva, fd, r->mmap_offset);
+		int rc = region_in_file(fd, r);
 
+		if (!rc)
+			rc = guest_mem_add_fd(mem, r->gpa, r->size, r->uva, fd, r->mmap_offset);
 		if (rc) {
 			close(fd);
 			guest_mem_release(mem);
 			return WHY("SET_MEM_TABLE: region %u (gpa %#llx size %#llx): %s", i,
 				   (unsigned long long)r->gpa, (unsigned long long)r->size,
 				   rc == -EEXIST ? "overlaps another region" :
-				   rc == -EINVAL ? "zero size or wraps" : strerror(-rc));
+				   rc == -EINVAL ? "zero size or wraps" :
+				   rc == -ERANGE ? "beyond the end of its file" : strerror(-rc));
 		}
 	}
 	return 0;

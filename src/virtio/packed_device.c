@@ -17,13 +17,20 @@ static inline bool is_avail(uint16_t flags, bool wrap)
 	       !!(flags & VQ_PACKED_F_USED) != wrap;
 }
 
+/*
+ * Step a slot on, flipping the wrap counter at each lap.  `by` may exceed
+ * the ring: an in-order batch covers every slot its chains took, and a
+ * hostile driver can make one burst take more slots than the ring has.
+ */
 static inline void advance(uint16_t *slot, bool *wrap, uint16_t by, uint16_t size)
 {
-	*slot += by;
-	if (*slot >= size) {
-		*slot -= size;
+	unsigned s = *slot + (unsigned)by;
+
+	while (s >= size) {
+		s -= size;
 		*wrap = !*wrap;
 	}
+	*slot = (uint16_t)s;
 }
 
 static int walk_indirect(struct vq_dev *vq, struct vq_chain *c,

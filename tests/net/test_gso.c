@@ -618,7 +618,7 @@ static void check_tiling(const struct fx_frame *f, const struct virtio_net_hdr *
 	struct gso_seg seg;
 	size_t next = 0, sum = 0;
 
-	fx_scatter(&sc, f->buf, len, 5, len);
+	fx_scatter(&sc, f->buf, len, 40, len);
 	if (gso_init(&s, sc.iov, sc.n, 0, len, h, 0) == 0) {
 		while (gso_next(&s, &seg)) {
 			assert_true(seg.hdr_len > 0 && seg.hdr_len <= GSO_MAX_HDR);

@@ -613,6 +613,44 @@ static void buffer_id_out_of_range_breaks_packed(void **state)
 	}
 }
 
+/*
+ * Packed: a driver can make one burst take more slots than the ring has,
+ * since slots that were not heads on one lap may be heads on the next.
+ * From slot 7: chain A is slots 7, 0; chain B slots 1..7, 0 (lap two).
+ * Completing both with one in-order entry (10 slots) must leave the
+ * device's used position on the ring, and its next entry inside it.
+ */
+static void in_order_batch_longer_than_ring_stays_on_ring_packed(void **state)
+{
+	struct hostile h;
+	struct vq_chain c[4];
+	struct vring_packed_desc *ring;
+	const uint8_t *past;
+
+	(void)state;
+	setup(&h, VQ_PACKED, F_IN_ORDER);
+	ring = h.f.rings.desc;
+	assert_int_equal(vq_dev_init(&h.f.dev, VQ_PACKED, QSIZE, F_PACKED | F_IN_ORDER,
+				     &h.f.mem, &h.f.rings, 0x8000 | (QSIZE - 1)), 0);
+	for (unsigned j = 0; j < QSIZE; j++)
+		put_desc(VQ_PACKED, &ring[j], &(struct rd){ data_gpa(&h, 0), 8, D_NEXT }, 5);
+	ring[0].flags = 0;
+	ring[1].flags = D_NEXT | VQ_PACKED_F_USED;   /* available on lap two */
+	ring[QSIZE - 1].flags = D_NEXT | VQ_PACKED_F_AVAIL; /* on lap one */
+	assert_int_equal(vq_dev_pop_burst(&h.f.dev, c, 4), 2);
+	assert_int_equal(c[0].ndesc + c[1].ndesc, QSIZE + 2);
+	vq_dev_push_in_order(&h.f.dev, c[1].id, 2, c[0].ndesc + c[1].ndesc);
+	vq_dev_push(&h.f.dev, 3, 1, 0);
+	vq_dev_flush(&h.f.dev);
+	assert_int_equal(vq_dev_base(&h.f.dev) >> 16, 1u << 15 | 2); /* slot 2, wrap 1 */
+	assert_int_equal(ring[1].id, 3);
+	past = (const uint8_t *)&ring[QSIZE];
+	for (unsigned i = 0; i < 2 * QSIZE * 16; i++)
+		assert_int_equal(past[i], 0);
+	assert_null(vq_dev_broken(&h.f.dev));
+	rf_fini(&h.f);
+}
+
 /* Zero-length descriptors, direct and in a table, map to no iovec. */
 static void zero_length_descriptors_are_accepted(void **state)
 {
@@ -737,6 +775,7 @@ int main(void)
 		cmocka_unit_test(avail_idx_a_full_ring_ahead_is_accepted_split),
 		cmocka_unit_test(avail_head_out_of_range_breaks_split),
 		cmocka_unit_test(buffer_id_out_of_range_breaks_packed),
+		cmocka_unit_test(in_order_batch_longer_than_ring_stays_on_ring_packed),
 		cmocka_unit_test(zero_length_descriptors_are_accepted),
 		cmocka_unit_test(chain_needing_too_many_iovecs_is_flagged_oversize),
 		cmocka_unit_test(table_and_buffer_straddling_two_regions_are_accepted),
