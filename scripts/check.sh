@@ -14,7 +14,7 @@ setup() { # DIR [meson args...]
 }
 setup build
 setup build-asan -Db_sanitize=address,undefined -Db_lundef=false
-#CC=clang setup build-fuzz -Dfuzz=true -Db_lundef=false
+CC=clang setup build-fuzz -Dfuzz=true -Db_lundef=false
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
@@ -26,5 +26,17 @@ done
 for t in build-asan/tests/*/test_*; do
 	[ -f "$t" ] && [ -x "$t" ] && items+=("asan:$t")
 done
-#items+=("fuzz:fuzz/run-smoke.sh build-fuzz ${UVNET_FUZZ_SECONDS:-20}")
+items+=("fuzz:fuzz/run-smoke.sh build-fuzz ${UVNET_FUZZ_SECONDS:-20}")
+# End-to-end tests (root; QEMU guests under TCG, namespaces, taps), each
+# one TAP program; UVNET_E2E=0 leaves them out.  The test guest is built
+# (or found in its cache) once here, so no test pays for it.
+if [ "${UVNET_E2E:-1}" != 0 ]; then
+	if ! out=$(scripts/guest/build-guest.sh 2>&1 >/dev/null); then
+		tail -n 5 <<<"$out" >&2
+		echo "check: the test guest could not be built; the e2e tests with guests will fail" >&2
+	fi
+	for t in tests/e2e/test_*.sh; do
+		[ -f "$t" ] && [ -x "$t" ] && items+=("e2e:$t")
+	done
+fi
 exec tests/run.sh "${items[@]}"

@@ -42,7 +42,7 @@ ctl() { in_ns "$root/build/tools/uvnetctl" --control "$tmp/uvnetd.sock" "$@"; }
 say "Starting uvnetd and building the switch"
 ip netns add "$ns"
 ip -n "$ns" link set lo up
-in_ns build/src/daemon/uvnetd --foreground --control "$tmp/uvnetd.sock" --state "$tmp/state" \
+ip netns exec "$ns" build/src/daemon/uvnetd --foreground --control "$tmp/uvnetd.sock" --state "$tmp/state" \
     --pid-file "$tmp/uvnetd.pid" --log-file "$tmp/uvnetd.log" &
 pids+=($!)
 for _ in $(seq 50); do [ -S "$tmp/uvnetd.sock" ] && break; sleep 0.1; done
@@ -69,14 +69,14 @@ ping -c 3 -W 2 ${vm_ip[0]}
 echo "== ping host"; ping -c 3 -W 2 $host_ip
 wait
 EOF
-in_ns timeout 60 iperf3 -s -1 -B "$host_ip" >/dev/null 2>&1 &
+ip netns exec "$ns" timeout 60 iperf3 -s -1 -B "$host_ip" >/dev/null 2>&1 &
 pids+=($!)
 
 say "Booting two guests (virtio-net-pci on vhost-user, $accel)"
 for i in 1 2; do
     scripts/guest/mkcpio-test.sh "$tmp/vm$i.sh" "$tmp/vm$i.cpio.gz"
     cat "$initrd" "$tmp/vm$i.cpio.gz" >"$tmp/vm$i.img"
-    in_ns timeout 120 qemu-system-x86_64 -accel "$accel" -m 256 -nodefaults -display none \
+    ip netns exec "$ns" timeout 120 qemu-system-x86_64 -accel "$accel" -m 256 -nodefaults -display none \
         -no-reboot -serial "file:$tmp/vm$i.serial" -kernel "$kernel" -initrd "$tmp/vm$i.img" \
         -append "console=ttyS0 quiet panic=-1 ipv6.disable=1 uvnet.ip=${vm_ip[$((i - 1))]}/24" \
         -object memory-backend-memfd,id=mem,size=256M,share=on -numa node,memdev=mem \

@@ -7,7 +7,7 @@ set -euo pipefail
 
 build=(gcc meson ninja-build pkg-config libjson-c-dev libmnl-dev)
 test=(libcmocka-dev clang libclang-rt-14-dev iproute2)
-e2e=(qemu-system-x86 busybox-static iperf3 cpio gzip dnsmasq-base nftables dpdk-dev)
+e2e=(qemu-system-x86 busybox-static iperf3 cpio gzip dnsmasq-base nftables dpdk-dev python3)
 
 groups=("$@")
 [ ${#groups[@]} -eq 0 ] && groups=(build test e2e)

@@ -182,8 +182,14 @@ static bool port_vlan_from_opts(struct port_vlan *v, const char *tag, const char
 	uint16_t id;
 
 	port_vlan_init(v);
-	if (trunks && port_vlan_parse_trunks(v, trunks, err, ERR_MAX))
+	if (trunks && port_vlan_parse_trunks(v, trunks, err, ERR_MAX)) {
+		char why[ERR_MAX];
+
+		/* name the field, as every other add-port error does */
+		snprintf(why, sizeof(why), "%s", err);
+		fail(err, "trunks: %s", why);
 		return false;
+	}
 	if (!tag)
 		return true;
 	if (!parse_vlan_id(tag, &id, "tag", err))

@@ -72,12 +72,17 @@ static bool vring_ready(const struct vu_dev *d, const struct vu_vring *vr)
 	return d->mem && vr->num && vr->addr_set && vr->kick_set && enabled;
 }
 
-/* Translate one ring area; NULL if it is not inside one region. */
+/* Translate one ring area; NULL if it is not inside one region or not
+ * aligned.  Alignment is checked on our pointer too: a region's uva and its
+ * mmap_offset need not agree on it. */
 static void *ring_area(const struct vu_dev *d, uint64_t uva, size_t len, size_t align)
 {
+	void *p;
+
 	if (uva % align)
 		return NULL;
-	return guest_mem_uva_ptr(d->mem, uva, len);
+	p = guest_mem_uva_ptr(d->mem, uva, len);
+	return (uintptr_t)p % align ? NULL : p;
 }
 
 static int vring_start(struct vu_dev *d, unsigned idx, char *why, size_t whylen)

@@ -1203,6 +1203,28 @@ static void vring_address_outside_memory_or_misaligned_fails_start_naming_the_vr
 	disconnect_leaves_nothing(f);
 }
 
+/* Ring addresses aligned in the front-end's space but not in ours: the
+ * region's mmap_offset shifts them.  Found by fuzz_vhost_msg. */
+static void vring_misaligned_in_our_mapping_fails_start(void **state)
+{
+	struct fx *f = *state;
+	struct vhost_user_memory mem = one_region();
+	int fd = new_memfd(f, 0, "A", MEM_SIZE);
+
+	mem.regions[0].mmap_offset = 2;
+	mem.regions[0].size = MEM_SIZE - 2;
+	negotiate(f, F_QEMU);
+	REQ_OK(f, VHOST_USER_SET_MEM_TABLE, V1 | NR, &mem, mem_size(1), &fd, 1);
+	assert_int_equal(get_reply_u64(f, VHOST_USER_SET_MEM_TABLE), 0);
+	configure_ring(f, 1, 0);
+	SEND_REFUSED(f, VHOST_USER_SET_VRING_ENABLE, V1,
+		     (&(struct vhost_vring_state){ .index = 1, .num = 1 }),
+		     sizeof(struct vhost_vring_state), NULL, 0,
+		     "vring 1: ring address outside the memory table or misaligned");
+	assert_false(f->running[1]);
+	disconnect_leaves_nothing(f);
+}
+
 static void set_features_with_bits_not_offered_is_refused(void **state)
 {
 	struct fx *f = *state;
@@ -1335,6 +1357,7 @@ int main(void)
 		T(region_size_plus_offset_overflow_is_refused),
 		T(region_larger_than_its_file_is_refused),
 		T(vring_address_outside_memory_or_misaligned_fails_start_naming_the_vring),
+		T(vring_misaligned_in_our_mapping_fails_start),
 		T(set_features_with_bits_not_offered_is_refused),
 		T(set_protocol_features_with_bits_not_offered_is_refused),
 		T(out_of_range_values_are_refused),

@@ -392,18 +392,20 @@ static void indirect_next_beyond_table_breaks_split(void **state)
 	}
 }
 
+/* Direct and in a table; the writable one empty or not. */
 static void readable_after_writable_breaks(void **state)
 {
 	(void)state;
 	for_each_layout(l) {
-		for (int indirect = 0; indirect < 2; indirect++) {
+		for (int v = 0; v < 4; v++) {
 			struct hostile h;
+			const bool indirect = v & 1;
 
 			setup(&h, l, F_INDIRECT);
 			post_good(&h);
 			const struct rd d[] = {
 				{ data_gpa(&h, 0), 8, 0 },
-				{ data_gpa(&h, 64), 8, D_WRITE },
+				{ data_gpa(&h, 64), v & 2 ? 0 : 8, D_WRITE },
 				{ data_gpa(&h, 128), 8, 0 },
 			};
 			if (indirect)
