@@ -64,6 +64,7 @@ struct vhost_port {
 	unsigned queue_pairs;
 	int listen_fd;
 	time_t next_connect;       /* client mode: when to retry */
+	bool warned_unsealed;
 	struct vu_dev dev;
 	struct guest_txq txq[VU_MAX_QUEUE_PAIRS];
 	struct vhost_rxq rxq[VU_MAX_QUEUE_PAIRS];
@@ -259,6 +260,13 @@ static int queue_start(void *opaque, unsigned idx)
 		q->npopped = 0;
 		vp->base.env->attach(vp->base.env, &q->pq);
 	}
+	if (vp->dev.unsealed_regions && !vp->warned_unsealed) {
+		vp->warned_unsealed = true;
+		log_warn(vp->base.name, "%u guest memory region(s) are not sealed against "
+			 "shrinking: a front-end that truncates them would crash uvnetd "
+			 "(use memfd memory, as QEMU's memory-backend-memfd does)",
+			 vp->dev.unsealed_regions);
+	}
 	log_info(vp->base.name, "vring %u started: %u entries, %s, features %#llx", idx,
 		 vr->num, vr->vq.layout == VQ_PACKED ? "packed" : "split",
 		 (unsigned long long)vp->dev.features);
@@ -343,6 +351,7 @@ static void on_message(void *arg)
 static void take_connection(struct vhost_port *vp, int sock)
 {
 	vu_dev_connect(&vp->dev, sock);
+	vp->warned_unsealed = false;
 	vp->base.env->watch(vp->base.env, sock, on_message, vp);
 	log_info(vp->base.name, "vhost-user front-end connected on %s", vp->path);
 }
@@ -386,9 +395,12 @@ static void vhost_describe(struct port *p, struct json_object *o)
 	json_object_object_add(o, "mode", json_object_new_string(vp->server ? "server" : "client"));
 	json_object_object_add(o, "queues", json_object_new_int((int)vp->queue_pairs));
 	json_object_object_add(o, "connected", json_object_new_boolean(vp->dev.sock >= 0));
-	if (vp->dev.sock >= 0)
+	if (vp->dev.sock >= 0) {
 		json_object_object_add(o, "features",
 				       json_object_new_uint64(vp->dev.features));
+		json_object_object_add(o, "unsealed_regions",
+				       json_object_new_int((int)vp->dev.unsealed_regions));
+	}
 	for (unsigned i = 0; i < 2 * vp->queue_pairs; i++) {
 		struct vu_vring *vr = &vp->dev.vring[i];
 		struct json_object *r = json_object_new_object();

@@ -7,6 +7,7 @@
 #include "vu_backend.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,16 +245,36 @@ static int region_in_file(int fd, const struct vhost_user_region *r)
 	return 0;
 }
 
-static int map_regions(struct guest_mem *mem, struct vu_msg *msg, char *why, size_t whylen)
+/*
+ * A front-end that shrinks a region's file after handing it over would make
+ * our next access to it fault (SIGBUS).  A memfd can be sealed against
+ * that: QEMU seals its memfd backends itself, and where the front-end left
+ * sealing allowed we add the seal.  Other files (hugetlbfs, tmpfs) cannot
+ * be protected; the caller reports them.
+ */
+static bool sealed_against_shrink(int fd)
+{
+	int seals = fcntl(fd, F_GET_SEALS);
+
+	if (seals < 0)
+		return false;
+	return (seals & F_SEAL_SHRINK) || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) == 0;
+}
+
+static int map_regions(struct vu_dev *d, struct guest_mem *mem, struct vu_msg *msg,
+		       char *why, size_t whylen)
 {
 	const struct vhost_user_memory *m = &msg->m.payload.memory;
 
 	guest_mem_init(mem);
+	d->unsealed_regions = 0;
 	for (unsigned i = 0; i < m->nregions; i++) {
 		const struct vhost_user_region *r = &m->regions[i];
 		int fd = vu_msg_take_fd(msg, i);
 		int rc = region_in_file(fd, r);
 
+		if (!rc && !sealed_against_shrink(fd))
+			d->unsealed_regions++;
 		if (!rc)
 			rc = guest_mem_add_fd(mem, r->gpa, r->size, r->uva, fd, r->mmap_offset);
 		if (rc) {
@@ -276,7 +297,7 @@ static int set_mem_table(struct vu_dev *d, struct vu_msg *msg, char *why, size_t
 
 	if (!mem)
 		return WHY("SET_MEM_TABLE: out of memory");
-	rc = map_regions(mem, msg, why, whylen);
+	rc = map_regions(d, mem, msg, why, whylen);
 	if (rc) {
 		free(mem);
 		return rc;

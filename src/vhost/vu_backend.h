@@ -71,6 +71,8 @@ struct vu_dev {
 	uint8_t status;
 	unsigned mtu;
 	struct guest_mem *mem;      /* NULL until SET_MEM_TABLE */
+	unsigned unsealed_regions;  /* regions whose file the front-end could
+				       still shrink under us (not sealed) */
 	int backend_req_fd;
 	int log_fd;
 	struct vhost_user_log log;

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest receive path (src/port/vhost_rx.c) against a real ring: what a
+ * guest driver finds in its RX buffers after frames are delivered, for
+ * guests with and without checksum/TSO offloads, with mergeable buffers
+ * and without, with VLAN tags added and removed.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "net_fixture.h"
+#include "ring_fixture.h"
+#include "vhost_rx.h"
+
+#define BUF 2048
+#define F_MRG (1ull << VIRTIO_NET_F_MRG_RXBUF)
+#define F_V1 (1ull << VIRTIO_F_VERSION_1)
+#define F_GCSUM (1ull << VIRTIO_NET_F_GUEST_CSUM)
+#define F_GTSO4 (1ull << VIRTIO_NET_F_GUEST_TSO4)
+
+struct rx_env {
+	struct ring_fixture f;
+	struct vhost_rxq q;
+	size_t buf_len;
+};
+
+/* A guest with `nbufs` posted receive buffers of buf_len bytes each. */
+static void env_init(struct rx_env *e, uint64_t features, unsigned nbufs, size_t buf_len)
+{
+	assert_int_equal(rf_init(&e->f, VQ_SPLIT, 256, features, 256 * buf_len), 0);
+	assert_int_equal(vhost_rxq_init(&e->q), 0);
+	vhost_rxq_start(&e->q, &e->f.dev, -1, features);
+	e->buf_len = buf_len;
+	for (uintptr_t i = 0; i < nbufs; i++) {
+		struct vq_buf b = { rf_gpa(&e->f, e->f.data + i * buf_len), (uint32_t)buf_len };
+
+		assert_int_equal(vq_drv_add(&e->f.drv, NULL, 0, &b, 1, (void *)(i + 1)), 0);
+	}
+	vq_drv_publish(&e->f.drv);
+}
+
+static void env_fini(struct rx_env *e)
+{
+	vhost_rxq_fini(&e->q);
+	rf_fini(&e->f);
+}
+
+/* A frame view over fx's bytes, cut into three iovecs. */
+static void make_frame(struct frame *fr, struct iovec iov[3], const struct fx_frame *fx, bool tagged)
+{
+	size_t a = fx->len / 3, b = fx->len / 2;
+
+	iov[0] = (struct iovec){ fx->buf, a };
+	iov[1] = (struct iovec){ fx->buf + a, b - a };
+	iov[2] = (struct iovec){ fx->buf + b, fx->len - b };
+	*fr = (struct frame){ .iov = iov, .niov = 3, .len = (uint32_t)fx->len,
+			      .l2_len = tagged ? 18 : 14, .vnet = fx->vh, .vlan = 7 };
+	memcpy(fr->eth, fx->buf, 18);
+}
+
+/* Pull one received packet: its buffers' bytes joined, header first. */
+static size_t receive(struct rx_env *e, uint8_t *out, size_t cap, struct virtio_net_hdr_mrg_rxbuf *h)
+{
+	void *tok;
+	uint32_t len;
+	size_t n = 0;
+	unsigned bufs = 1;
+
+	for (unsigned i = 0; i < bufs; i++) {
+		assert_int_equal(vq_drv_get_used(&e->f.drv, &tok, &len, 1), 1);
+		uint8_t *p = e->f.data + ((uintptr_t)tok - 1) * e->buf_len;
+		assert_true(n + len <= cap);
+		memcpy(out + n, p, len);
+		n += len;
+		if (i == 0) {
+			memcpy(h, out, sizeof(*h));
+			bufs = h->num_buffers ? h->num_buffers : 1;
+		}
+	}
+	return n;
+}
+
+static void tso_frame_is_cut_for_a_guest_without_tso(void **state)
+{
+	struct fx_frame fx;
+	struct frame fr, *fp = &fr;
+	struct iovec iov[3];
+	struct rx_env e;
+	bool tagged = false;
+	uint8_t pkt[4096];
+	size_t payload = 0;
+
+	(void)state;
+	env_init(&e, F_V1 | F_MRG, 64, BUF);
+	fx_frame_build(&fx, &(struct fx_frame_spec){ .payload = 20000, .tcp_flags = FX_TCP_ACK | FX_TCP_PSH }, 1);
+	fx.vh.gso_size = 1448;
+	make_frame(&fr, iov, &fx, false);
+	struct vhost_rx_result r = vhost_rxq_deliver(&e.q, &fp, &tagged, 1);
+	assert_int_equal(r.sent, 1);
+	for (unsigned s = 0; s < 14; s++) {
+		struct virtio_net_hdr_mrg_rxbuf h;
+		size_t n = receive(&e, pkt, sizeof(pkt), &h) - 12;
+		const uint8_t *ip = pkt + 12 + 14;
+
+		assert_int_equal(h.hdr.flags, 0);
+		assert_int_equal(h.hdr.gso_type, VIRTIO_NET_HDR_GSO_NONE);
+		assert_int_equal(fx_get16(ip + 2), n - 14);
+		assert_true(fx_l4_csum_ok(ip, false, 20, 6, n - 14 - 20));
+		assert_memory_equal(pkt + 12 + fx.hdr_len, fx.buf + fx.hdr_len + payload,
+				    n - fx.hdr_len);
+		payload += n - fx.hdr_len;
+	}
+	assert_int_equal(payload, 20000);
+	assert_false(vq_drv_has_used(&e.f.drv));
+	fx_frame_free(&fx);
+	env_fini(&e);
+}
+
+static void tso_frame_stays_whole_for_a_guest_with_tso(void **state)
+{
+	struct fx_frame fx;
+	struct frame fr, *fp = &fr;
+	struct iovec iov[3];
+	struct rx_env e;
+	bool tagged = false;
+	static uint8_t pkt[70000];
+	struct virtio_net_hdr_mrg_rxbuf h;
+
+	(void)state;
+	env_init(&e, F_V1 | F_MRG | F_GCSUM | F_GTSO4, 64, BUF);
+	fx_frame_build(&fx, &(struct fx_frame_spec){ .payload = 30000, .tcp_flags = FX_TCP_ACK }, 2);
+	fx.vh.gso_size = 1448;
+	make_frame(&fr, iov, &fx, false);
+	assert_int_equal(vhost_rxq_deliver(&e.q, &fp, &tagged, 1).sent, 1);
+	assert_int_equal(receive(&e, pkt, sizeof(pkt), &h), 12 + fx.len);
+	assert_int_equal(h.num_buffers, (12 + fx.len + BUF - 1) / BUF);
+	assert_int_equal(h.hdr.gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
+	assert_int_equal(h.hdr.gso_size, 1448);
+	assert_int_equal(h.hdr.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	assert_int_equal(h.hdr.csum_start, fx.vh.csum_start);
+	assert_memory_equal(pkt + 12, fx.buf, fx.len);
+	fx_frame_free(&fx);
+	env_fini(&e);
+}
+
+static void partial_checksum_is_completed_for_a_guest_without_csum(void **state)
+{
+	struct fx_frame fx;
+	struct frame fr, *fp = &fr;
+	struct iovec iov[3];
+	struct rx_env e;
+	bool tagged = false;
+	uint8_t pkt[4096];
+	struct virtio_net_hdr_mrg_rxbuf h;
+
+	(void)state;
+	env_init(&e, F_V1 | F_MRG, 8, BUF);
+	fx_frame_build(&fx, &(struct fx_frame_spec){ .ipv6 = true, .udp = true, .payload = 900 }, 3);
+	fx.vh.gso_type = VIRTIO_NET_HDR_GSO_NONE;
+	make_frame(&fr, iov, &fx, false);
+	assert_int_equal(vhost_rxq_deliver(&e.q, &fp, &tagged, 1).sent, 1);
+	size_t n = receive(&e, pkt, sizeof(pkt), &h) - 12;
+	assert_int_equal(n, fx.len);
+	assert_int_equal(h.hdr.flags, 0);
+	assert_true(fx_l4_csum_ok(pkt + 12 + 14, true, 40, 17, n - 14 - 40));
+	fx_frame_free(&fx);
+	env_fini(&e);
+}
+
+static void vlan_tag_is_added_and_removed_on_the_way_in(void **state)
+{
+	struct fx_frame plain, tagged_fx;
+	struct frame fr[2], *fp[2] = { &fr[0], &fr[1] };
+	struct iovec iov[2][3];
+	struct rx_env e;
+	bool tag[2] = { true, false };
+	uint8_t pkt[4096];
+	struct virtio_net_hdr_mrg_rxbuf h;
+
+	(void)state;
+	env_init(&e, F_V1 | F_MRG | F_GCSUM, 8, BUF);
+	fx_frame_build(&plain, &(struct fx_frame_spec){ .payload = 100 }, 4);
+	fx_frame_build(&tagged_fx, &(struct fx_frame_spec){ .vlan = true, .payload = 100 }, 5);
+	plain.vh.gso_type = tagged_fx.vh.gso_type = VIRTIO_NET_HDR_GSO_NONE;
+	make_frame(&fr[0], iov[0], &plain, false);
+	make_frame(&fr[1], iov[1], &tagged_fx, true);
+	assert_int_equal(vhost_rxq_deliver(&e.q, fp, tag, 2).sent, 2);
+	/* untagged in, tagged out: 4 bytes longer, VLAN 7, csum_start moved */
+	assert_int_equal(receive(&e, pkt, sizeof(pkt), &h), 12 + plain.len + 4);
+	assert_int_equal(fx_get16(pkt + 12 + 12), 0x8100);
+	assert_int_equal(fx_get16(pkt + 12 + 14) & 0xfff, 7);
+	assert_memory_equal(pkt + 12 + 16, plain.buf + 12, plain.len - 12);
+	assert_int_equal(h.hdr.csum_start, plain.vh.csum_start + 4);
+	/* tagged in, untagged out */
+	assert_int_equal(receive(&e, pkt, sizeof(pkt), &h), 12 + tagged_fx.len - 4);
+	assert_memory_equal(pkt + 12 + 12, tagged_fx.buf + 16, tagged_fx.len - 16);
+	assert_int_equal(h.hdr.csum_start, tagged_fx.vh.csum_start - 4);
+	fx_frame_free(&plain);
+	fx_frame_free(&tagged_fx);
+	env_fini(&e);
+}
+
+static void frames_without_buffers_are_dropped_and_counted(void **state)
+{
+	struct fx_frame fx;
+	struct frame fr, *fp[3] = { &fr, &fr, &fr };
+	struct iovec iov[3];
+	struct rx_env e;
+	bool tag[3] = { 0 };
+
+	(void)state;
+	env_init(&e, F_V1 | F_MRG, 2, BUF);
+	fx_frame_build(&fx, &(struct fx_frame_spec){ .payload = 3000 }, 6);
+	fx.vh.gso_type = VIRTIO_NET_HDR_GSO_NONE;
+	fx.vh.flags = 0;
+	make_frame(&fr, iov, &fx, false);
+	/* each 3054-byte frame takes both 2 KB buffers: one fits, two drop */
+	struct vhost_rx_result r = vhost_rxq_deliver(&e.q, fp, tag, 3);
+	assert_int_equal(r.sent, 1);
+	assert_int_equal(r.dropped, 2);
+	fx_frame_free(&fx);
+	env_fini(&e);
+}
+
+static void big_buffers_take_a_whole_frame_without_mergeable(void **state)
+{
+	struct fx_frame fx;
+	struct frame fr, *fp = &fr;
+	struct iovec iov[3];
+	struct rx_env e;
+	bool tagged = false;
+	static uint8_t pkt[70000];
+	struct virtio_net_hdr_mrg_rxbuf h;
+
+	(void)state;
+	env_init(&e, F_V1 | F_GCSUM | F_GTSO4, 4, 65562);
+	fx_frame_build(&fx, &(struct fx_frame_spec){ .payload = 60000 }, 7);
+	fx.vh.gso_size = 1448;
+	make_frame(&fr, iov, &fx, false);
+	assert_int_equal(vhost_rxq_deliver(&e.q, &fp, &tagged, 1).sent, 1);
+	assert_int_equal(receive(&e, pkt, sizeof(pkt), &h), 12 + fx.len);
+	assert_memory_equal(pkt + 12, fx.buf, fx.len);
+	fx_frame_free(&fx);
+	env_fini(&e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(tso_frame_is_cut_for_a_guest_without_tso),
+		cmocka_unit_test(tso_frame_stays_whole_for_a_guest_with_tso),
+		cmocka_unit_test(partial_checksum_is_completed_for_a_guest_without_csum),
+		cmocka_unit_test(vlan_tag_is_added_and_removed_on_the_way_in),
+		cmocka_unit_test(frames_without_buffers_are_dropped_and_counted),
+		cmocka_unit_test(big_buffers_take_a_whole_frame_without_mergeable),
+	};
+	return cmocka_run_group_tests_name("vhost_rx", tests, NULL, NULL);
+}
