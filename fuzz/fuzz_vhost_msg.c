@@ -111,9 +111,9 @@ static int fake_start(void *opaque, unsigned idx)
 	FZ_CHECK(!fz.running[idx]);
 	FZ_CHECK(vq->size == vr->num && vq->mem == fz.dev.mem);
 	/* The three ring areas the device will touch are all mapped memory. */
-	check_in_table(vq->split.desc, vq_desc_area_size(l, vq->size));
-	check_in_table(vq->split.avail, vq_driver_area_size(l, vq->size));
-	check_in_table(vq->split.used, vq_device_area_size(l, vq->size));
+	check_in_table(vq->ring.split.desc, vq_desc_area_size(l, vq->size));
+	check_in_table(vq->ring.split.avail, vq_driver_area_size(l, vq->size));
+	check_in_table(vq->ring.split.used, vq_device_area_size(l, vq->size));
 	vq_dev_has_avail((struct vq_dev *)vq); /* read it, as a worker would */
 	if (fz.refuse_odd && idx % 2)
 		return -EBUSY;

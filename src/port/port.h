@@ -119,6 +119,9 @@ struct port_opts {
 
 const char *port_opt_get(struct port_opts *o, const char *key);
 int port_opts_check_unused(const struct port_opts *o, char *err, size_t errlen);
+/* An optional numeric option: *out is left alone when the key is absent. */
+int port_opt_uint(struct port_opts *o, const char *key, unsigned min, unsigned max,
+		  unsigned *out, char *err, size_t errlen);
 
 /* Constructors: 0 or -errno with `err` naming the bad field. */
 int vhost_port_create(const char *name, struct port_opts *o, struct port_env *env,

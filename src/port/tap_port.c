@@ -237,7 +237,6 @@ static int parse_opts(struct tap_port *tp, const char *name, struct port_opts *o
 		      char *err, size_t errlen)
 {
 	const char *ifname = port_opt_get(o, "ifname");
-	const char *queues = port_opt_get(o, "queues");
 
 	if (!ifname)
 		ifname = name;
@@ -246,15 +245,8 @@ static int parse_opts(struct tap_port *tp, const char *name, struct port_opts *o
 				ifname, IFNAMSIZ - 1), -EINVAL;
 	snprintf(tp->ifname, sizeof(tp->ifname), "%s", ifname);
 	tp->nqueues = 1;
-	if (queues) {
-		char *end;
-		unsigned long q = strtoul(queues, &end, 10);
-
-		if (*end || end == queues || q < 1 || q > PORT_MAX_QUEUES)
-			return snprintf(err, errlen, "queues: '%s' is not a number from 1 to %d",
-					queues, PORT_MAX_QUEUES), -EINVAL;
-		tp->nqueues = (unsigned)q;
-	}
+	if (port_opt_uint(o, "queues", 1, PORT_MAX_QUEUES, &tp->nqueues, err, errlen))
+		return -EINVAL;
 	return port_opts_check_unused(o, err, errlen);
 }
 

@@ -453,7 +453,6 @@ static int parse_opts(struct vhost_port *vp, struct port_opts *o, char *err, siz
 {
 	const char *path = port_opt_get(o, "path");
 	const char *mode = port_opt_get(o, "mode");
-	const char *queues = port_opt_get(o, "queues");
 
 	if (!path || !*path)
 		return snprintf(err, errlen, "path: a vhost-user port needs path=SOCKET"), -EINVAL;
@@ -465,15 +464,8 @@ static int parse_opts(struct vhost_port *vp, struct port_opts *o, char *err, siz
 		return snprintf(err, errlen, "mode: '%s' is not server or client", mode), -EINVAL;
 	vp->server = !mode || !strcmp(mode, "server");
 	vp->queue_pairs = 1;
-	if (queues) {
-		char *end;
-		unsigned long q = strtoul(queues, &end, 10);
-
-		if (*end || end == queues || q < 1 || q > VU_MAX_QUEUE_PAIRS)
-			return snprintf(err, errlen, "queues: '%s' is not a number from 1 to %d",
-					queues, VU_MAX_QUEUE_PAIRS), -EINVAL;
-		vp->queue_pairs = (unsigned)q;
-	}
+	if (port_opt_uint(o, "queues", 1, VU_MAX_QUEUE_PAIRS, &vp->queue_pairs, err, errlen))
+		return -EINVAL;
 	return port_opts_check_unused(o, err, errlen);
 }
 

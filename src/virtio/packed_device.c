@@ -60,7 +60,7 @@ static int pop_one(struct vq_dev *vq, struct vq_chain *c)
 {
 	uint16_t slot = vq->last_avail;
 	bool wrap = vq->avail_wrap;
-	uint16_t head_flags = vq_load_acquire(&vq->packed.desc[slot].flags);
+	uint16_t head_flags = vq_load_acquire(&vq->ring.packed.desc[slot].flags);
 	unsigned count = 0;
 	uint16_t id;
 
@@ -73,7 +73,7 @@ static int pop_one(struct vq_dev *vq, struct vq_chain *c)
 		if (++count > vq->size)
 			return vq_dev_fail(vq, "chain at slot %u is longer than the queue",
 					   vq->last_avail);
-		vq_desc_fetch(&d, &vq->packed.desc[slot]);
+		vq_desc_fetch(&d, &vq->ring.packed.desc[slot]);
 		if (count == 1)
 			d.flags = head_flags; /* the value we checked, not a re-read */
 		advance(&slot, &wrap, 1, vq->size);
@@ -119,7 +119,7 @@ int packed_dev_pop(struct vq_dev *vq, struct vq_chain *c, unsigned n)
  */
 void packed_dev_push(struct vq_dev *vq, uint16_t id, uint32_t len, uint16_t ndesc)
 {
-	struct vring_packed_desc *d = &vq->packed.desc[vq->used_idx];
+	struct vring_packed_desc *d = &vq->ring.packed.desc[vq->used_idx];
 	uint16_t flags = vq->used_wrap ? VQ_PACKED_F_AVAIL | VQ_PACKED_F_USED : 0;
 
 	if (len)
@@ -138,7 +138,7 @@ void packed_dev_push(struct vq_dev *vq, uint16_t id, uint32_t len, uint16_t ndes
 
 void packed_dev_flush(struct vq_dev *vq)
 {
-	vq_store_release(&vq->packed.desc[vq->batch_slot].flags, vq->batch_flags);
+	vq_store_release(&vq->ring.packed.desc[vq->batch_slot].flags, vq->batch_flags);
 }
 
 bool packed_dev_needs_call(struct vq_dev *vq)
@@ -148,20 +148,20 @@ bool packed_dev_needs_call(struct vq_dev *vq)
 	uint16_t flags;
 
 	vq_mb(); /* used flags visible before we read the driver's wishes */
-	flags = vq_load_once(&vq->packed.driver->flags);
+	flags = vq_load_once(&vq->ring.packed.driver->flags);
 	vq->signalled = vq->used_idx;
 	vq->signalled_valid = true;
 	if (flags != VRING_PACKED_EVENT_FLAG_DESC || !vq->feat.event_idx)
 		return flags != VRING_PACKED_EVENT_FLAG_DISABLE;
 	if (!valid)
 		return true;
-	return vq_packed_need_event(vq_load_acquire(&vq->packed.driver->off_wrap),
+	return vq_packed_need_event(vq_load_acquire(&vq->ring.packed.driver->off_wrap),
 				    old, vq->used_idx, vq->used_wrap, vq->size);
 }
 
 void packed_dev_set_kick(struct vq_dev *vq, bool enable)
 {
-	struct vring_packed_desc_event *ev = vq->packed.device;
+	struct vring_packed_desc_event *ev = vq->ring.packed.device;
 
 	if (!enable) {
 		vq_store_once(&ev->flags, VRING_PACKED_EVENT_FLAG_DISABLE);
@@ -177,6 +177,6 @@ void packed_dev_set_kick(struct vq_dev *vq, bool enable)
 
 bool packed_dev_has_avail(struct vq_dev *vq)
 {
-	return is_avail(vq_load_acquire(&vq->packed.desc[vq->last_avail].flags),
+	return is_avail(vq_load_acquire(&vq->ring.packed.desc[vq->last_avail].flags),
 			vq->avail_wrap);
 }

@@ -29,7 +29,7 @@ static inline uint16_t avail_bits(bool wrap)
 static void put_desc(struct vq_drv *vq, uint16_t slot, const struct vq_buf *b,
 		     uint16_t id, uint16_t flags, bool head)
 {
-	struct vring_packed_desc *d = &vq->packed.desc[slot];
+	struct vring_packed_desc *d = &vq->ring.packed.desc[slot];
 
 	d->addr = b->addr;
 	d->len = b->len;
@@ -79,7 +79,7 @@ int packed_drv_add(struct vq_drv *vq, const struct vq_buf *out, unsigned nout,
 		vq->batch_slot = head_slot;
 		vq->batch_flags = head_flags;
 	} else {
-		vq_store_release(&vq->packed.desc[head_slot].flags, head_flags);
+		vq_store_release(&vq->ring.packed.desc[head_slot].flags, head_flags);
 	}
 	vq_drv_note_added(vq, id);
 	return 0;
@@ -87,7 +87,7 @@ int packed_drv_add(struct vq_drv *vq, const struct vq_buf *out, unsigned nout,
 
 void packed_drv_publish(struct vq_drv *vq)
 {
-	vq_store_release(&vq->packed.desc[vq->batch_slot].flags, vq->batch_flags);
+	vq_store_release(&vq->ring.packed.desc[vq->batch_slot].flags, vq->batch_flags);
 }
 
 bool packed_drv_needs_kick(struct vq_drv *vq)
@@ -96,10 +96,10 @@ bool packed_drv_needs_kick(struct vq_drv *vq)
 
 	vq->kicked = vq->avail_idx;
 	vq_mb(); /* our flags visible before we read the device's wishes */
-	flags = vq_load_once(&vq->packed.device->flags);
+	flags = vq_load_once(&vq->ring.packed.device->flags);
 	if (flags != VRING_PACKED_EVENT_FLAG_DESC || !vq->feat.event_idx)
 		return flags != VRING_PACKED_EVENT_FLAG_DISABLE;
-	return vq_packed_need_event(vq_load_acquire(&vq->packed.device->off_wrap),
+	return vq_packed_need_event(vq_load_acquire(&vq->ring.packed.device->off_wrap),
 				    old, vq->avail_idx, vq->avail_wrap, vq->size);
 }
 
@@ -110,7 +110,7 @@ static inline bool is_used(uint16_t flags, bool wrap)
 
 int packed_drv_peek_used(struct vq_drv *vq, uint16_t *id, uint32_t *len)
 {
-	struct vring_packed_desc *d = &vq->packed.desc[vq->last_used];
+	struct vring_packed_desc *d = &vq->ring.packed.desc[vq->last_used];
 
 	if (!is_used(vq_load_acquire(&d->flags), vq->used_wrap))
 		return 0;
@@ -130,7 +130,7 @@ void packed_drv_reclaim(struct vq_drv *vq, uint16_t id)
 
 void packed_drv_set_call(struct vq_drv *vq, bool enable)
 {
-	struct vring_packed_desc_event *ev = vq->packed.driver;
+	struct vring_packed_desc_event *ev = vq->ring.packed.driver;
 
 	if (!enable) {
 		vq_store_once(&ev->flags, VRING_PACKED_EVENT_FLAG_DISABLE);
@@ -146,5 +146,5 @@ void packed_drv_set_call(struct vq_drv *vq, bool enable)
 
 bool packed_drv_has_used(struct vq_drv *vq)
 {
-	return is_used(vq_load_acquire(&vq->packed.desc[vq->last_used].flags), vq->used_wrap);
+	return is_used(vq_load_acquire(&vq->ring.packed.desc[vq->last_used].flags), vq->used_wrap);
 }

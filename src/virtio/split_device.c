@@ -9,8 +9,8 @@
  */
 #include "vq_device_impl.h"
 
-#define used_event(vq) (&(vq)->split.avail->ring[(vq)->size])
-#define avail_event(vq) ((uint16_t *)&(vq)->split.used->ring[(vq)->size])
+#define used_event(vq) (&(vq)->ring.split.avail->ring[(vq)->size])
+#define avail_event(vq) ((uint16_t *)&(vq)->ring.split.used->ring[(vq)->size])
 
 static int walk_indirect(struct vq_dev *vq, struct vq_chain *c,
 			 const struct vring_desc *ind)
@@ -44,7 +44,7 @@ static int walk_indirect(struct vq_dev *vq, struct vq_chain *c,
 static int pop_one(struct vq_dev *vq, struct vq_chain *c)
 {
 	uint16_t slot = vq->last_avail & (vq->size - 1);
-	uint16_t head = vq_load_once(&vq->split.avail->ring[slot]);
+	uint16_t head = vq_load_once(&vq->ring.split.avail->ring[slot]);
 	unsigned i = head, count = 0;
 
 	if (head >= vq->size)
@@ -58,7 +58,7 @@ static int pop_one(struct vq_dev *vq, struct vq_chain *c)
 		if (++count > vq->size)
 			return vq_dev_fail(vq, "chain from descriptor %u loops or is longer than the queue",
 					   head);
-		vq_desc_fetch(&d, &vq->split.desc[i]);
+		vq_desc_fetch(&d, &vq->ring.split.desc[i]);
 		if (d.flags & VRING_DESC_F_INDIRECT) {
 			if (d.flags & VRING_DESC_F_NEXT)
 				return vq_dev_fail(vq, "descriptor %u is both INDIRECT and NEXT", i);
@@ -86,7 +86,7 @@ int split_dev_pop(struct vq_dev *vq, struct vq_chain *c, unsigned n)
 	unsigned got;
 
 	if (ready == 0) {
-		uint16_t idx = vq_load_acquire(&vq->split.avail->idx);
+		uint16_t idx = vq_load_acquire(&vq->ring.split.avail->idx);
 
 		ready = idx - vq->last_avail;
 		if (ready > vq->size)
@@ -105,7 +105,7 @@ int split_dev_pop(struct vq_dev *vq, struct vq_chain *c, unsigned n)
 /* nbufs > 1 only for an in-order batch: one entry, the index skips them all. */
 void split_dev_push(struct vq_dev *vq, uint16_t id, uint32_t len, uint16_t nbufs)
 {
-	struct vring_used_elem *e = &vq->split.used->ring[vq->used_idx & (vq->size - 1)];
+	struct vring_used_elem *e = &vq->ring.split.used->ring[vq->used_idx & (vq->size - 1)];
 
 	vq_store_once(&e->id, id);
 	vq_store_once(&e->len, len);
@@ -115,7 +115,7 @@ void split_dev_push(struct vq_dev *vq, uint16_t id, uint32_t len, uint16_t nbufs
 
 void split_dev_flush(struct vq_dev *vq)
 {
-	vq_store_release(&vq->split.used->idx, vq->used_idx);
+	vq_store_release(&vq->ring.split.used->idx, vq->used_idx);
 }
 
 bool split_dev_needs_call(struct vq_dev *vq)
@@ -126,7 +126,7 @@ bool split_dev_needs_call(struct vq_dev *vq)
 	/* used->idx must be visible before we read what the driver asked. */
 	vq_mb();
 	if (!vq->feat.event_idx)
-		return !(vq_load_once(&vq->split.avail->flags) & VRING_AVAIL_F_NO_INTERRUPT);
+		return !(vq_load_once(&vq->ring.split.avail->flags) & VRING_AVAIL_F_NO_INTERRUPT);
 	vq->signalled = vq->used_idx;
 	vq->signalled_valid = true;
 	return !valid || vring_need_event(vq_load_once(used_event(vq)), vq->used_idx, old);
@@ -143,11 +143,11 @@ void split_dev_set_kick(struct vq_dev *vq, bool enable)
 			vq_store_once(avail_event(vq), vq->last_avail);
 		return;
 	}
-	vq_store_once(&vq->split.used->flags, enable ? 0 : VRING_USED_F_NO_NOTIFY);
+	vq_store_once(&vq->ring.split.used->flags, enable ? 0 : VRING_USED_F_NO_NOTIFY);
 }
 
 bool split_dev_has_avail(struct vq_dev *vq)
 {
 	return vq->avail_shadow != vq->last_avail ||
-	       vq_load_acquire(&vq->split.avail->idx) != vq->last_avail;
+	       vq_load_acquire(&vq->ring.split.avail->idx) != vq->last_avail;
 }

@@ -10,8 +10,8 @@
 
 #include <errno.h>
 
-#define used_event(vq) (&(vq)->split.avail->ring[(vq)->size])
-#define avail_event(vq) ((uint16_t *)&(vq)->split.used->ring[(vq)->size])
+#define used_event(vq) (&(vq)->ring.split.avail->ring[(vq)->size])
+#define avail_event(vq) ((uint16_t *)&(vq)->ring.split.used->ring[(vq)->size])
 
 int split_drv_add(struct vq_drv *vq, const struct vq_buf *out, unsigned nout,
 		  const struct vq_buf *in, unsigned nin, void *token)
@@ -29,14 +29,14 @@ int split_drv_add(struct vq_drv *vq, const struct vq_buf *out, unsigned nout,
 	if (indirect) {
 		struct vq_buf t = vq_drv_fill_indirect(vq, head, out, nout, in, nin);
 
-		vq->split.desc[i] = (struct vring_desc){
+		vq->ring.split.desc[i] = (struct vring_desc){
 			.addr = t.addr, .len = t.len, .flags = VRING_DESC_F_INDIRECT,
 		};
 	} else {
 		for (unsigned j = 0; j < parts; j++) {
 			const struct vq_buf *b = j < nout ? &out[j] : &in[j - nout];
 
-			vq->split.desc[i] = (struct vring_desc){
+			vq->ring.split.desc[i] = (struct vring_desc){
 				.addr = b->addr,
 				.len = b->len,
 				.flags = (j >= nout ? VRING_DESC_F_WRITE : 0) |
@@ -52,7 +52,7 @@ int split_drv_add(struct vq_drv *vq, const struct vq_buf *out, unsigned nout,
 	vq->state[head] = (struct vq_drv_buf_state){
 		.token = token, .in_len = in_len, .ndesc = (uint16_t)need, .last = last,
 	};
-	vq_store_once(&vq->split.avail->ring[vq->avail_idx & (vq->size - 1)], head);
+	vq_store_once(&vq->ring.split.avail->ring[vq->avail_idx & (vq->size - 1)], head);
 	vq->avail_idx++;
 	vq->pending++;
 	vq_drv_note_added(vq, head);
@@ -61,7 +61,7 @@ int split_drv_add(struct vq_drv *vq, const struct vq_buf *out, unsigned nout,
 
 void split_drv_publish(struct vq_drv *vq)
 {
-	vq_store_release(&vq->split.avail->idx, vq->avail_idx);
+	vq_store_release(&vq->ring.split.avail->idx, vq->avail_idx);
 }
 
 bool split_drv_needs_kick(struct vq_drv *vq)
@@ -72,12 +72,12 @@ bool split_drv_needs_kick(struct vq_drv *vq)
 	vq_mb(); /* avail->idx visible before we read the device's wishes */
 	if (vq->feat.event_idx)
 		return vring_need_event(vq_load_once(avail_event(vq)), vq->avail_idx, old);
-	return !(vq_load_once(&vq->split.used->flags) & VRING_USED_F_NO_NOTIFY);
+	return !(vq_load_once(&vq->ring.split.used->flags) & VRING_USED_F_NO_NOTIFY);
 }
 
 int split_drv_peek_used(struct vq_drv *vq, uint16_t *id, uint32_t *len)
 {
-	uint16_t idx = vq_load_acquire(&vq->split.used->idx);
+	uint16_t idx = vq_load_acquire(&vq->ring.split.used->idx);
 	uint16_t ahead = idx - vq->last_used;
 	const struct vring_used_elem *e;
 	uint32_t raw_id;
@@ -87,7 +87,7 @@ int split_drv_peek_used(struct vq_drv *vq, uint16_t *id, uint32_t *len)
 	if (ahead > vq->size)
 		return vq_drv_fail(vq, "used index %u runs %u ahead of %u, queue size is %u",
 				   idx, ahead, vq->last_used, vq->size);
-	e = &vq->split.used->ring[vq->last_used & (vq->size - 1)];
+	e = &vq->ring.split.used->ring[vq->last_used & (vq->size - 1)];
 	raw_id = vq_load_once(&e->id);
 	*len = vq_load_once(&e->len);
 	*id = raw_id > UINT16_MAX ? UINT16_MAX : (uint16_t)raw_id; /* out of range either way */
@@ -112,10 +112,10 @@ void split_drv_set_call(struct vq_drv *vq, bool enable)
 			vq_store_once(used_event(vq), vq->last_used);
 		return;
 	}
-	vq_store_once(&vq->split.avail->flags, enable ? 0 : VRING_AVAIL_F_NO_INTERRUPT);
+	vq_store_once(&vq->ring.split.avail->flags, enable ? 0 : VRING_AVAIL_F_NO_INTERRUPT);
 }
 
 bool split_drv_has_used(struct vq_drv *vq)
 {
-	return vq_load_acquire(&vq->split.used->idx) != vq->last_used;
+	return vq_load_acquire(&vq->ring.split.used->idx) != vq->last_used;
 }

@@ -4,6 +4,9 @@
  */
 #include "virtq.h"
 
+#include <errno.h>
+#include <stdio.h>
+
 bool vq_size_valid(enum vq_layout layout, unsigned size)
 {
 	if (size == 0 || size > VQ_MAX_SIZE)
@@ -31,4 +34,11 @@ size_t vq_device_area_size(enum vq_layout layout, unsigned size)
 	if (layout == VQ_PACKED)
 		return sizeof(struct vring_packed_desc_event);
 	return 2 * 3 + 8 * (size_t)size;
+}
+
+int vq_set_broken(char broken[VQ_BROKEN_MAX], const char *fmt, va_list ap)
+{
+	if (!broken[0])
+		vsnprintf(broken, VQ_BROKEN_MAX, fmt, ap);
+	return -EIO;
 }

@@ -11,6 +11,7 @@
 #ifndef UVNET_VIRTIO_VIRTQ_H
 #define UVNET_VIRTIO_VIRTQ_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,6 +30,9 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 #define VQ_CHAIN_MAX_IOV 64u
 
 #define VQ_BROKEN_MAX 112
+
+/* Record why a queue broke (the first reason wins); returns -EIO. */
+int vq_set_broken(char broken[VQ_BROKEN_MAX], const char *fmt, va_list ap);
 
 enum vq_layout { VQ_SPLIT, VQ_PACKED };
 
@@ -62,6 +66,20 @@ struct vq_rings {
 	void *desc;
 	void *driver;
 	void *device;
+};
+
+/* The same areas, typed by layout; both sides keep one. */
+union vq_ring_ptrs {
+	struct {
+		struct vring_desc *desc;
+		struct vring_avail *avail;
+		struct vring_used *used;
+	} split;
+	struct {
+		struct vring_packed_desc *desc;
+		struct vring_packed_desc_event *driver;
+		struct vring_packed_desc_event *device;
+	} packed;
 };
 
 size_t vq_desc_area_size(enum vq_layout layout, unsigned size);

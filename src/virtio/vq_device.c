@@ -13,13 +13,12 @@
 int vq_dev_fail(struct vq_dev *vq, const char *fmt, ...)
 {
 	va_list ap;
+	int rc;
 
-	if (!vq->broken[0]) {
-		va_start(ap, fmt);
-		vsnprintf(vq->broken, sizeof(vq->broken), fmt, ap);
-		va_end(ap);
-	}
-	return -EIO;
+	va_start(ap, fmt);
+	rc = vq_set_broken(vq->broken, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 int vq_dev_init(struct vq_dev *vq, enum vq_layout layout, unsigned size,
@@ -35,16 +34,16 @@ int vq_dev_init(struct vq_dev *vq, enum vq_layout layout, unsigned size,
 		.mem = mem,
 	};
 	if (layout == VQ_SPLIT) {
-		vq->split.desc = rings->desc;
-		vq->split.avail = rings->driver;
-		vq->split.used = rings->device;
+		vq->ring.split.desc = rings->desc;
+		vq->ring.split.avail = rings->driver;
+		vq->ring.split.used = rings->device;
 		vq->last_avail = vq->avail_shadow = (uint16_t)base;
-		vq->used_idx = vq_load_acquire(&vq->split.used->idx);
+		vq->used_idx = vq_load_acquire(&vq->ring.split.used->idx);
 		return 0;
 	}
-	vq->packed.desc = rings->desc;
-	vq->packed.driver = rings->driver;
-	vq->packed.device = rings->device;
+	vq->ring.packed.desc = rings->desc;
+	vq->ring.packed.driver = rings->driver;
+	vq->ring.packed.device = rings->device;
 	vq->last_avail = base & 0x7fff;
 	vq->avail_wrap = base & 0x8000;
 	/* As DPDK does: the used position restarts where the available one

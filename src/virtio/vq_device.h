@@ -36,18 +36,7 @@ struct vq_dev {
 	struct vq_features feat;
 	const struct guest_mem *mem;
 	struct guest_mem_cache mcache;
-	union {
-		struct {
-			struct vring_desc *desc;
-			struct vring_avail *avail;
-			struct vring_used *used;
-		} split;
-		struct {
-			struct vring_packed_desc *desc;
-			struct vring_packed_desc_event *driver;
-			struct vring_packed_desc_event *device;
-		} packed;
-	};
+	union vq_ring_ptrs ring;
 	char broken[VQ_BROKEN_MAX]; /* "" while healthy */
 };
 

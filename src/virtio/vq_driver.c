@@ -13,13 +13,12 @@
 int vq_drv_fail(struct vq_drv *vq, const char *fmt, ...)
 {
 	va_list ap;
+	int rc;
 
-	if (!vq->broken[0]) {
-		va_start(ap, fmt);
-		vsnprintf(vq->broken, sizeof(vq->broken), fmt, ap);
-		va_end(ap);
-	}
-	return -EIO;
+	va_start(ap, fmt);
+	rc = vq_set_broken(vq->broken, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 int vq_drv_init(struct vq_drv *vq, enum vq_layout layout, unsigned size,
@@ -46,16 +45,16 @@ int vq_drv_init(struct vq_drv *vq, enum vq_layout layout, unsigned size,
 		return -ENOMEM;
 	}
 	if (layout == VQ_SPLIT) {
-		vq->split.desc = rings->desc;
-		vq->split.avail = rings->driver;
-		vq->split.used = rings->device;
+		vq->ring.split.desc = rings->desc;
+		vq->ring.split.avail = rings->driver;
+		vq->ring.split.used = rings->device;
 		for (unsigned i = 0; i < size; i++)
 			vq->free_ids[i] = (uint16_t)(i + 1); /* next-free links */
 		vq->free_head = 0;
 	} else {
-		vq->packed.desc = rings->desc;
-		vq->packed.driver = rings->driver;
-		vq->packed.device = rings->device;
+		vq->ring.packed.desc = rings->desc;
+		vq->ring.packed.driver = rings->driver;
+		vq->ring.packed.device = rings->device;
 		for (unsigned i = 0; i < size; i++)
 			vq->free_ids[i] = (uint16_t)(size - 1 - i); /* id stack */
 		vq->free_head = (uint16_t)size;

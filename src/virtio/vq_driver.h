@@ -54,18 +54,7 @@ struct vq_drv {
 	bool used_wrap;
 	enum vq_layout layout;
 	struct vq_features feat;
-	union {
-		struct {
-			struct vring_desc *desc;
-			struct vring_avail *avail;
-			struct vring_used *used;
-		} split;
-		struct {
-			struct vring_packed_desc *desc;
-			struct vring_packed_desc_event *driver;
-			struct vring_packed_desc_event *device;
-		} packed;
-	};
+	union vq_ring_ptrs ring;
 	struct vq_indirect_area ind;
 	struct vq_drv_buf_state *state; /* [size], by buffer id */
 	uint16_t *free_ids;             /* packed: stack of free ids; split: next-free links */

@@ -528,9 +528,9 @@ static void qemu_7_2_sequence_negotiates_starts_and_stops_rings(void **state)
 		assert_true(f->running[i]);
 		assert_int_equal(count_events(f, EV_START, i), 1);
 		/* The ring really sits in the memfd, where the front-end said. */
-		assert_ptr_equal(f->dev.vring[i].vq.split.desc,
+		assert_ptr_equal(f->dev.vring[i].vq.ring.split.desc,
 				 guest_mem_uva_ptr(f->dev.mem, a.desc_user_addr, 16));
-		assert_ptr_equal(f->dev.vring[i].vq.split.used,
+		assert_ptr_equal(f->dev.vring[i].vq.ring.split.used,
 				 guest_mem_uva_ptr(f->dev.mem, a.used_user_addr, 4));
 		/* QEMU sends the call fd again: swapped while stopped. */
 		send_vring_fd(f, VHOST_USER_SET_VRING_CALL, i);
@@ -604,7 +604,7 @@ static void new_mem_table_restarts_running_rings_and_releases_the_old_mapping(vo
 	bring_up(f);
 	assert_int_equal(count_maps(MEMFD_PREFIX "-A"), 1);
 	assert_int_equal(count_fds_to(MEMFD_PREFIX "-A"), 2); /* ours and the table's */
-	void *old_desc = f->dev.vring[1].vq.split.desc;
+	void *old_desc = f->dev.vring[1].vq.ring.split.desc;
 
 	set_mem_table(f, 1, "B");
 	expect_log(f, (struct event[]){ { EV_STOP, 0 }, { EV_STOP, 1 },
@@ -612,8 +612,8 @@ static void new_mem_table_restarts_running_rings_and_releases_the_old_mapping(vo
 	assert_int_equal(count_maps(MEMFD_PREFIX "-A"), 0);
 	assert_int_equal(count_fds_to(MEMFD_PREFIX "-A"), 1);
 	assert_int_equal(count_maps(MEMFD_PREFIX "-B"), 1);
-	assert_ptr_not_equal(f->dev.vring[1].vq.split.desc, old_desc);
-	assert_ptr_equal(f->dev.vring[1].vq.split.desc,
+	assert_ptr_not_equal(f->dev.vring[1].vq.ring.split.desc, old_desc);
+	assert_ptr_equal(f->dev.vring[1].vq.ring.split.desc,
 			 guest_mem_uva_ptr(f->dev.mem, UVA_BASE + RING_OFF(1), 16));
 	disconnect_leaves_nothing(f);
 }
