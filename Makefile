@@ -11,12 +11,15 @@ all:
 check:
 	scripts/check.sh
 
-# Two QEMU guests on a uvnetd bridge with the host on a TAP port.
+# A NAT network and two QEMU guests started with uvnet-vm: DHCP, ping, NAT
+# to an outside host, iperf3.
 demo:
 	scripts/demo.sh
 
+# Guest throughput vs QEMU's TAP path, and the VXLAN overlay.
 bench: all
-	bench/run.sh
+	bench/iperf.sh
+	bench/vxlan.sh
 
 clean:
 	rm -rf build build-asan build-fuzz test-logs

@@ -1,26 +1,38 @@
 #!/usr/bin/env bash
-# The uvnet demo: two QEMU guests whose virtio-net NICs are vhost-user
-# ports of a uvnetd bridge, with the host on a TAP port of the same bridge.
-# The guests ping each other and the host and run iperf3; uvnetd's view
-# (show, stats, fdb-show) and a summary are printed; everything is removed
-# at the end.  The "host" side lives in a private network namespace, so
-# nothing here touches the machine's real network.
+# The uvnet demo, the libvirt way: uvnetd defines and starts a NAT network
+# `default` (a bridge, a gateway tap with 192.168.122.1, dnsmasq for DHCP,
+# nftables masquerade), uvnet-vm boots two QEMU guests on it (virtio-net on
+# vhost-user ports of that bridge), the guests take DHCP leases, ping their
+# gateway and each other, reach an "outside" host through NAT (which sees
+# the uplink's address as the source) and run iperf3.  A summary is printed
+# and everything is removed at the end.
+#
+# uvnetd runs in a network namespace of its own whose only uplink is a veth
+# to a second namespace, the outside host: nothing here touches the
+# machine's real network.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-ns=uvnet-demo-$$
+ns=uvnet-demo-$$            # uvnetd's namespace: "the host"
+out_ns=uvnet-demo-out-$$    # the outside host
 tmp=$(mktemp -d /tmp/uvnet-demo.XXXXXX)
-host_ip=10.77.0.1
-vm_ip=(10.77.0.11 10.77.0.12)
+up_ip=203.0.113.1 out_ip=203.0.113.2 port=7000
+macs=(52:54:00:77:00:01 52:54:00:77:00:02)
 pids=()
+vm_pid=()
+t_start=$SECONDS
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    ip netns del "$ns" 2>/dev/null || true
+    set +e
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
+    for n in "$ns" "$out_ns"; do
+        for p in $(ip netns pids "$n" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+        ip netns del "$n" 2>/dev/null
+    done
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -30,88 +42,180 @@ say "Installing what is missing and building"
 scripts/install-deps.sh build e2e
 [ -f build/build.ninja ] || meson setup build >/dev/null
 ninja -C build >/dev/null
-paths=$(scripts/guest/build-guest.sh)
+paths=$(build/tools/uvnet-vm build-guest)
 kernel=$(sed -n 's/^kernel=//p' <<<"$paths")
 initrd=$(sed -n 's/^initrd=//p' <<<"$paths")
 accel=$(scripts/guest/pick-accel.sh)
 echo "guest kernel $kernel, accelerator $accel"
 
 in_ns() { ip netns exec "$ns" "$@"; }
-ctl() { in_ns "$root/build/tools/uvnetctl" --control "$tmp/uvnetd.sock" "$@"; }
+ctl() { "$root/build/tools/uvnetctl" --control "$tmp/uvnetd.sock" "$@"; }
+vm() { "$root/build/tools/uvnet-vm" --control "$tmp/uvnetd.sock" "$@"; }
+show() { # CMD...: print it as typed (uvnetctl, uvnet-vm), run it
+    local shown=$*
+    shown=${shown/#ctl /uvnetctl }
+    printf '$ %s\n' "${shown/#vm /uvnet-vm }"
+    "$@"
+}
 
-say "Starting uvnetd and building the switch"
+say "The host (a namespace) and an outside host behind its uplink"
 ip netns add "$ns"
+ip netns add "$out_ns"
 ip -n "$ns" link set lo up
-ip netns exec "$ns" build/src/daemon/uvnetd --foreground --control "$tmp/uvnetd.sock" --state "$tmp/state" \
+ip -n "$out_ns" link set lo up
+ip -n "$ns" link add up0 type veth peer name eth0 netns "$out_ns"
+ip -n "$ns" addr add "$up_ip/24" dev up0
+ip -n "$ns" link set up0 up
+ip -n "$ns" route add default via "$out_ip"
+ip -n "$out_ns" addr add "$out_ip/24" dev eth0
+ip -n "$out_ns" link set eth0 up
+echo "host uplink up0 $up_ip, default route via the outside host $out_ip (which has no route back)"
+# The outside host: a TCP listener that prints who connected, and iperf3.
+ip netns exec "$out_ns" timeout 110 python3 -c '
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", '"$port"'))
+s.listen(8)
+while True:
+    c, a = s.accept()
+    c.settimeout(5)
+    try:
+        data = c.recv(200).decode(errors="replace").strip()
+    except OSError:
+        data = ""
+    print("connection from %s: %s" % (a[0], data), flush=True)
+    c.close()' >"$tmp/outside.log" 2>&1 &
+pids+=($!)
+ip netns exec "$out_ns" timeout 110 iperf3 -s -1 >"$tmp/outside-iperf3.log" 2>&1 &
+pids+=($!)
+
+say "uvnetd and the NAT network 'default'"
+in_ns build/src/daemon/uvnetd --foreground --control "$tmp/uvnetd.sock" --state "$tmp/state" \
     --pid-file "$tmp/uvnetd.pid" --log-file "$tmp/uvnetd.log" &
 pids+=($!)
 for _ in $(seq 50); do [ -S "$tmp/uvnetd.sock" ] && break; sleep 0.1; done
-ctl add-br br0
-ctl add-port br0 uvtap0 type=tap
-ctl add-port br0 vm1 type=vhost-user path="$tmp/vm1.sock"
-ctl add-port br0 vm2 type=vhost-user path="$tmp/vm2.sock"
-ip -n "$ns" addr add "$host_ip/24" dev uvtap0
-echo "uvnetctl add-br br0; add-port br0 uvtap0 type=tap; add-port br0 vm{1,2} type=vhost-user"
+show ctl net-define default mode=nat
+show ctl net-start default
+show ctl net-list
+in_ns nft list table ip uvnet-default | sed 's/^/    /'
 
-# Guest 2 serves iperf3 once; guest 1 pings everyone, then measures.
+# Each guest waits for its peer's address from the host (on ttyS1), then
+# pings the gateway, the peer and the outside host, connects to it, and
+# guest 1 runs iperf3 against guest 2 and the outside host.
+preamble='exec 3<>/dev/ttyS1
+stty -F /dev/ttyS1 raw -echo 2>/dev/null
+echo "== lease: $(ip -4 -o addr show eth0 | awk "{print \$4}")"
+echo DEMO-WAIT
+read -r -t 100 peer <&3
+'
 cat >"$tmp/vm1.sh" <<EOF
-for i in \$(seq 50); do ping -c 1 -W 1 ${vm_ip[1]} >/dev/null 2>&1 && break; done
-echo "== ping guest2"; ping -c 3 -W 2 ${vm_ip[1]}
-echo "== ping host"; ping -c 3 -W 2 $host_ip
+$preamble
+echo "== ping gateway"; ping -c 3 -W 2 192.168.122.1
+echo "== ping guest2"; ping -c 3 -W 2 \$peer
+echo "== ping outside"; ping -c 3 -W 2 $out_ip
+echo "hello from guest1" | nc -w 3 $out_ip $port
 sleep 1
-echo "== iperf3 guest1 -> guest2"; iperf3 -c ${vm_ip[1]} -t 3
-echo "== iperf3 guest1 -> host"; iperf3 -c $host_ip -t 3
+echo "== iperf3 guest1 -> outside"; iperf3 -c $out_ip -t 3
+echo "== iperf3 guest1 -> guest2"; iperf3 -c \$peer -t 3
 EOF
 cat >"$tmp/vm2.sh" <<EOF
 iperf3 -s -1 >/dev/null 2>&1 &
-echo "== ping guest1"; for i in \$(seq 50); do ping -c 1 -W 1 ${vm_ip[0]} >/dev/null 2>&1 && break; done
-ping -c 3 -W 2 ${vm_ip[0]}
-echo "== ping host"; ping -c 3 -W 2 $host_ip
+$preamble
+echo "== ping gateway"; ping -c 3 -W 2 192.168.122.1
+echo "== ping guest1"; ping -c 3 -W 2 \$peer
+echo "== ping outside"; ping -c 3 -W 2 $out_ip
+echo "hello from guest2" | nc -w 3 $out_ip $port
 wait
 EOF
-ip netns exec "$ns" timeout 60 iperf3 -s -1 -B "$host_ip" >/dev/null 2>&1 &
-pids+=($!)
 
-say "Booting two guests (virtio-net-pci on vhost-user, $accel)"
+say "Booting two guests with uvnet-vm (DHCP on the network 'default', $accel)"
 for i in 1 2; do
     scripts/guest/mkcpio-test.sh "$tmp/vm$i.sh" "$tmp/vm$i.cpio.gz"
     cat "$initrd" "$tmp/vm$i.cpio.gz" >"$tmp/vm$i.img"
-    ip netns exec "$ns" timeout 120 qemu-system-x86_64 -accel "$accel" -m 256 -nodefaults -display none \
-        -no-reboot -serial "file:$tmp/vm$i.serial" -kernel "$kernel" -initrd "$tmp/vm$i.img" \
-        -append "console=ttyS0 quiet panic=-1 ipv6.disable=1 uvnet.ip=${vm_ip[$((i - 1))]}/24" \
-        -object memory-backend-memfd,id=mem,size=256M,share=on -numa node,memdev=mem \
-        -chardev socket,id=c0,path="$tmp/vm$i.sock" -netdev vhost-user,id=n0,chardev=c0 \
-        -device virtio-net-pci,netdev=n0,mac=52:54:00:77:00:0$i,vectors=0 &
+    mkfifo "$tmp/vm$i.ctl.in" "$tmp/vm$i.ctl.out"
+    printf '$ uvnet-vm run --name guest%s --net default,mac=%s --kernel vmlinuz --initrd initrd --mem 256 \\\n' \
+        "$i" "${macs[i - 1]}"
+    echo "      --cmdline 'uvnet.dhcp=1 ...' &"
+    in_ns timeout 100 "$root/build/tools/uvnet-vm" --control "$tmp/uvnetd.sock" run --name "guest$i" \
+        --net "default,mac=${macs[i - 1]}" --kernel "$kernel" --initrd "$tmp/vm$i.img" --mem 256 --cpus 1 \
+        --accel "$accel" --cmdline "quiet panic=-1 ipv6.disable=1 uvnet.dhcp=1" \
+        --serial-log "$tmp/vm$i.serial" -- -serial "pipe:$tmp/vm$i.ctl" >"$tmp/vm$i.out" 2>&1 &
     pids+=($!)
-    echo "guest$i: ${vm_ip[$((i - 1))]}, MAC 52:54:00:77:00:0$i, socket $tmp/vm$i.sock"
+    vm_pid[i]=$!
 done
-sleep 8
+for i in 1 2; do
+    for _ in $(seq 600); do
+        grep -q DEMO-WAIT "$tmp/vm$i.serial" 2>/dev/null && break
+        kill -0 "${vm_pid[i]}" 2>/dev/null || break
+        sleep 0.2
+    done
+done
+say "DHCP leases (dnsmasq, read by uvnetd)"
+show ctl net-dhcp-leases default
+leases=$(ctl --json net-dhcp-leases default)
+lease_of() { python3 -c 'import json,sys; print(next((l["ip"] for l in json.load(sys.stdin)["leases"] if l["mac"] == sys.argv[1]), ""))' "$1" <<<"$leases"; }
+ip1=$(lease_of "${macs[0]}")
+ip2=$(lease_of "${macs[1]}")
+show vm list
+tell() { timeout 5 bash -c 'echo "$1" >"$2"' _ "$2" "$tmp/vm$1.ctl.in" || true; }
+tell 1 "$ip2"
+tell 2 "$ip1"
+sleep 3
 say "uvnetctl show (guests running)"
 ctl show
-wait "${pids[-1]}" "${pids[-2]}" || true
+# the counters while both guests are still connected (their ports go with them)
+while kill -0 "${vm_pid[1]}" 2>/dev/null && kill -0 "${vm_pid[2]}" 2>/dev/null; do
+    ctl stats >"$tmp/stats.new" 2>/dev/null && grep -q vm-guest2 "$tmp/stats.new" && mv "$tmp/stats.new" "$tmp/stats"
+    sleep 0.5
+done
+rc1=0 rc2=0
+wait "${vm_pid[1]}" || rc1=$?
+wait "${vm_pid[2]}" || rc2=$?
 
 for i in 1 2; do
     say "Guest $i console"
-    sed 's/\r$//' "$tmp/vm$i.serial" | grep -v '^\[' | grep -v UVNET-GUEST
+    sed 's/\r$//' "$tmp/vm$i.serial" | grep -vE '^\[ *[0-9]+\.[0-9]+\]' | grep -vE 'UVNET-|DEMO-WAIT|udhcpc: (started|broadcasting)' || true
 done
-say "uvnetctl stats"
-ctl stats
-say "uvnetctl fdb-show br0"
-ctl fdb-show br0
+say "The outside host ($out_ip) saw"
+sed 's/^/    /' "$tmp/outside.log"
+grep 'Accepted connection from' "$tmp/outside-iperf3.log" | head -1 | sed 's/^/    iperf3: /' || true
+say "uvnetctl stats (the last taken while both guests ran)"
+cat "$tmp/stats" 2>/dev/null || ctl stats
+
+say "Removing everything"
+show ctl net-stop default
+show ctl net-undefine default
+kill -TERM "$(cat "$tmp/uvnetd.pid")"
+for _ in $(seq 50); do [ -e "$tmp/uvnetd.pid" ] || break; sleep 0.1; done
+left_tables=$(in_ns nft list tables 2>/dev/null | wc -l)
+left_dnsmasq=0
+for p in $(ip netns pids "$ns"); do [ "$(cat /proc/"$p"/comm 2>/dev/null)" = dnsmasq ] && left_dnsmasq=$((left_dnsmasq + 1)); done
+left_taps=$(ip -n "$ns" -o link show | grep -c ' uv-' || true)
 
 say "Summary"
 s1=$(sed 's/\r$//' "$tmp/vm1.serial")
 s2=$(sed 's/\r$//' "$tmp/vm2.serial")
-loss() { grep -A10 "== $2" <<<"$1" | grep -o '[0-9]*% packet loss' | head -1; }
-rate() { grep -A30 "== $2" <<<"$1" | grep receiver | head -1 | grep -o '[0-9.]* [GM]bits/sec'; }
+loss() { grep -A10 "^== $2" <<<"$1" | grep -o '[0-9]*% packet loss' | head -1; }
+rate() { grep -A30 "^== $2" <<<"$1" | grep receiver | head -1 | grep -o '[0-9.]* [GM]bits/sec'; }
 ok=0
-row() { printf '  %-28s %s\n' "$1" "${2:-FAILED}"; [ -n "${2:-}" ] || ok=1; }
+row() { printf '  %-40s %s\n' "$1" "${2:-FAILED}"; [ -n "${2:-}" ] || ok=1; }
+row "guest1 DHCP lease" "$ip1"
+row "guest2 DHCP lease" "$ip2"
+row "guest1 -> gateway ping" "$(loss "$s1" 'ping gateway')"
+row "guest2 -> gateway ping" "$(loss "$s2" 'ping gateway')"
 row "guest1 -> guest2 ping" "$(loss "$s1" 'ping guest2')"
-row "guest1 -> host ping" "$(loss "$s1" 'ping host')"
-row "guest2 -> guest1 ping" "$(grep -A10 '== ping guest1' <<<"$s2" | grep -o '[0-9]*% packet loss' | head -1)"
-row "guest2 -> host ping" "$(loss "$s2" 'ping host')"
+row "guest2 -> guest1 ping" "$(loss "$s2" 'ping guest1')"
+row "guest1 -> outside ping (NAT)" "$(loss "$s1" 'ping outside')"
+row "guest2 -> outside ping (NAT)" "$(loss "$s2" 'ping outside')"
+seen=$(sed -n 's/^connection from \([0-9.]*\): hello from guest.*/\1/p' "$tmp/outside.log" | sort -u | tr '\n' ' ')
+row "source address the outside host saw" "$([ "${seen% }" = "$up_ip" ] && echo "$up_ip (the uplink's: SNAT)")"
 row "iperf3 guest1 -> guest2" "$(rate "$s1" 'iperf3 guest1 -> guest2')"
-row "iperf3 guest1 -> host" "$(rate "$s1" 'iperf3 guest1 -> host')"
+row "iperf3 guest1 -> outside (NAT)" "$(rate "$s1" 'iperf3 guest1 -> outside')"
+row "uvnet-vm run exit status (powered off)" "$([ $rc1$rc2 = 00 ] && echo "0 0")"
+row "left after net-stop and uvnetd's exit" \
+    "$([ "$left_tables$left_dnsmasq$left_taps" = 000 ] && echo "no nft table, dnsmasq or tap")"
 if grep -q '100% packet loss' <<<"$s1$s2"; then ok=1; fi
-[ $ok -eq 0 ] && echo "demo: all checks passed" || echo "demo: some checks failed (uvnetd log: see above)"
+echo "  ($((SECONDS - t_start)) s)"
+[ $ok -eq 0 ] && echo "demo: all checks passed" || echo "demo: some checks failed (uvnetd log: $tmp/uvnetd.log is removed on exit)"
 exit $ok

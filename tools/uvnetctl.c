@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_CONTROL "/run/uvnet/uvnetd.sock"
@@ -27,12 +28,22 @@ static void usage(FILE *to)
 		"  add-port BRIDGE PORT type=vhost-user path=SOCKET [mode=server|client] [queues=N]\n"
 		"  add-port BRIDGE PORT type=tap [ifname=NAME] [queues=N]\n"
 		"  add-port BRIDGE PORT type=afpacket dev=NETDEV\n"
+		"  add-port BRIDGE PORT type=vxlan remote=IP vni=N [local=IP] [dstport=4789]\n"
 		"      any port also takes: tag=VLAN (access), trunks=LIST (e.g. 10,20-30), mtu=N\n"
 		"  del-port [BRIDGE] PORT           delete a port\n"
 		"Inspection:\n"
 		"  show                             bridges, ports and their state\n"
 		"  stats [PORT]                     packet, byte, drop and error counters\n"
-		"  fdb-show BRIDGE                  learned MAC addresses\n\n"
+		"  fdb-show BRIDGE                  learned MAC addresses\n"
+		"Networks (a bridge + gateway, DHCP and NAT, like libvirt's):\n"
+		"  net-define NAME mode=nat|isolated|bridge [subnet=CIDR] [dhcp-range=START,END]\n"
+		"             [uplink=DEV]          define a network (subnet default: a free\n"
+		"                                   192.168.X.0/24; uplink default: the default\n"
+		"                                   route's device; bridge mode needs uplink=)\n"
+		"  net-start NAME | net-stop NAME   start (bridge, gateway tap, dnsmasq, rules) / stop\n"
+		"  net-undefine NAME                forget a stopped network\n"
+		"  net-list                         networks and their state\n"
+		"  net-dhcp-leases NAME             the DHCP leases of a network\n\n"
 		"  --control PATH   the daemon's control socket (default " DEFAULT_CONTROL ")\n"
 		"  --json           print the reply as JSON\n"
 		"  --help           this text\n");
@@ -149,6 +160,46 @@ static void print_fdb(struct json_object *res)
 	}
 }
 
+static void print_net_list(struct json_object *res)
+{
+	struct json_object *nets = get(res, "networks");
+
+	printf("%-12s %-8s %-8s %-9s %-18s %-15s %-31s %s\n", "Name", "Mode", "State", "Autostart",
+	       "Subnet", "Gateway", "DHCP range", "Uplink");
+	for (size_t i = 0; i < json_object_array_length(nets); i++) {
+		struct json_object *n = json_object_array_get_idx(nets, i);
+		const char *up = str(n, "uplink");
+
+		printf("%-12s %-8s %-8s %-9s %-18s %-15s %-31s %s\n", str(n, "name"), str(n, "mode"),
+		       json_object_get_boolean(get(n, "active")) ? "active" : "inactive",
+		       json_object_get_boolean(get(n, "autostart")) ? "yes" : "no",
+		       get(n, "subnet") ? str(n, "subnet") : "-", get(n, "gateway") ? str(n, "gateway") : "-",
+		       get(n, "dhcp_range") ? str(n, "dhcp_range") : "-",
+		       !get(n, "uplink") ? "-" : !*up ? "(default route)" : !strcmp(up, "*") ? "(any)" : up);
+	}
+}
+
+static void print_leases(struct json_object *res)
+{
+	struct json_object *l = get(res, "leases");
+
+	printf("%-20s %-18s %-19s %-16s %s\n", "Expiry Time", "MAC address", "IP address", "Hostname",
+	       "Client ID");
+	for (size_t i = 0; i < json_object_array_length(l); i++) {
+		struct json_object *x = json_object_array_get_idx(l, i);
+		time_t t = (time_t)json_object_get_int64(get(x, "expiry"));
+		char when[32] = "never", ip[64];
+		struct tm tm;
+
+		if (t && localtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		snprintf(ip, sizeof(ip), "%s/%s", str(x, "ip"), str(res, "prefix"));
+		printf("%-20s %-18s %-19s %-16s %s\n", when, str(x, "mac"), ip,
+		       *str(x, "hostname") ? str(x, "hostname") : "-",
+		       *str(x, "client_id") ? str(x, "client_id") : "-");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -201,6 +252,10 @@ int main(int argc, char **argv)
 			print_stats(res);
 		else if (!strcmp(verb, "fdb-show"))
 			print_fdb(res);
+		else if (!strcmp(verb, "net-list"))
+			print_net_list(res);
+		else if (!strcmp(verb, "net-dhcp-leases"))
+			print_leases(res);
 	}
 	json_object_put(rep);
 	return status;

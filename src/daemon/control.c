@@ -19,6 +19,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "network.h"
 
 #define ERR_MAX 256
 
@@ -105,7 +106,8 @@ static void remove_port(struct daemon *d, struct daemon_port *dp)
 
 	snprintf(name, sizeof(name), "%s", dp->port->name);
 	bridge_remove_port(dp->br, dp->port);
-	worker_pool_sync(&d->pool); /* no burst still aims at it */
+	worker_pool_sync(&d->pool); /* no burst still comes from or goes to it */
+	bridge_forget_port(dp->br, dp->port);
 	dp->port->ops->destroy(dp->port);
 	json_object_put(dp->args);
 	*dp = (struct daemon_port){ 0 };
@@ -119,6 +121,9 @@ static struct json_object *del_br(struct daemon *d, struct json_object *argv, ch
 
 	if (!br)
 		return fail(err, "bridge: no bridge named %s", name);
+	if (network_owning_bridge(name))
+		return fail(err, "bridge: %s belongs to network %s (net-stop it instead)", name,
+			    network_owning_bridge(name));
 	for (unsigned i = 0; i < DAEMON_MAX_PORTS; i++)
 		if (d->ports[i].port && d->ports[i].br == br)
 			remove_port(d, &d->ports[i]);
@@ -226,7 +231,9 @@ static int create_port(struct daemon *d, const char *type, const char *name,
 		return tap_port_create(name, o, &d->env, p, err, ERR_MAX);
 	if (!strcmp(type, "afpacket"))
 		return afpacket_port_create(name, o, &d->env, p, err, ERR_MAX);
-	snprintf(err, ERR_MAX, "type: '%s' is not a port type (vhost-user, tap, afpacket)", type);
+	if (!strcmp(type, "vxlan"))
+		return vxlan_port_create(name, o, &d->env, p, err, ERR_MAX);
+	snprintf(err, ERR_MAX, "type: '%s' is not a port type (vhost-user, tap, afpacket, vxlan)", type);
 	return -EINVAL;
 }
 
@@ -267,10 +274,11 @@ static struct json_object *add_port(struct daemon *d, struct json_object *argv, 
 	    create_port(d, type, name, &o, &p, err)) {
 		json_object_put(saved);
 		if (!err[0])
-			fail(err, "type: add-port needs type=vhost-user|tap|afpacket");
+			fail(err, "type: add-port needs type=vhost-user|tap|afpacket|vxlan");
 		return NULL;
 	}
-	p->mtu = mtu;
+	if (mtu) /* else keep what the port found itself (a tunnel's underlay) */
+		p->mtu = mtu;
 	if (bridge_add_port(br, p, &vlan)) {
 		p->ops->destroy(p);
 		json_object_put(saved);
@@ -289,6 +297,9 @@ static struct json_object *del_port(struct daemon *d, struct json_object *argv, 
 
 	if (!dp)
 		return fail(err, "port: no port named %s", name);
+	if (network_owning_port(name))
+		return fail(err, "port: %s belongs to network %s (net-stop it instead)", name,
+			    network_owning_port(name));
 	if (n == 3 && strcmp(dp->br->name, word(argv, 1)))
 		return fail(err, "bridge: port %s is not on bridge %s", name, word(argv, 1));
 	remove_port(d, dp);
@@ -430,11 +441,18 @@ static const struct verb verbs[] = {
 	{ "add-br", 1, 1, true, add_br, "add-br BRIDGE" },
 	{ "del-br", 1, 1, true, del_br, "del-br BRIDGE" },
 	{ "add-port", 3, 3 + PORT_MAX_OPTS, true, add_port,
-	  "add-port BRIDGE PORT type=vhost-user|tap|afpacket [key=value...]" },
+	  "add-port BRIDGE PORT type=vhost-user|tap|afpacket|vxlan [key=value...]" },
 	{ "del-port", 1, 2, true, del_port, "del-port [BRIDGE] PORT" },
 	{ "show", 0, 0, false, show, "show" },
 	{ "stats", 0, 1, false, stats, "stats [PORT]" },
 	{ "fdb-show", 1, 1, false, fdb_show, "fdb-show BRIDGE" },
+	{ "net-define", 1, 5, true, network_define,
+	  "net-define NAME mode=nat|isolated|bridge [subnet=CIDR] [dhcp-range=START,END] [uplink=DEV]" },
+	{ "net-undefine", 1, 1, true, network_undefine, "net-undefine NAME" },
+	{ "net-start", 1, 1, true, network_start_verb, "net-start NAME" },
+	{ "net-stop", 1, 1, true, network_stop_verb, "net-stop NAME" },
+	{ "net-list", 0, 0, false, network_list, "net-list" },
+	{ "net-dhcp-leases", 1, 1, false, network_dhcp_leases, "net-dhcp-leases NAME" },
 };
 
 static const struct verb *find_verb(const char *name)

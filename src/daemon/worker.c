@@ -58,7 +58,8 @@ static unsigned poll_once(struct worker *w)
 		struct port_queue *q = w->queues[i];
 		unsigned n;
 
-		if (q->broken)
+		/* a port is polled only while it sits on a bridge */
+		if (q->broken || !__atomic_load_n(&q->port->bridge, __ATOMIC_ACQUIRE))
 			continue;
 		n = q->port->ops->rx_burst(q, w->frames_buf, FRAME_BURST);
 		if (n) {

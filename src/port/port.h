@@ -39,7 +39,9 @@ struct port_queue {
 
 struct port_ops {
 	const char *kind;
-	/* Pull up to n frames; their bytes stay valid until rx_done(). */
+	/* Pull up to n frames; their bytes stay valid until rx_done().  A queue
+	 * shared by several ports (a tunnel endpoint) may point q->port at the
+	 * port the frames belong to: callers read q->port after the call. */
 	unsigned (*rx_burst)(struct port_queue *q, struct frame *f, unsigned n);
 	/* The frames of the last rx_burst() have been forwarded. */
 	void (*rx_done)(struct port_queue *q);
@@ -78,7 +80,8 @@ struct port {
 	struct port_env *env;
 	unsigned mtu;           /* largest L3 payload it takes (0 = no limit) */
 	uint32_t index;         /* slot in its bridge */
-	void *bridge;           /* the switch layer's, opaque here */
+	void *bridge;           /* the switch layer's, opaque here; NULL while
+				   the port is not (or no longer) on one */
 	struct port_counters rx, tx;
 };
 
@@ -130,5 +133,7 @@ int tap_port_create(const char *name, struct port_opts *o, struct port_env *env,
 		    struct port **out, char *err, size_t errlen);
 int afpacket_port_create(const char *name, struct port_opts *o, struct port_env *env,
 			 struct port **out, char *err, size_t errlen);
+int vxlan_port_create(const char *name, struct port_opts *o, struct port_env *env,
+		      struct port **out, char *err, size_t errlen);
 
 #endif

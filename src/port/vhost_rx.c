@@ -35,6 +35,7 @@ void vhost_rxq_fini(struct vhost_rxq *q)
 void vhost_rxq_start(struct vhost_rxq *q, struct vq_dev *vq, int call_fd, uint64_t features)
 {
 	q->vq = vq;
+	vq_dev_disable_kick(vq); /* we never wait for RX buffers: no refill kicks */
 	q->call_fd = call_fd;
 	q->mrg = features & (1ull << VIRTIO_NET_F_MRG_RXBUF);
 	q->hdr_len = features & ((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_NET_F_MRG_RXBUF))

@@ -38,11 +38,12 @@ int bridge_add_port(struct bridge *br, struct port *p, const struct port_vlan *v
 		if (br->ports[i])
 			continue;
 		p->index = i;
-		p->bridge = br;
 		br->vlan[i] = *vlan;
 		__atomic_store_n(&br->ports[i], p, __ATOMIC_RELEASE);
 		if (i >= br->nslots)
 			__atomic_store_n(&br->nslots, i + 1, __ATOMIC_RELEASE);
+		/* last: workers poll a port's queues only once it has a bridge */
+		__atomic_store_n(&p->bridge, br, __ATOMIC_RELEASE);
 		return 0;
 	}
 	return -ENOSPC;
@@ -50,7 +51,12 @@ int bridge_add_port(struct bridge *br, struct port *p, const struct port_vlan *v
 
 void bridge_remove_port(struct bridge *br, struct port *p)
 {
+	__atomic_store_n(&p->bridge, NULL, __ATOMIC_RELEASE);
 	__atomic_store_n(&br->ports[p->index], NULL, __ATOMIC_RELEASE);
+}
+
+void bridge_forget_port(struct bridge *br, struct port *p)
+{
 	fdb_flush_port(br->fdb, p->index);
 }
 
@@ -114,10 +120,12 @@ static bool classify(struct fwd_scratch *s, struct bridge *br, struct port *in,
 void bridge_forward(struct fwd_scratch *s, struct port *in, struct frame *f, unsigned n,
 		    unsigned worker)
 {
-	struct bridge *br = in->bridge;
+	struct bridge *br = __atomic_load_n(&in->bridge, __ATOMIC_ACQUIRE);
 	uint64_t now = now_ms();
 	unsigned dropped = 0;
 
+	if (!br)
+		return; /* being removed */
 	s->ntouched = 0;
 	for (unsigned i = 0; i < n; i++)
 		if (!classify(s, br, in, &f[i], now))

@@ -46,8 +46,11 @@ void bridge_free(struct bridge *br);
 
 /* 0, or -ENOSPC when the bridge is full. */
 int bridge_add_port(struct bridge *br, struct port *p, const struct port_vlan *vlan);
-/* Take p out of the forwarding table and forget the MACs learned on it. */
+/* Take p out of the forwarding table: no new burst comes from it or goes
+ * to it.  Once no burst is left in flight (worker sync), forget the MACs
+ * learned on it with bridge_forget_port(). */
 void bridge_remove_port(struct bridge *br, struct port *p);
+void bridge_forget_port(struct bridge *br, struct port *p);
 
 /* Forward n frames received on port `in`, from worker `worker`. */
 void bridge_forward(struct fwd_scratch *s, struct port *in, struct frame *f, unsigned n,
