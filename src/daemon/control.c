@@ -21,25 +21,22 @@
 #include "log.h"
 #include "network.h"
 
-#define ERR_MAX 256
+#define ERR_MAX CONTROL_ERR_MAX
 
 typedef struct json_object *(*verb_fn)(struct daemon *d, struct json_object *argv,
 				       char *err);
 
-static struct json_object *fail(char *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static struct json_object *fail(char *err, const char *fmt, ...)
+struct json_object *control_fail(char *err, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(err, ERR_MAX, fmt, ap);
+	vsnprintf(err, CONTROL_ERR_MAX, fmt, ap);
 	va_end(ap);
 	return NULL;
 }
 
-static const char *word(struct json_object *argv, size_t i)
+const char *control_word(struct json_object *argv, size_t i)
 {
 	return json_object_get_string(json_object_array_get_idx(argv, i));
 }
@@ -81,21 +78,21 @@ static struct json_object *ok(void)
 
 static struct json_object *add_br(struct daemon *d, struct json_object *argv, char *err)
 {
-	const char *name = word(argv, 1);
+	const char *name = control_word(argv, 1);
 	unsigned i;
 
 	if (!valid_name(name, BRIDGE_NAME_MAX))
-		return fail(err, "bridge: '%s' is not a valid name (1-%d of A-Z a-z 0-9 - _ .)", name,
+		return control_fail(err, "bridge: '%s' is not a valid name (1-%d of A-Z a-z 0-9 - _ .)", name,
 			    BRIDGE_NAME_MAX - 1);
 	if (daemon_find_bridge(d, name))
-		return fail(err, "bridge: %s already exists", name);
+		return control_fail(err, "bridge: %s already exists", name);
 	for (i = 0; i < DAEMON_MAX_BRIDGES && d->bridges[i]; i++)
 		;
 	if (i == DAEMON_MAX_BRIDGES)
-		return fail(err, "bridge: the daemon already has %d bridges", DAEMON_MAX_BRIDGES);
+		return control_fail(err, "bridge: the daemon already has %d bridges", DAEMON_MAX_BRIDGES);
 	d->bridges[i] = bridge_new(name);
 	if (!d->bridges[i])
-		return fail(err, "bridge: out of memory");
+		return control_fail(err, "bridge: out of memory");
 	log_info("control", "bridge %s added", name);
 	return ok();
 }
@@ -116,13 +113,13 @@ static void remove_port(struct daemon *d, struct daemon_port *dp)
 
 static struct json_object *del_br(struct daemon *d, struct json_object *argv, char *err)
 {
-	const char *name = word(argv, 1);
+	const char *name = control_word(argv, 1);
 	struct bridge *br = daemon_find_bridge(d, name);
 
 	if (!br)
-		return fail(err, "bridge: no bridge named %s", name);
+		return control_fail(err, "bridge: no bridge named %s", name);
 	if (network_owning_bridge(name))
-		return fail(err, "bridge: %s belongs to network %s (net-stop it instead)", name,
+		return control_fail(err, "bridge: %s belongs to network %s (net-stop it instead)", name,
 			    network_owning_bridge(name));
 	for (unsigned i = 0; i < DAEMON_MAX_PORTS; i++)
 		if (d->ports[i].port && d->ports[i].br == br)
@@ -140,23 +137,23 @@ static bool parse_words(struct json_object *argv, size_t first, struct port_opts
 {
 	o->n = 0;
 	for (size_t i = first; i < json_object_array_length(argv); i++) {
-		const char *w = word(argv, i);
+		const char *w = control_word(argv, i);
 		const char *eq = strchr(w, '=');
 		size_t klen = eq ? (size_t)(eq - w) : 0;
 
 		if (!eq || klen == 0 || klen >= sizeof(o->kv[0].key)) {
-			fail(err, "%s: expected key=value", w);
+			control_fail(err, "%s: expected key=value", w);
 			return false;
 		}
 		if (o->n == PORT_MAX_OPTS) {
-			fail(err, "%s: more than %d options", w, PORT_MAX_OPTS);
+			control_fail(err, "%s: more than %d options", w, PORT_MAX_OPTS);
 			return false;
 		}
 		memcpy(o->kv[o->n].key, w, klen);
 		o->kv[o->n].key[klen] = '\0';
 		for (unsigned k = 0; k < o->n; k++)
 			if (!strcmp(o->kv[k].key, o->kv[o->n].key)) {
-				fail(err, "%s: given twice", o->kv[k].key);
+				control_fail(err, "%s: given twice", o->kv[k].key);
 				return false;
 			}
 		o->kv[o->n].value = eq + 1;
@@ -172,7 +169,7 @@ static bool parse_vlan_id(const char *s, uint16_t *id, const char *key, char *er
 	unsigned long v = strtoul(s, &end, 10);
 
 	if (*end || end == s || v > 4095) {
-		fail(err, "%s: '%s' is not a VLAN id (0-4095)", key, s);
+		control_fail(err, "%s: '%s' is not a VLAN id (0-4095)", key, s);
 		return false;
 	}
 	*id = (uint16_t)v;
@@ -192,7 +189,7 @@ static bool port_vlan_from_opts(struct port_vlan *v, const char *tag, const char
 
 		/* name the field, as every other add-port error does */
 		snprintf(why, sizeof(why), "%s", err);
-		fail(err, "trunks: %s", why);
+		control_fail(err, "trunks: %s", why);
 		return false;
 	}
 	if (!tag)
@@ -200,7 +197,7 @@ static bool port_vlan_from_opts(struct port_vlan *v, const char *tag, const char
 	if (!parse_vlan_id(tag, &id, "tag", err))
 		return false;
 	if (trunks ? port_vlan_set_native(v, id) : port_vlan_set_access(v, id)) {
-		fail(err, "tag: %u cannot be used here", id);
+		control_fail(err, "tag: %u cannot be used here", id);
 		return false;
 	}
 	return true;
@@ -215,7 +212,7 @@ static bool parse_mtu(const char *s, unsigned *mtu, char *err)
 		return true;
 	v = strtoul(s, &end, 10);
 	if (*end || end == s || v < 68 || v > 65535) {
-		fail(err, "mtu: '%s' is not a number from 68 to 65535", s);
+		control_fail(err, "mtu: '%s' is not a number from 68 to 65535", s);
 		return false;
 	}
 	*mtu = (unsigned)v;
@@ -247,7 +244,7 @@ static struct daemon_port *free_port_slot(struct daemon *d)
 
 static struct json_object *add_port(struct daemon *d, struct json_object *argv, char *err)
 {
-	const char *brname = word(argv, 1), *name = word(argv, 2);
+	const char *brname = control_word(argv, 1), *name = control_word(argv, 2);
 	struct json_object *saved = json_object_new_array();
 	struct bridge *br = daemon_find_bridge(d, brname);
 	struct daemon_port *slot = free_port_slot(d);
@@ -258,14 +255,14 @@ static struct json_object *add_port(struct daemon *d, struct json_object *argv, 
 	unsigned mtu = 0;
 
 	for (size_t i = 0; i < json_object_array_length(argv); i++)
-		json_object_array_add(saved, json_object_new_string(word(argv, i)));
+		json_object_array_add(saved, json_object_new_string(control_word(argv, i)));
 	if (!br || !valid_name(name, PORT_NAME_MAX) || daemon_find_port(d, name) || !slot) {
 		json_object_put(saved);
 		if (!br)
-			return fail(err, "bridge: no bridge named %s", brname);
+			return control_fail(err, "bridge: no bridge named %s", brname);
 		if (!slot)
-			return fail(err, "port: the daemon already has %d ports", DAEMON_MAX_PORTS);
-		return fail(err, daemon_find_port(d, name) ? "port: %s already exists"
+			return control_fail(err, "port: the daemon already has %d ports", DAEMON_MAX_PORTS);
+		return control_fail(err, daemon_find_port(d, name) ? "port: %s already exists"
 				 : "port: '%s' is not a valid name (1-31 of A-Z a-z 0-9 - _ .)", name);
 	}
 	if (!parse_words(argv, 3, &o, err) || !(type = port_opt_get(&o, "type")) ||
@@ -274,7 +271,7 @@ static struct json_object *add_port(struct daemon *d, struct json_object *argv, 
 	    create_port(d, type, name, &o, &p, err)) {
 		json_object_put(saved);
 		if (!err[0])
-			fail(err, "type: add-port needs type=vhost-user|tap|afpacket|vxlan");
+			control_fail(err, "type: add-port needs type=vhost-user|tap|afpacket|vxlan");
 		return NULL;
 	}
 	if (mtu) /* else keep what the port found itself (a tunnel's underlay) */
@@ -282,7 +279,7 @@ static struct json_object *add_port(struct daemon *d, struct json_object *argv, 
 	if (bridge_add_port(br, p, &vlan)) {
 		p->ops->destroy(p);
 		json_object_put(saved);
-		return fail(err, "bridge: %s has %d ports already", brname, BRIDGE_MAX_PORTS);
+		return control_fail(err, "bridge: %s has %d ports already", brname, BRIDGE_MAX_PORTS);
 	}
 	*slot = (struct daemon_port){ .port = p, .br = br, .args = saved };
 	log_info("control", "port %s (%s) added to %s", name, type, brname);
@@ -292,16 +289,16 @@ static struct json_object *add_port(struct daemon *d, struct json_object *argv, 
 static struct json_object *del_port(struct daemon *d, struct json_object *argv, char *err)
 {
 	size_t n = json_object_array_length(argv);
-	const char *name = word(argv, n - 1);
+	const char *name = control_word(argv, n - 1);
 	struct daemon_port *dp = daemon_find_port(d, name);
 
 	if (!dp)
-		return fail(err, "port: no port named %s", name);
+		return control_fail(err, "port: no port named %s", name);
 	if (network_owning_port(name))
-		return fail(err, "port: %s belongs to network %s (net-stop it instead)", name,
+		return control_fail(err, "port: %s belongs to network %s (net-stop it instead)", name,
 			    network_owning_port(name));
-	if (n == 3 && strcmp(dp->br->name, word(argv, 1)))
-		return fail(err, "bridge: port %s is not on bridge %s", name, word(argv, 1));
+	if (n == 3 && strcmp(dp->br->name, control_word(argv, 1)))
+		return control_fail(err, "bridge: port %s is not on bridge %s", name, control_word(argv, 1));
 	remove_port(d, dp);
 	return ok();
 }
@@ -361,13 +358,13 @@ static struct json_object *show(struct daemon *d, struct json_object *argv, char
 
 static struct json_object *stats(struct daemon *d, struct json_object *argv, char *err)
 {
-	const char *only = json_object_array_length(argv) > 1 ? word(argv, 1) : NULL;
+	const char *only = json_object_array_length(argv) > 1 ? control_word(argv, 1) : NULL;
 	struct json_object *res = json_object_new_object(), *ports = json_object_new_array();
 
 	if (only && !daemon_find_port(d, only)) {
 		json_object_put(res);
 		json_object_put(ports);
-		return fail(err, "port: no port named %s", only);
+		return control_fail(err, "port: no port named %s", only);
 	}
 	for (unsigned i = 0; i < DAEMON_MAX_PORTS; i++) {
 		struct daemon_port *dp = &d->ports[i];
@@ -412,13 +409,13 @@ static void fdb_entry(void *arg, const uint8_t mac[6], uint16_t vlan, uint32_t p
 
 static struct json_object *fdb_show(struct daemon *d, struct json_object *argv, char *err)
 {
-	struct bridge *br = daemon_find_bridge(d, word(argv, 1));
+	struct bridge *br = daemon_find_bridge(d, control_word(argv, 1));
 	struct fdb_dump dump = { d, br, NULL };
 	struct json_object *res;
 	struct timespec ts;
 
 	if (!br)
-		return fail(err, "bridge: no bridge named %s", word(argv, 1));
+		return control_fail(err, "bridge: no bridge named %s", control_word(argv, 1));
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	res = json_object_new_object();
 	dump.entries = json_object_new_array();
@@ -487,9 +484,9 @@ struct json_object *control_execute(struct daemon *d, struct json_object *argv)
 	for (size_t i = 0; i < n; i++)
 		if (!json_object_is_type(json_object_array_get_idx(argv, i), json_type_string))
 			return reply(NULL, "request: every word must be a string");
-	v = find_verb(word(argv, 0));
+	v = find_verb(control_word(argv, 0));
 	if (!v) {
-		snprintf(err, sizeof(err), "%s: unknown command (try uvnetctl --help)", word(argv, 0));
+		snprintf(err, sizeof(err), "%s: unknown command (try uvnetctl --help)", control_word(argv, 0));
 		return reply(NULL, err);
 	}
 	if (n - 1 < v->min_args || n - 1 > v->max_args) {

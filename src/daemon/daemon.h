@@ -50,6 +50,13 @@ struct daemon {
  * {"ok": true, "result": ...} or {"ok": false, "error": "..."}. */
 struct json_object *control_execute(struct daemon *d, struct json_object *argv);
 
+/* For verb implementations: fill err (CONTROL_ERR_MAX bytes) and return
+ * NULL; word i of a request. */
+#define CONTROL_ERR_MAX 256
+struct json_object *control_fail(char *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+const char *control_word(struct json_object *argv, size_t i);
+
 /* Control socket: accept and serve one request per connection. */
 int control_listen(struct daemon *d);
 void control_on_accept(void *arg);

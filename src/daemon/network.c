@@ -71,23 +71,6 @@ static struct daemon *the_d;    /* one daemon per process */
 static int tick_fd = -1;
 static int internal_calls;      /* > 0: our own add-br/del-br are running */
 
-static struct json_object *fail(char *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static struct json_object *fail(char *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, ERRLEN, fmt, ap);
-	va_end(ap);
-	return NULL;
-}
-
-static const char *word(struct json_object *argv, size_t i)
-{
-	return json_object_get_string(json_object_array_get_idx(argv, i));
-}
 
 static time_t mono_now(void)
 {
@@ -154,29 +137,29 @@ static bool parse_subnet(const char *s, uint32_t *net, unsigned *prefix, char *e
 	char *end;
 
 	if (!slash || (size_t)(slash - s) >= sizeof(addr)) {
-		fail(err, "subnet: '%s' is not an IPv4 network like 192.168.122.0/24", s);
+		control_fail(err, "subnet: '%s' is not an IPv4 network like 192.168.122.0/24", s);
 		return false;
 	}
 	memcpy(addr, s, (size_t)(slash - s));
 	addr[slash - s] = '\0';
 	p = strtoul(slash + 1, &end, 10);
 	if (!parse_ip(addr, net) || *end || end == slash + 1 || slash[1] == '-' || slash[1] == '+') {
-		fail(err, "subnet: '%s' is not an IPv4 network like 192.168.122.0/24", s);
+		control_fail(err, "subnet: '%s' is not an IPv4 network like 192.168.122.0/24", s);
 		return false;
 	}
 	if (p < 8 || p > 30) {
-		fail(err, "subnet: '%s': the prefix length must be from 8 to 30", s);
+		control_fail(err, "subnet: '%s': the prefix length must be from 8 to 30", s);
 		return false;
 	}
 	*prefix = (unsigned)p;
 	if (*net & ~mask_of(*prefix)) {
-		fail(err, "subnet: '%s' has host bits set (the network is %s/%u)", s,
+		control_fail(err, "subnet: '%s' has host bits set (the network is %s/%u)", s,
 		     ip_str(*net & mask_of(*prefix), ip), *prefix);
 		return false;
 	}
 	if ((*net >> 24) == 0 || (*net >> 24) == 127 || (*net >> 24) >= 224 ||
 	    overlaps(*net, *prefix, 0xa9fe0000u, 16)) {
-		fail(err, "subnet: '%s' is not a unicast range a network can use", s);
+		control_fail(err, "subnet: '%s' is not a unicast range a network can use", s);
 		return false;
 	}
 	return true;
@@ -422,13 +405,13 @@ static int nft_run(const char *rules, char *err)
 	pid_t pid;
 
 	if (!find_prog("nft", bin, sizeof(bin)))
-		return fail(err, "nft: not found (install nftables)"), -1;
+		return control_fail(err, "nft: not found (install nftables)"), -1;
 	if (pipe2(in, O_CLOEXEC))
-		return fail(err, "nft: pipe: %s", strerror(errno)), -1;
+		return control_fail(err, "nft: pipe: %s", strerror(errno)), -1;
 	if (pipe2(res, O_CLOEXEC)) {
 		close(in[0]);
 		close(in[1]);
-		return fail(err, "nft: pipe: %s", strerror(errno)), -1;
+		return control_fail(err, "nft: pipe: %s", strerror(errno)), -1;
 	}
 	pid = spawn(argv, in[0], res[1], false);
 	close(in[0]);
@@ -455,14 +438,14 @@ static int nft_run(const char *rules, char *err)
 	out[len] = '\0';
 	close(res[0]);
 	if (pid < 0)
-		return fail(err, "nft: cannot start: %s", strerror(errno)), -1;
+		return control_fail(err, "nft: cannot start: %s", strerror(errno)), -1;
 	reap(pid, &status);
 	if (WIFEXITED(status) && !WEXITSTATUS(status))
 		return 0;
 	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		if (strstr(line, "Error"))
 			break;
-	fail(err, "nft: %s", line ? line : out[0] ? out : "failed");
+	control_fail(err, "nft: %s", line ? line : out[0] ? out : "failed");
 	return -1;
 }
 
@@ -603,7 +586,7 @@ static int dnsmasq_start(struct network *n, char *err)
 	pid_t pid;
 
 	if (!find_prog("dnsmasq", bin, sizeof(bin)))
-		return fail(err, "dnsmasq: not found (install dnsmasq-base)"), -1;
+		return control_fail(err, "dnsmasq: not found (install dnsmasq-base)"), -1;
 	state_file(n, "dnsmasq.pid", pidf, sizeof(pidf));
 	state_file(n, "leases", leasef, sizeof(leasef));
 	state_file(n, "dnsmasq.log", logf, sizeof(logf));
@@ -642,13 +625,13 @@ static int dnsmasq_start(struct network *n, char *err)
 			close(logfd);
 		if (nul >= 0)
 			close(nul);
-		return fail(err, "dnsmasq: cannot open %s: %s", logf, strerror(e)), -1;
+		return control_fail(err, "dnsmasq: cannot open %s: %s", logf, strerror(e)), -1;
 	}
 	pid = spawn(argv, nul, logfd, true);
 	close(nul);
 	close(logfd);
 	if (pid < 0)
-		return fail(err, "dnsmasq: cannot start: %s", strerror(errno)), -1;
+		return control_fail(err, "dnsmasq: cannot start: %s", strerror(errno)), -1;
 	/* Ready once it wrote its pid file (sockets bound, privileges dropped). */
 	for (int ms = 0; ms < DNSMASQ_READY_MS; ms += 10) {
 		struct stat st;
@@ -656,7 +639,7 @@ static int dnsmasq_start(struct network *n, char *err)
 
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			last_line(logf, why, sizeof(why));
-			return fail(err, "dnsmasq: %s", strncmp(why, "dnsmasq: ", 9) ? why : why + 9), -1;
+			return control_fail(err, "dnsmasq: %s", strncmp(why, "dnsmasq: ", 9) ? why : why + 9), -1;
 		}
 		if (!stat(pidf, &st) && st.st_size > 0) {
 			n->dns_pid = pid;
@@ -670,7 +653,7 @@ static int dnsmasq_start(struct network *n, char *err)
 	}
 	kill(pid, SIGKILL);
 	reap(pid, NULL);
-	return fail(err, "dnsmasq: not ready after %d s (see %s)", DNSMASQ_READY_MS / 1000, logf), -1;
+	return control_fail(err, "dnsmasq: not ready after %d s (see %s)", DNSMASQ_READY_MS / 1000, logf), -1;
 }
 
 static void dnsmasq_stop(struct network *n)
@@ -788,7 +771,7 @@ static int nft_apply(struct network *n, char *err)
 				"\t}\n}\n",
 				in, n->port, in, ip_str(gateway_of(n), gw));
 	if (len >= (int)sizeof(rules))
-		return fail(err, "nft: rule set too long"), -1;
+		return control_fail(err, "nft: rule set too long"), -1;
 	if (nft_run(rules, err))
 		return -1;
 	n->table = true;
@@ -816,7 +799,7 @@ static int enable_forwarding(char *err)
 
 		if (fd >= 0)
 			close(fd);
-		return fail(err, "forwarding: cannot enable IPv4 forwarding: %s", strerror(e)), -1;
+		return control_fail(err, "forwarding: cannot enable IPv4 forwarding: %s", strerror(e)), -1;
 	}
 	close(fd);
 	return 0;
@@ -907,17 +890,17 @@ static int network_start(struct daemon *d, struct network *n, char *err)
 	snprintf(dev_opt, sizeof(dev_opt), "dev=%s", n->uplink);
 	n->out[0] = '\0';
 	if (daemon_find_bridge(d, n->name))
-		return fail(err, "name: a bridge named %s already exists", n->name), -1;
+		return control_fail(err, "name: a bridge named %s already exists", n->name), -1;
 	if (daemon_find_port(d, n->port))
-		return fail(err, "name: a port named %s already exists", n->port), -1;
+		return control_fail(err, "name: a port named %s already exists", n->port), -1;
 	if (n->mode == NET_BRIDGE) {
 		if (!if_nametoindex(n->uplink))
-			return fail(err, "uplink: no interface named %s", n->uplink), -1;
+			return control_fail(err, "uplink: no interface named %s", n->uplink), -1;
 		if (internal(d, err, addbr))
 			return -1;
 		if (internal(d, err, addafp)) {
 			snprintf(e2, sizeof(e2), "%s", err);
-			fail(err, "uplink: %s", e2);
+			control_fail(err, "uplink: %s", e2);
 			goto undo;
 		}
 		n->active = true;
@@ -927,11 +910,11 @@ static int network_start(struct daemon *d, struct network *n, char *err)
 	}
 	subnet_str(n, sub, sizeof(sub));
 	if (kernel_overlap(n->net, n->prefix, n->port, hit, sizeof(hit)))
-		return fail(err, "subnet: %s overlaps %s", sub, hit), -1;
+		return control_fail(err, "subnet: %s overlaps %s", sub, hit), -1;
 	if (n->mode == NET_NAT) {
 		if (n->uplink[0]) {
 			if (!if_nametoindex(n->uplink))
-				return fail(err, "uplink: no interface named %s", n->uplink), -1;
+				return control_fail(err, "uplink: no interface named %s", n->uplink), -1;
 			snprintf(n->out, sizeof(n->out), "%s", n->uplink);
 		} else if (default_route_dev(n->out) && !strcmp(n->out, n->port)) {
 			n->out[0] = '\0';
@@ -945,7 +928,7 @@ static int network_start(struct daemon *d, struct network *n, char *err)
 	ifindex = if_nametoindex(n->port);
 	if (!ifindex || (rc = nl_link_setup(ifindex, mac)) ||
 	    (rc = nl_addr_add(ifindex, gateway_of(n), n->prefix, broadcast_of(n)))) {
-		fail(err, "subnet: cannot configure %s on %s: %s", sub, n->port,
+		control_fail(err, "subnet: cannot configure %s on %s: %s", sub, n->port,
 		     strerror(ifindex ? -rc : ENODEV));
 		goto undo;
 	}
@@ -1100,29 +1083,29 @@ static bool parse_range(struct network *n, const char *s, char *err)
 
 	subnet_str(n, sub, sizeof(sub));
 	if (!comma || (size_t)(comma - s) >= sizeof(a) || strlen(comma + 1) >= sizeof(b)) {
-		fail(err, "dhcp-range: '%s' is not START,END (two IPv4 addresses)", s);
+		control_fail(err, "dhcp-range: '%s' is not START,END (two IPv4 addresses)", s);
 		return false;
 	}
 	memcpy(a, s, (size_t)(comma - s));
 	a[comma - s] = '\0';
 	strcpy(b, comma + 1);
 	if (!parse_ip(a, &x[0]) || !parse_ip(b, &x[1])) {
-		fail(err, "dhcp-range: '%s' is not START,END (two IPv4 addresses)", s);
+		control_fail(err, "dhcp-range: '%s' is not START,END (two IPv4 addresses)", s);
 		return false;
 	}
 	for (int i = 0; i < 2; i++) {
 		if ((x[i] & mask_of(n->prefix)) != n->net) {
-			fail(err, "dhcp-range: %s is not inside the subnet %s", ip_str(x[i], ip), sub);
+			control_fail(err, "dhcp-range: %s is not inside the subnet %s", ip_str(x[i], ip), sub);
 			return false;
 		}
 		if (x[i] == n->net || x[i] == broadcast_of(n) || x[i] == gateway_of(n)) {
-			fail(err, "dhcp-range: %s is the subnet's %s address", ip_str(x[i], ip),
+			control_fail(err, "dhcp-range: %s is the subnet's %s address", ip_str(x[i], ip),
 			     x[i] == n->net ? "network" : x[i] == gateway_of(n) ? "gateway" : "broadcast");
 			return false;
 		}
 	}
 	if (x[0] > x[1]) {
-		fail(err, "dhcp-range: the start %s is above the end %s", a, b);
+		control_fail(err, "dhcp-range: the start %s is above the end %s", a, b);
 		return false;
 	}
 	n->lo = x[0];
@@ -1134,76 +1117,76 @@ struct json_object *network_define(struct daemon *d, struct json_object *argv, c
 {
 	static const char *const keys[] = { "mode", "subnet", "dhcp-range", "uplink" };
 	const char *val[4] = { NULL, NULL, NULL, NULL };
-	const char *name = word(argv, 1);
+	const char *name = control_word(argv, 1);
 	struct network *n, *other;
 	char sub[32], hit[80];
 	unsigned slot;
 
 	attach_daemon(d);
 	if (!valid_net_name(name))
-		return fail(err, "name: '%s' is not a valid network name (1-%d of A-Z a-z 0-9 - _ .)",
+		return control_fail(err, "name: '%s' is not a valid network name (1-%d of A-Z a-z 0-9 - _ .)",
 			    name, NETWORK_NAME_MAX - 1);
 	if (find_net(name))
-		return fail(err, "name: network %s already exists", name);
+		return control_fail(err, "name: network %s already exists", name);
 	for (size_t i = 2; i < json_object_array_length(argv); i++) {
-		const char *w = word(argv, i), *eq = strchr(w, '=');
+		const char *w = control_word(argv, i), *eq = strchr(w, '=');
 		size_t k;
 
 		for (k = 0; eq && k < 4; k++)
 			if (strlen(keys[k]) == (size_t)(eq - w) && !strncmp(keys[k], w, (size_t)(eq - w)))
 				break;
 		if (!eq)
-			return fail(err, "%s: expected key=value", w);
+			return control_fail(err, "%s: expected key=value", w);
 		if (k == 4)
-			return fail(err, "%.*s: unknown option (mode, subnet, dhcp-range, uplink)",
+			return control_fail(err, "%.*s: unknown option (mode, subnet, dhcp-range, uplink)",
 				    (int)(eq - w), w);
 		if (val[k])
-			return fail(err, "%s: given twice", keys[k]);
+			return control_fail(err, "%s: given twice", keys[k]);
 		val[k] = eq + 1;
 	}
 	for (slot = 0; slot < NETWORK_MAX && nets[slot]; slot++)
 		;
 	if (slot == NETWORK_MAX)
-		return fail(err, "name: the daemon already has %d networks", NETWORK_MAX);
+		return control_fail(err, "name: the daemon already has %d networks", NETWORK_MAX);
 	if (!val[0])
-		return fail(err, "mode: net-define needs mode=nat|isolated|bridge");
+		return control_fail(err, "mode: net-define needs mode=nat|isolated|bridge");
 	n = calloc(1, sizeof(*n));
 	if (!n)
-		return fail(err, "name: out of memory");
+		return control_fail(err, "name: out of memory");
 	snprintf(n->name, sizeof(n->name), "%s", name);
 	for (n->mode = NET_NAT; n->mode <= NET_BRIDGE; n->mode++)
 		if (!strcmp(val[0], mode_names[n->mode]))
 			break;
 	if (n->mode > NET_BRIDGE) {
-		fail(err, "mode: '%s' is not nat, isolated or bridge", val[0]);
+		control_fail(err, "mode: '%s' is not nat, isolated or bridge", val[0]);
 		goto bad;
 	}
 	if (val[3]) {
 		if (!valid_ifname(val[3])) {
-			fail(err, "uplink: '%s' is not an interface name", val[3]);
+			control_fail(err, "uplink: '%s' is not an interface name", val[3]);
 			goto bad;
 		}
 		snprintf(n->uplink, sizeof(n->uplink), "%s", val[3]);
 	}
 	if (n->mode == NET_BRIDGE) {
 		if (val[1] || val[2]) {
-			fail(err, "%s: a mode=bridge network has no %s of its own (it is the uplink's)",
+			control_fail(err, "%s: a mode=bridge network has no %s of its own (it is the uplink's)",
 			     val[1] ? "subnet" : "dhcp-range", val[1] ? "subnet" : "DHCP");
 			goto bad;
 		}
 		if (!val[3]) {
-			fail(err, "uplink: a mode=bridge network needs uplink=DEV");
+			control_fail(err, "uplink: a mode=bridge network needs uplink=DEV");
 			goto bad;
 		}
 		for (unsigned i = 0; i < NETWORK_MAX; i++)
 			if (nets[i] && nets[i]->mode == NET_BRIDGE && !strcmp(nets[i]->uplink, n->uplink)) {
-				fail(err, "uplink: %s is already the uplink of network %s", n->uplink,
+				control_fail(err, "uplink: %s is already the uplink of network %s", n->uplink,
 				     nets[i]->name);
 				goto bad;
 			}
 	} else {
 		if (n->mode == NET_ISOLATED && val[3]) {
-			fail(err, "uplink: an isolated network has no uplink");
+			control_fail(err, "uplink: an isolated network has no uplink");
 			goto bad;
 		}
 		if (val[1]) {
@@ -1214,17 +1197,17 @@ struct json_object *network_define(struct daemon *d, struct json_object *argv, c
 				char osub[32];
 
 				subnet_str(other, osub, sizeof(osub));
-				fail(err, "subnet: %s overlaps network %s (%s)", sub, other->name, osub);
+				control_fail(err, "subnet: %s overlaps network %s (%s)", sub, other->name, osub);
 				goto bad;
 			}
 			/* Not when replaying the state file: a definition is never lost
 			 * (net-start checks again). */
 			if (!d->loading && kernel_overlap(n->net, n->prefix, "", hit, sizeof(hit))) {
-				fail(err, "subnet: %s overlaps %s", sub, hit);
+				control_fail(err, "subnet: %s overlaps %s", sub, hit);
 				goto bad;
 			}
 		} else if (!pick_subnet(n, !d->loading)) {
-			fail(err, "subnet: no free 192.168.X.0/24 left; give subnet=CIDR");
+			control_fail(err, "subnet: no free 192.168.X.0/24 left; give subnet=CIDR");
 			goto bad;
 		}
 		if (val[2]) {
@@ -1248,10 +1231,10 @@ bad:
 
 static struct network *net_arg(struct json_object *argv, char *err)
 {
-	struct network *n = find_net(word(argv, 1));
+	struct network *n = find_net(control_word(argv, 1));
 
 	if (!n)
-		fail(err, "name: no network named %s", word(argv, 1));
+		control_fail(err, "name: no network named %s", control_word(argv, 1));
 	return n;
 }
 
@@ -1264,7 +1247,7 @@ struct json_object *network_undefine(struct daemon *d, struct json_object *argv,
 	if (!(n = net_arg(argv, err)))
 		return NULL;
 	if (n->active)
-		return fail(err, "name: network %s is active (net-stop it first)", n->name);
+		return control_fail(err, "name: network %s is active (net-stop it first)", n->name);
 	for (unsigned i = 0; i < NETWORK_MAX; i++)
 		if (nets[i] == n)
 			nets[i] = NULL;
@@ -1285,7 +1268,7 @@ struct json_object *network_start_verb(struct daemon *d, struct json_object *arg
 	if (!(n = net_arg(argv, err)))
 		return NULL;
 	if (n->active)
-		return fail(err, "name: network %s is already active", n->name);
+		return control_fail(err, "name: network %s is already active", n->name);
 	if (network_start(d, n, err))
 		return NULL;
 	n->started = true;
@@ -1300,7 +1283,7 @@ struct json_object *network_stop_verb(struct daemon *d, struct json_object *argv
 	if (!(n = net_arg(argv, err)))
 		return NULL;
 	if (!n->active)
-		return fail(err, "name: network %s is not active", n->name);
+		return control_fail(err, "name: network %s is not active", n->name);
 	network_stop(d, n);
 	n->started = false;
 	return json_object_new_object();
@@ -1365,7 +1348,7 @@ struct json_object *network_dhcp_leases(struct daemon *d, struct json_object *ar
 	if (!(n = net_arg(argv, err)))
 		return NULL;
 	if (n->mode == NET_BRIDGE)
-		return fail(err, "name: network %s (mode=bridge) has no DHCP server of its own", n->name);
+		return control_fail(err, "name: network %s (mode=bridge) has no DHCP server of its own", n->name);
 	res = json_object_new_object();
 	arr = json_object_new_array();
 	json_object_object_add(res, "network", json_object_new_string(n->name));
