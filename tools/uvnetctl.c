@@ -130,6 +130,21 @@ static void print_show(struct json_object *res)
 	printf("workers: %s, poll: %s\n", str(res, "workers"), str(res, "poll"));
 }
 
+static void print_workers(struct json_object *ws)
+{
+	if (!ws)
+		return;
+	printf("\n%-8s %4s %14s %12s %10s %16s\n", "worker", "cpu", "frames", "bursts", "sleeps",
+	       "cycles/frame");
+	for (size_t i = 0; i < json_object_array_length(ws); i++) {
+		struct json_object *w = json_object_array_get_idx(ws, i);
+
+		printf("%-8s %4s %14s %12s %10s %16.1f\n", str(w, "id"), str(w, "cpu"),
+		       str(w, "frames"), str(w, "bursts"), str(w, "sleeps"),
+		       json_object_get_double(get(w, "cycles_per_frame")));
+	}
+}
+
 static void print_stats(struct json_object *res)
 {
 	struct json_object *ports = get(res, "ports");
@@ -145,6 +160,7 @@ static void print_stats(struct json_object *res)
 		       str(rx, "errors"), str(tx, "packets"), str(tx, "bytes"), str(tx, "dropped"),
 		       str(tx, "errors"));
 	}
+	print_workers(get(res, "workers"));
 }
 
 static void print_fdb(struct json_object *res)

@@ -356,6 +356,30 @@ static struct json_object *show(struct daemon *d, struct json_object *argv, char
 	return res;
 }
 
+/* Per worker: what it moved and the TSC cycles it spent per frame. */
+static struct json_object *workers_json(const struct worker_pool *pool)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (unsigned i = 0; i < pool->n; i++) {
+		const struct worker *w = &pool->w[i];
+		struct json_object *o = json_object_new_object();
+		uint64_t frames = __atomic_load_n(&w->frames, __ATOMIC_RELAXED);
+		uint64_t cycles = __atomic_load_n(&w->busy_cycles, __ATOMIC_RELAXED);
+
+		json_object_object_add(o, "id", json_object_new_int((int)w->id));
+		json_object_object_add(o, "cpu", json_object_new_int(w->cpu));
+		json_object_object_add(o, "frames", json_object_new_uint64(frames));
+		json_object_object_add(o, "bursts", json_object_new_uint64(__atomic_load_n(&w->bursts, __ATOMIC_RELAXED)));
+		json_object_object_add(o, "sleeps", json_object_new_uint64(__atomic_load_n(&w->sleeps, __ATOMIC_RELAXED)));
+		json_object_object_add(o, "busy_cycles", json_object_new_uint64(cycles));
+		json_object_object_add(o, "cycles_per_frame",
+				       json_object_new_double(frames ? (double)cycles / (double)frames : 0));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 static struct json_object *stats(struct daemon *d, struct json_object *argv, char *err)
 {
 	const char *only = json_object_array_length(argv) > 1 ? control_word(argv, 1) : NULL;
@@ -381,6 +405,8 @@ static struct json_object *stats(struct daemon *d, struct json_object *argv, cha
 		json_object_array_add(ports, o);
 	}
 	json_object_object_add(res, "ports", ports);
+	if (!only)
+		json_object_object_add(res, "workers", workers_json(&d->pool));
 	return res;
 }
 

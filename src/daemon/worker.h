@@ -46,8 +46,9 @@ struct worker {
 	worker_fn call_fn;
 	void *call_arg;
 	bool call_pending;
-	/* counters, read by the control thread */
+	/* counters, written by the worker only, read by the control thread */
 	uint64_t bursts, frames, sleeps;
+	uint64_t busy_cycles;        /* TSC cycles in passes that moved frames */
 	struct fwd_scratch *scratch;
 	struct frame frames_buf[FRAME_BURST];
 };
