@@ -95,13 +95,26 @@ static unsigned vnet_hdr_len(uint64_t features)
 static bool chain_to_frame(const struct vq_chain *c, unsigned hdr_len, struct frame *f)
 {
 	struct iov_cursor cur;
-	uint32_t len;
+	uint32_t len, eth_len;
 
 	if (c->flags & VQ_CHAIN_F_OVERSIZE || c->nout == 0 || c->out_len < hdr_len + ETH_MIN_LEN)
 		return false;
 	len = c->out_len - hdr_len;
 	if (len > VHOST_MAX_FRAME)
 		return false;
+	eth_len = len < ETH_HLEN_TAGGED ? len : ETH_HLEN_TAGGED;
+	if (c->iov[0].iov_len >= hdr_len + eth_len) {
+		/* the usual layout: header and frame start in one buffer */
+		const uint8_t *p = c->iov[0].iov_base;
+
+		memcpy(&f->vnet, p, sizeof(f->vnet));
+		memcpy(f->eth, p + hdr_len, eth_len);
+		f->iov = c->iov;
+		f->niov = c->nout;
+		f->off = hdr_len;
+		f->len = len;
+		return !vnet_hdr_validate(&f->vnet, len);
+	}
 	memset(&f->vnet, 0, sizeof(f->vnet));
 	iov_cursor_init(&cur, c->iov, c->nout);
 	iov_cursor_read(&cur, &f->vnet, sizeof(f->vnet)); /* the mrg field is not ours */
@@ -112,7 +125,7 @@ static bool chain_to_frame(const struct vq_chain *c, unsigned hdr_len, struct fr
 	f->niov = (uint16_t)(cur.n - cur.idx);
 	f->off = (uint32_t)cur.off;
 	f->len = len;
-	iov_cursor_read(&cur, f->eth, len < ETH_HLEN_TAGGED ? len : ETH_HLEN_TAGGED);
+	iov_cursor_read(&cur, f->eth, eth_len);
 	return true;
 }
 

@@ -19,7 +19,8 @@ int vhost_rxq_init(struct vhost_rxq *q)
 {
 	q->vq = NULL;
 	q->call_fd = -1;
-	q->chains = calloc(VHOST_RX_MAX_BUFS, sizeof(*q->chains));
+	q->chains = calloc(VHOST_RX_POOL, sizeof(*q->chains));
+	q->next = q->npopped = 0;
 	q->iov = calloc(VHOST_RX_MAX_IOV, sizeof(*q->iov));
 	return q->chains && q->iov ? 0 : -1;
 }
@@ -60,63 +61,133 @@ struct rx_src {
 
 enum { RX_OK, RX_NOBUF, RX_BROKEN, RX_TOOBIG };
 
-/* Take guest buffers until `total` bytes fit; *nbufs chains in q->chains. */
-static int reserve(struct vhost_rxq *q, size_t total, unsigned *nbufs)
+/*
+ * Guest buffers are popped a burst at a time into q->chains and handed
+ * out in ring order; deliver() gives back what the burst did not use.
+ * take() returns the next one, popping more when the pool runs dry.
+ */
+static int take(struct vhost_rxq *q, unsigned want, struct vq_chain **c)
 {
-	size_t cap = 0;
-	unsigned n = 0;
+	if (q->next == q->npopped) {
+		unsigned room = VHOST_RX_POOL - q->npopped;
+		int got = vq_dev_pop_burst(q->vq, &q->chains[q->npopped],
+					   want && want < room ? want : room);
 
-	while (cap < total) {
-		int got;
-
-		if (n == (q->mrg ? VHOST_RX_MAX_BUFS : 1)) {
-			vq_dev_unpop(q->vq, q->chains, n);
-			return RX_TOOBIG;
-		}
-		got = vq_dev_pop_burst(q->vq, &q->chains[n], 1);
-		if (got <= 0) {
-			vq_dev_unpop(q->vq, q->chains, n);
+		if (got <= 0)
 			return got < 0 ? RX_BROKEN : RX_NOBUF;
-		}
-		cap += q->chains[n].in_len;
-		n++;
+		q->npopped += (unsigned)got;
 	}
-	*nbufs = n;
+	*c = &q->chains[q->next++];
 	return RX_OK;
 }
 
-/* The writable iovecs of the reserved chains, end to end. */
-static unsigned gather_iov(struct vhost_rxq *q, unsigned nbufs)
+/* Room for one more frame's worth of buffers at the end of the pool. */
+static void make_room(struct vhost_rxq *q)
+{
+	if (q->next == q->npopped) {
+		q->next = q->npopped = 0;
+	} else if (q->npopped + VHOST_RX_MAX_BUFS > VHOST_RX_POOL) {
+		/* rare: left-overs of a large pop mid-burst */
+		memmove(q->chains, &q->chains[q->next], (q->npopped - q->next) * sizeof(*q->chains));
+		q->npopped -= q->next;
+		q->next = 0;
+	}
+}
+
+/* Take buffers until `total` bytes fit: chains q->chains[*first, next). */
+static int reserve(struct vhost_rxq *q, size_t total, unsigned frames_left, unsigned *first)
+{
+	unsigned max = q->mrg ? VHOST_RX_MAX_BUFS : 1;
+	size_t cap = 0;
+
+	make_room(q);
+	*first = q->next;
+	while (cap < total) {
+		struct vq_chain *c;
+		int rc = q->next - *first == max ? RX_TOOBIG : take(q, frames_left, &c);
+
+		if (rc != RX_OK) {
+			q->next = *first; /* back to the pool, for the next frame */
+			return rc;
+		}
+		cap += c->in_len;
+	}
+	return RX_OK;
+}
+
+/* The writable iovecs of chains [first, first + nbufs), end to end: the
+ * chain's own array when there is one chain. */
+static struct iovec *gather_iov(struct vhost_rxq *q, unsigned first, unsigned nbufs,
+				unsigned *niov)
 {
 	unsigned n = 0;
 
-	for (unsigned b = 0; b < nbufs; b++) {
-		const struct vq_chain *c = &q->chains[b];
+	for (unsigned b = first; b < first + nbufs; b++) {
+		struct vq_chain *c = &q->chains[b];
 
 		if (c->flags & VQ_CHAIN_F_OVERSIZE || n + c->nin > VHOST_RX_MAX_IOV)
-			return 0;
+			return NULL;
+		if (nbufs == 1) {
+			*niov = c->nin;
+			return &c->iov[c->nout];
+		}
 		memcpy(&q->iov[n], &c->iov[c->nout], c->nin * sizeof(struct iovec));
 		n += c->nin;
 	}
-	return n;
+	*niov = n;
+	return q->iov;
 }
 
 /* Complete a checksum the guest cannot: over the frame part of the buffers. */
-static void fill_csum(struct vhost_rxq *q, unsigned niov, size_t frame_len,
+static void fill_csum(struct vhost_rxq *q, struct iovec *iov, unsigned niov, size_t frame_len,
 		      const struct virtio_net_hdr *h)
 {
 	struct iov_cursor cur;
 	struct iovec first;
 
-	iov_cursor_init(&cur, q->iov, niov);
+	iov_cursor_init(&cur, iov, niov);
 	iov_cursor_skip(&cur, q->hdr_len);
 	if (iov_cursor_at_end(&cur))
 		return;
-	first = q->iov[cur.idx];
-	q->iov[cur.idx].iov_base = (uint8_t *)first.iov_base + cur.off;
-	q->iov[cur.idx].iov_len = first.iov_len - cur.off;
-	offload_complete_csum(&q->iov[cur.idx], niov - cur.idx, frame_len, h);
-	q->iov[cur.idx] = first;
+	first = iov[cur.idx];
+	iov[cur.idx].iov_base = (uint8_t *)first.iov_base + cur.off;
+	iov[cur.idx].iov_len = first.iov_len - cur.off;
+	offload_complete_csum(&iov[cur.idx], niov - cur.idx, frame_len, h);
+	iov[cur.idx] = first;
+}
+
+/*
+ * The common case without cursors: the source bytes are contiguous and
+ * the guest buffer's first iovec holds header and frame.  False if not.
+ */
+static bool copy_flat(struct vhost_rxq *q, const struct iovec *iov,
+		      const struct virtio_net_hdr_mrg_rxbuf *mh, const struct rx_src *s)
+{
+	const struct iovec *si = s->iov;
+	uint8_t *d = iov[0].iov_base;
+
+	if (s->niov == 0 || si->iov_len < s->off || si->iov_len - s->off < s->len ||
+	    iov[0].iov_len < q->hdr_len + s->local_len + s->len)
+		return false;
+	memcpy(d, mh, q->hdr_len);
+	memcpy(d + q->hdr_len, s->local, s->local_len);
+	memcpy(d + q->hdr_len + s->local_len, (const uint8_t *)si->iov_base + s->off, s->len);
+	return true;
+}
+
+/* Any layout: header, local bytes and source bytes streamed through the
+ * guest's iovecs. */
+static void copy_iov(struct vhost_rxq *q, const struct iovec *iov, unsigned niov,
+		     const struct virtio_net_hdr_mrg_rxbuf *mh, const struct rx_src *s)
+{
+	struct iov_cursor dst, src;
+
+	iov_cursor_init(&dst, iov, niov);
+	iov_cursor_write(&dst, mh, q->hdr_len);
+	iov_cursor_write(&dst, s->local, s->local_len);
+	iov_cursor_init(&src, s->iov, s->niov);
+	iov_cursor_skip(&src, s->off);
+	iov_cursor_copy(&dst, &src, s->len);
 }
 
 static int write_one(struct vhost_rxq *q, const struct virtio_net_hdr *h, bool fill,
@@ -125,29 +196,26 @@ static int write_one(struct vhost_rxq *q, const struct virtio_net_hdr *h, bool f
 	size_t frame_len = s->local_len + s->len;
 	size_t total = q->hdr_len + frame_len, left = total;
 	struct virtio_net_hdr_mrg_rxbuf mh = { .hdr = *h };
-	struct iov_cursor dst, src;
-	unsigned nbufs, niov;
-	int rc = reserve(q, total, &nbufs);
+	unsigned first, nbufs, niov;
+	struct iovec *iov;
+	int rc = reserve(q, total, q->frames_left, &first);
 
 	if (rc != RX_OK)
 		return rc;
-	niov = gather_iov(q, nbufs);
-	if (!niov) {
-		vq_dev_unpop(q->vq, q->chains, nbufs);
+	nbufs = q->next - first;
+	iov = gather_iov(q, first, nbufs, &niov);
+	if (!iov) {
+		q->next = first;
 		return RX_TOOBIG;
 	}
 	if (fill)
 		mh.hdr.flags = 0;
 	mh.num_buffers = (uint16_t)nbufs;
-	iov_cursor_init(&dst, q->iov, niov);
-	iov_cursor_write(&dst, &mh, q->hdr_len);
-	iov_cursor_write(&dst, s->local, s->local_len);
-	iov_cursor_init(&src, s->iov, s->niov);
-	iov_cursor_skip(&src, s->off);
-	iov_cursor_copy(&dst, &src, s->len);
+	if (nbufs > 1 || !copy_flat(q, iov, &mh, s))
+		copy_iov(q, iov, niov, &mh, s);
 	if (fill)
-		fill_csum(q, niov, frame_len, h);
-	for (unsigned b = 0; b < nbufs; b++) {
+		fill_csum(q, iov, niov, frame_len, h);
+	for (unsigned b = first; b < first + nbufs; b++) {
 		uint32_t len = left < q->chains[b].in_len ? (uint32_t)left : q->chains[b].in_len;
 
 		vq_dev_push(q->vq, q->chains[b].id, q->chains[b].ndesc, len);
@@ -229,7 +297,10 @@ struct vhost_rx_result vhost_rxq_deliver(struct vhost_rxq *q, struct frame *cons
 		return r;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		int rc = deliver_one(q, f[i], tagged[i]);
+		int rc;
+
+		q->frames_left = n - i;
+		rc = deliver_one(q, f[i], tagged[i]);
 
 		if (rc == RX_OK) {
 			r.sent++;
@@ -240,6 +311,8 @@ struct vhost_rx_result vhost_rxq_deliver(struct vhost_rxq *q, struct frame *cons
 			r.errors++;
 		}
 	}
+	vq_dev_unpop(q->vq, &q->chains[q->next], q->npopped - q->next);
+	q->next = q->npopped = 0;
 	__atomic_fetch_add(&q->packets, r.sent, __ATOMIC_RELAXED);
 	vq_dev_flush(q->vq);
 	if (vq_dev_needs_call(q->vq) && q->call_fd >= 0)

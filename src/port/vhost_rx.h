@@ -17,6 +17,7 @@
 
 #define VHOST_MAX_FRAME (65535u + ETH_HLEN_TAGGED)
 #define VHOST_RX_MAX_BUFS 64   /* mergeable buffers one frame may take */
+#define VHOST_RX_POOL (2 * VHOST_RX_MAX_BUFS) /* buffers popped ahead, >= a burst */
 #define VHOST_RX_MAX_IOV 512
 
 struct vhost_rxq {
@@ -28,7 +29,11 @@ struct vhost_rxq {
 	bool guest_csum, guest_tso4, guest_tso6, guest_ufo, guest_ecn;
 	bool broken_logged;
 	uint64_t packets;          /* frames delivered into this ring */
-	struct vq_chain *chains;   /* [VHOST_RX_MAX_BUFS] */
+	/* guest buffers popped for the burst being delivered: [0, next) used,
+	 * [next, npopped) not yet, given back when the burst is done */
+	struct vq_chain *chains;   /* [VHOST_RX_POOL] */
+	unsigned next, npopped;
+	unsigned frames_left;      /* in the burst: how many buffers to pop ahead */
 	struct iovec *iov;         /* [VHOST_RX_MAX_IOV] */
 };
 

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 struct bridge *bridge_new(const char *name)
@@ -96,9 +97,53 @@ static void flood(struct fwd_scratch *s, struct bridge *br, unsigned in, struct 
 			enqueue(s, br, i, f);
 }
 
+/*
+ * The frames of a burst mostly share their addresses (one flow, or a few):
+ * remember the last source learned and the last destination looked up, so
+ * that a run of equal frames costs the table one learn and one lookup.
+ * The table cannot usefully change within a burst (microseconds).
+ */
+struct fwd_memo {
+	uint64_t src, dst;       /* memo_key()s, 0: none yet */
+	int dst_port;
+};
+
+static inline uint64_t memo_key(const uint8_t mac[6], uint16_t vlan)
+{
+	uint64_t k = 0;
+
+	memcpy(&k, mac, 6);
+	return k << 16 | (uint64_t)vlan << 1 | 1; /* never 0 */
+}
+
+static void learn(struct fwd_memo *m, struct bridge *br, const struct frame *f,
+		  uint32_t port, uint64_t now)
+{
+	uint64_t k = memo_key(frame_src(f), f->vlan);
+
+	if (k == m->src)
+		return;
+	m->src = k;
+	fdb_learn(br->fdb, frame_src(f), f->vlan, port, now);
+}
+
+static int lookup(struct fwd_memo *m, struct bridge *br, const struct frame *f, uint64_t now)
+{
+	uint64_t k;
+
+	if (eth_is_multicast(frame_dst(f)))
+		return -1;
+	k = memo_key(frame_dst(f), f->vlan);
+	if (k != m->dst) {
+		m->dst = k;
+		m->dst_port = fdb_lookup(br->fdb, frame_dst(f), f->vlan, now);
+	}
+	return m->dst_port;
+}
+
 /* Decide where one frame goes; false if it is dropped at ingress. */
-static bool classify(struct fwd_scratch *s, struct bridge *br, struct port *in,
-		     struct frame *f, uint64_t now)
+static bool classify(struct fwd_scratch *s, struct fwd_memo *m, struct bridge *br,
+		     struct port *in, struct frame *f, uint64_t now)
 {
 	uint16_t l2_len;
 	int dst;
@@ -108,8 +153,8 @@ static bool classify(struct fwd_scratch *s, struct bridge *br, struct port *in,
 		return false;
 	f->l2_len = (uint8_t)l2_len;
 	f->in_port = in->index;
-	fdb_learn(br->fdb, frame_src(f), f->vlan, in->index, now);
-	dst = eth_is_multicast(frame_dst(f)) ? -1 : fdb_lookup(br->fdb, frame_dst(f), f->vlan, now);
+	learn(m, br, f, in->index, now);
+	dst = lookup(m, br, f, now);
 	if (dst < 0)
 		flood(s, br, in->index, f);
 	else if ((unsigned)dst != in->index) /* never back out where it came from */
@@ -122,13 +167,14 @@ void bridge_forward(struct fwd_scratch *s, struct port *in, struct frame *f, uns
 {
 	struct bridge *br = __atomic_load_n(&in->bridge, __ATOMIC_ACQUIRE);
 	uint64_t now = now_ms();
+	struct fwd_memo memo = { 0 };
 	unsigned dropped = 0;
 
 	if (!br)
 		return; /* being removed */
 	s->ntouched = 0;
 	for (unsigned i = 0; i < n; i++)
-		if (!classify(s, br, in, &f[i], now))
+		if (!classify(s, &memo, br, in, &f[i], now))
 			dropped++;
 	if (dropped)
 		port_count(&in->rx, 0, 0, dropped, 0);

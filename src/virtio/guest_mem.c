@@ -130,9 +130,9 @@ static int lookup(const struct guest_mem *mem, struct guest_mem_cache *cache,
 	return -1;
 }
 
-int guest_mem_translate(const struct guest_mem *mem,
-			struct guest_mem_cache *cache, uint64_t gpa,
-			uint64_t len, struct iovec *iov, unsigned cap)
+int guest_mem_translate_slow(const struct guest_mem *mem,
+			     struct guest_mem_cache *cache, uint64_t gpa,
+			     uint64_t len, struct iovec *iov, unsigned cap)
 {
 	unsigned n = 0;
 	uint64_t end;

@@ -71,9 +71,28 @@ void guest_mem_release(struct guest_mem *mem);
  * byte lies outside every region or the range wraps, -ENOBUFS if more than
  * `cap` iovecs would be needed.
  */
-int guest_mem_translate(const struct guest_mem *mem,
-			struct guest_mem_cache *cache, uint64_t gpa,
-			uint64_t len, struct iovec *iov, unsigned cap);
+int guest_mem_translate_slow(const struct guest_mem *mem,
+			     struct guest_mem_cache *cache, uint64_t gpa,
+			     uint64_t len, struct iovec *iov, unsigned cap);
+
+/* The common case inline: the range lies in the region of the last hit. */
+static inline int guest_mem_translate(const struct guest_mem *mem,
+				      struct guest_mem_cache *cache, uint64_t gpa,
+				      uint64_t len, struct iovec *iov, unsigned cap)
+{
+	/* (the constant bound costs nothing and lets the compiler see it) */
+	if (cache->last < mem->nregions && cache->last < GUEST_MEM_MAX_REGIONS && len && cap) {
+		const struct guest_mem_region *r = &mem->regions[cache->last];
+		uint64_t off = gpa - r->gpa; /* unsigned: huge when gpa < r->gpa */
+
+		if (off < r->size && len <= r->size - off) {
+			iov->iov_base = r->host + off;
+			iov->iov_len = len;
+			return 1;
+		}
+	}
+	return guest_mem_translate_slow(mem, cache, gpa, len, iov, cap);
+}
 
 /* Host pointer for [gpa, gpa + len) when it lies within one region, else NULL. */
 void *guest_mem_ptr(const struct guest_mem *mem, struct guest_mem_cache *cache,

@@ -17,9 +17,48 @@ int vq_dev_fail(struct vq_dev *vq, const char *fmt, ...)
 
 void vq_chain_reset(struct vq_chain *c);
 
-/* Append one descriptor's buffer to the chain, after validating it. */
-int vq_chain_map(struct vq_dev *vq, struct vq_chain *c, uint64_t addr,
-		 uint32_t len, bool writable);
+static inline uint32_t add_sat(uint32_t a, uint32_t b)
+{
+	uint32_t r;
+
+	return __builtin_add_overflow(a, b, &r) ? UINT32_MAX : r;
+}
+
+/* Append one descriptor's buffer to the chain, after validating it
+ * (inline: it runs for every descriptor). */
+static inline __attribute__((always_inline)) int
+vq_chain_map(struct vq_dev *vq, struct vq_chain *c, uint64_t addr, uint32_t len, bool writable)
+{
+	unsigned used = c->nout + c->nin;
+	int n;
+
+	if (!writable && c->flags & VQ_CHAIN_F_WRITABLE)
+		return vq_dev_fail(vq, "readable descriptor after a writable one");
+	if (writable)
+		c->flags |= VQ_CHAIN_F_WRITABLE;
+	if (c->flags & VQ_CHAIN_F_OVERSIZE) {
+		n = 0; /* already being dropped: nothing will touch its memory */
+	} else {
+		n = guest_mem_translate(vq->mem, &vq->mcache, addr, len,
+					&c->iov[used], VQ_CHAIN_MAX_IOV - used);
+		if (n == -ENOBUFS) {
+			c->flags |= VQ_CHAIN_F_OVERSIZE;
+			c->nout = c->nin = 0; /* as documented: no iovec at all */
+			n = 0;
+		} else if (n < 0) {
+			return vq_dev_fail(vq, "descriptor buffer 0x%llx+%u is outside guest memory",
+					   (unsigned long long)addr, len);
+		}
+	}
+	if (writable) {
+		c->nin += n;
+		c->in_len = add_sat(c->in_len, len);
+	} else {
+		c->nout += n;
+		c->out_len = add_sat(c->out_len, len);
+	}
+	return 0;
+}
 
 /*
  * Copy a 16-byte descriptor out of shared memory exactly once.  The

@@ -249,6 +249,120 @@ static void big_buffers_take_a_whole_frame_without_mergeable(void **state)
 	env_fini(&e);
 }
 
+/* Token of the next used buffer (1-based buffer number), and its length. */
+static uintptr_t next_used(struct rx_env *e, uint32_t *len)
+{
+	void *tok;
+
+	assert_int_equal(vq_drv_get_used(&e->f.drv, &tok, len, 1), 1);
+	return (uintptr_t)tok;
+}
+
+static void buffers_a_frame_could_not_use_go_to_the_next(void **state)
+{
+	struct fx_frame big, small;
+	struct frame fb, fs, *fp[4] = { &fb, &fs, &fb, &fs };
+	struct iovec ib[3], is[3];
+	struct rx_env e;
+	bool tag[4] = { 0 };
+	uint32_t len;
+
+	(void)state;
+	/* no mergeable buffers: a frame longer than one buffer cannot go */
+	env_init(&e, F_V1, 8, BUF);
+	fx_frame_build(&big, &(struct fx_frame_spec){ .payload = 3000 }, 8);
+	fx_frame_build(&small, &(struct fx_frame_spec){ .payload = 100 }, 9);
+	big.vh.gso_type = small.vh.gso_type = VIRTIO_NET_HDR_GSO_NONE;
+	big.vh.flags = small.vh.flags = 0;
+	make_frame(&fb, ib, &big, false);
+	make_frame(&fs, is, &small, false);
+	struct vhost_rx_result r = vhost_rxq_deliver(&e.q, fp, tag, 4);
+	assert_int_equal(r.sent, 2);
+	assert_int_equal(r.errors, 2);
+	/* the small frames took the first two buffers, in ring order */
+	assert_int_equal(next_used(&e, &len), 1);
+	assert_int_equal(len, 12 + small.len);
+	assert_int_equal(next_used(&e, &len), 2);
+	assert_false(vq_drv_has_used(&e.f.drv));
+	/* what the burst popped and did not use went back: the next frame
+	 * gets buffer 3 */
+	assert_int_equal(vhost_rxq_deliver(&e.q, &fp[1], tag, 1).sent, 1);
+	assert_int_equal(next_used(&e, &len), 3);
+	fx_frame_free(&big);
+	fx_frame_free(&small);
+	env_fini(&e);
+}
+
+static void a_burst_of_frames_taking_many_buffers_each_arrives_whole(void **state)
+{
+	enum { N = 12 };
+	struct fx_frame fx[N];
+	struct frame fr[N], *fp[N];
+	struct iovec iov[N][3];
+	struct rx_env e;
+	bool tag[N] = { 0 };
+	static uint8_t pkt[70000];
+	struct virtio_net_hdr_mrg_rxbuf h;
+	unsigned used = 0;
+	uint32_t len;
+
+	(void)state;
+	env_init(&e, F_V1 | F_MRG, 256, BUF);
+	for (unsigned i = 0; i < N; i++) {
+		/* 9 to 20 buffers each: pops run ahead of and behind frame ends */
+		fx_frame_build(&fx[i], &(struct fx_frame_spec){ .payload = 16000 + 2000 * i }, 10 + i);
+		fx[i].vh.gso_type = VIRTIO_NET_HDR_GSO_NONE;
+		fx[i].vh.flags = 0;
+		make_frame(&fr[i], iov[i], &fx[i], false);
+		fp[i] = &fr[i];
+	}
+	assert_int_equal(vhost_rxq_deliver(&e.q, fp, tag, N).sent, N);
+	for (unsigned i = 0; i < N; i++) {
+		assert_int_equal(receive(&e, pkt, sizeof(pkt), &h), 12 + fx[i].len);
+		assert_int_equal(h.num_buffers, (12 + fx[i].len + BUF - 1) / BUF);
+		assert_memory_equal(pkt + 12, fx[i].buf, fx[i].len);
+		used += h.num_buffers;
+	}
+	assert_false(vq_drv_has_used(&e.f.drv));
+	/* exactly the buffers used were consumed, in order */
+	assert_int_equal(vhost_rxq_deliver(&e.q, fp, tag, 1).sent, 1);
+	assert_int_equal(next_used(&e, &len), used + 1);
+	for (unsigned i = 0; i < N; i++)
+		fx_frame_free(&fx[i]);
+	env_fini(&e);
+}
+
+static void buffers_of_a_frame_too_big_for_mergeable_go_to_the_next(void **state)
+{
+	struct fx_frame huge, small;
+	struct frame fh, fs, *fp[3] = { &fs, &fh, &fs };
+	struct iovec ih[3], is[3];
+	struct rx_env e;
+	bool tag[3] = { 0 };
+	uint32_t len;
+
+	(void)state;
+	/* 1000-byte buffers: a 64 KB frame needs more than a frame may take */
+	env_init(&e, F_V1 | F_MRG, 200, 1000);
+	fx_frame_build(&huge, &(struct fx_frame_spec){ .payload = 65000 }, 22);
+	fx_frame_build(&small, &(struct fx_frame_spec){ .payload = 100 }, 23);
+	huge.vh.gso_type = small.vh.gso_type = VIRTIO_NET_HDR_GSO_NONE;
+	huge.vh.flags = small.vh.flags = 0;
+	make_frame(&fh, ih, &huge, false);
+	make_frame(&fs, is, &small, false);
+	struct vhost_rx_result r = vhost_rxq_deliver(&e.q, fp, tag, 3);
+	assert_int_equal(r.sent, 2);
+	assert_int_equal(r.errors, 1);
+	assert_int_equal(next_used(&e, &len), 1);
+	assert_int_equal(next_used(&e, &len), 2);
+	assert_false(vq_drv_has_used(&e.f.drv));
+	assert_int_equal(vhost_rxq_deliver(&e.q, fp, tag, 1).sent, 1);
+	assert_int_equal(next_used(&e, &len), 3);
+	fx_frame_free(&huge);
+	fx_frame_free(&small);
+	env_fini(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +372,9 @@ int main(void)
 		cmocka_unit_test(vlan_tag_is_added_and_removed_on_the_way_in),
 		cmocka_unit_test(frames_without_buffers_are_dropped_and_counted),
 		cmocka_unit_test(big_buffers_take_a_whole_frame_without_mergeable),
+		cmocka_unit_test(buffers_a_frame_could_not_use_go_to_the_next),
+		cmocka_unit_test(a_burst_of_frames_taking_many_buffers_each_arrives_whole),
+		cmocka_unit_test(buffers_of_a_frame_too_big_for_mergeable_go_to_the_next),
 	};
 	return cmocka_run_group_tests_name("vhost_rx", tests, NULL, NULL);
 }
