@@ -23,6 +23,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -584,12 +585,24 @@ static int enable_vring(struct vu_fe *fe, struct fe_vring *v, bool on)
  * Negotiate over a fresh connection and start the rings.  The state is
  * down and no data thread is inside.  On failure the socket is closed.
  */
+/* A back-end answers at its own pace (one under valgrind, or on a loaded
+ * machine, is slow): wait for replies as long as for the connection. */
+static void set_reply_timeout(int sock, int timeout_ms)
+{
+	struct timeval tv = { 0 }; /* zero: wait forever */
+
+	if (timeout_ms > 0)
+		tv = (struct timeval){ .tv_sec = timeout_ms / 1000, .tv_usec = timeout_ms % 1000 * 1000 };
+	setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
 static int fe_setup(struct vu_fe *fe, int sock)
 {
 	uint64_t ignored;
 	int rc;
 
 	fe->sock = sock;
+	set_reply_timeout(sock, fe->cfg.timeout_ms ? fe->cfg.timeout_ms : FE_DEFAULT_TIMEOUT_MS);
 	rc = negotiate_features(fe);
 	if (!rc)
 		rc = reset_rings(fe);
