@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Forwarding a burst through a bridge of recording ports: learning,
+ * unicast to a learned port, flooding the unknown, never back out of the
+ * ingress port, and the per-burst address memo never mixing up frames that
+ * differ only in VLAN or in address.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "bridge.h"
+
+/* A port that records which frames it was given. */
+struct rec_port {
+	struct port base;
+	unsigned n;
+	const struct frame *got[64];
+};
+
+static unsigned rec_tx(struct port *p, unsigned worker, struct frame *const *f,
+		       const bool *tagged, unsigned n)
+{
+	struct rec_port *r = (struct rec_port *)p;
+
+	(void)worker, (void)tagged;
+	for (unsigned i = 0; i < n && r->n < 64; i++)
+		r->got[r->n++] = f[i];
+	return n;
+}
+
+static const struct port_ops rec_ops = { .kind = "rec", .tx_burst = rec_tx };
+
+struct env {
+	struct bridge *br;
+	struct rec_port port[3];
+	struct fwd_scratch *s;
+};
+
+/* Three trunk-everything ports on one bridge. */
+static void env_init(struct env *e)
+{
+	struct port_vlan all;
+
+	port_vlan_init(&all);
+	memset(e, 0, sizeof(*e));
+	e->br = bridge_new("br");
+	e->s = calloc(1, sizeof(*e->s));
+	assert_non_null(e->br);
+	assert_non_null(e->s);
+	for (unsigned i = 0; i < 3; i++) {
+		e->port[i].base.ops = &rec_ops;
+		assert_int_equal(bridge_add_port(e->br, &e->port[i].base, &all), 0);
+	}
+}
+
+static void env_fini(struct env *e)
+{
+	bridge_free(e->br);
+	free(e->s);
+}
+
+/* A 60-byte frame dst <- src; tagged with `vlan` unless it is 0. */
+static void make(struct frame *f, struct iovec *iov, uint8_t *buf, uint8_t dst, uint8_t src,
+		 uint16_t vlan)
+{
+	memset(buf, 0, 60);
+	buf[0] = 0x02, buf[5] = dst;
+	buf[6] = 0x02, buf[11] = src;
+	if (vlan) {
+		buf[12] = 0x81;
+		buf[14] = (uint8_t)(vlan >> 8);
+		buf[15] = (uint8_t)vlan;
+		buf[16] = 0x08;
+	} else {
+		buf[12] = 0x08;
+	}
+	*iov = (struct iovec){ buf, 60 };
+	*f = (struct frame){ .iov = iov, .niov = 1, .len = 60 };
+	memcpy(f->eth, buf, ETH_HLEN_TAGGED);
+}
+
+static void forward(struct env *e, unsigned in, struct frame *f, unsigned n)
+{
+	for (unsigned i = 0; i < 3; i++)
+		e->port[i].n = 0;
+	bridge_forward(e->s, &e->port[in].base, f, n, 0);
+}
+
+static int where(struct env *e, uint8_t mac, uint16_t vlan)
+{
+	uint8_t m[6] = { 0x02, 0, 0, 0, 0, mac };
+
+	return fdb_lookup(e->br->fdb, m, vlan, 0);
+}
+
+static void a_source_is_learned_in_each_vlan_it_sends_in(void **state)
+{
+	struct env e;
+	struct frame f[4];
+	struct iovec iov[4];
+	uint8_t buf[4][60];
+
+	(void)state;
+	env_init(&e);
+	/* one host, four frames in a burst: VLANs 2, 3, 3, 2 */
+	make(&f[0], &iov[0], buf[0], 0xee, 0xa, 2);
+	make(&f[1], &iov[1], buf[1], 0xee, 0xa, 3);
+	make(&f[2], &iov[2], buf[2], 0xee, 0xa, 3);
+	make(&f[3], &iov[3], buf[3], 0xee, 0xa, 2);
+	forward(&e, 0, f, 4);
+	assert_int_equal(where(&e, 0xa, 2), 0);
+	assert_int_equal(where(&e, 0xa, 3), 0);
+	assert_int_equal(where(&e, 0xa, 4), -1);
+	/* unknown destination: every frame flooded to both other ports */
+	assert_int_equal(e.port[1].n, 4);
+	assert_int_equal(e.port[2].n, 4);
+	env_fini(&e);
+}
+
+static void a_destination_is_looked_up_per_vlan_and_per_address(void **state)
+{
+	struct env e;
+	struct frame f[5];
+	struct iovec iov[5];
+	uint8_t buf[5][60];
+
+	(void)state;
+	env_init(&e);
+	/* host b learned on port 1 in VLAN 2, host c on port 2 in VLAN 2 */
+	make(&f[0], &iov[0], buf[0], 0xff, 0xb, 2);
+	forward(&e, 1, f, 1);
+	make(&f[0], &iov[0], buf[0], 0xff, 0xc, 2);
+	forward(&e, 2, f, 1);
+	/* from port 0: b in VLAN 2, b in VLAN 3 (unknown there), b, c, b */
+	make(&f[0], &iov[0], buf[0], 0xb, 0xa, 2);
+	make(&f[1], &iov[1], buf[1], 0xb, 0xa, 3);
+	make(&f[2], &iov[2], buf[2], 0xb, 0xa, 2);
+	make(&f[3], &iov[3], buf[3], 0xc, 0xa, 2);
+	make(&f[4], &iov[4], buf[4], 0xb, 0xa, 2);
+	forward(&e, 0, f, 5);
+	assert_int_equal(e.port[1].n, 4); /* f0, f1 (flooded), f2, f4 */
+	assert_ptr_equal(e.port[1].got[0], &f[0]);
+	assert_ptr_equal(e.port[1].got[1], &f[1]);
+	assert_ptr_equal(e.port[1].got[2], &f[2]);
+	assert_ptr_equal(e.port[1].got[3], &f[4]);
+	assert_int_equal(e.port[2].n, 2); /* f1 (flooded), f3 */
+	assert_ptr_equal(e.port[2].got[0], &f[1]);
+	assert_ptr_equal(e.port[2].got[1], &f[3]);
+	env_fini(&e);
+}
+
+static void a_frame_never_goes_back_where_it_came_from(void **state)
+{
+	struct env e;
+	struct frame f[2];
+	struct iovec iov[2];
+	uint8_t buf[2][60];
+
+	(void)state;
+	env_init(&e);
+	make(&f[0], &iov[0], buf[0], 0xff, 0xb, 0);
+	forward(&e, 1, f, 1);
+	/* b is on port 1; a frame to b arriving on port 1 goes nowhere */
+	make(&f[0], &iov[0], buf[0], 0xb, 0xd, 0);
+	make(&f[1], &iov[1], buf[1], 0xb, 0xd, 0);
+	forward(&e, 1, f, 2);
+	assert_int_equal(e.port[0].n + e.port[1].n + e.port[2].n, 0);
+	env_fini(&e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_source_is_learned_in_each_vlan_it_sends_in),
+		cmocka_unit_test(a_destination_is_looked_up_per_vlan_and_per_address),
+		cmocka_unit_test(a_frame_never_goes_back_where_it_came_from),
+	};
+	return cmocka_run_group_tests_name("bridge", tests, NULL, NULL);
+}
