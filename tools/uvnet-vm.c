@@ -41,6 +41,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "proc.h"
+
 #define DEFAULT_CONTROL "/run/uvnet/uvnetd.sock"
 #define MIN_MEM_MIB 128
 #define NAME_MAX_LEN 28         /* the port is "vm-" NAME: at most 31 characters */
@@ -266,27 +268,6 @@ static void path_in_run_dir(char *buf, size_t len, const char *name, const char 
 {
 	if ((size_t)snprintf(buf, len, "%s/%s.%s", run_dir, name, suffix) >= len)
 		die(1, "--run-dir: '%s' is too long", run_dir);
-}
-
-static bool pid_alive(pid_t pid)
-{
-	char path[64], buf[512], *rp;
-	ssize_t r;
-	int fd;
-
-	if (pid <= 0)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	r = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (r <= 0)
-		return false;
-	buf[r] = '\0';
-	rp = strrchr(buf, ')');
-	return rp && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X';
 }
 
 static void mkdirs(const char *path)
@@ -536,7 +517,7 @@ static void qmp_connect(struct vm *vm)
 	int fd;
 
 	fmt(sa.sun_path, sizeof(sa.sun_path), "%s", vm->qmp);
-	for (int i = 0; i < 200 && pid_alive(vm->qemu); i++) {
+	for (int i = 0; i < 200 && proc_alive(vm->qemu); i++) {
 		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd >= 0 && !connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 			vm->qmp_fd = fd;
@@ -922,7 +903,7 @@ static int cmd_run(int argc, char **argv)
 			kill(vm.qemu, SIGTERM);
 			for (int i = 0; i < 100 && waitpid(vm.qemu, &status, WNOHANG) != vm.qemu; i++)
 				usleep(100000);
-			if (pid_alive(vm.qemu)) {
+			if (proc_alive(vm.qemu)) {
 				kill(vm.qemu, SIGKILL);
 				waitpid(vm.qemu, &status, 0);
 			}
@@ -985,7 +966,7 @@ static int cmd_list(int argc, char **argv)
 		if (!(rec = read_record(name)))
 			continue;
 		json_object_object_add(rec, "state", json_object_new_string(
-			pid_alive(jint(rec, "pid")) ? "running" : "stale"));
+			proc_alive(jint(rec, "pid")) ? "running" : "stale"));
 		net = jstr(rec, "network");
 		if (!json_object_object_get_ex(leases_by_net, net, &leases)) {
 			res = ctl(&err, "net-dhcp-leases", net, NULL);
@@ -1054,17 +1035,17 @@ static int cmd_stop(int argc, char **argv)
 		die(1, "stop: no VM named %s in %s", name, run_dir);
 	pid = jint(rec, "pid");
 	qemu = jint(rec, "qemu_pid");
-	if (pid_alive(pid)) {
+	if (proc_alive(pid)) {
 		if (powerdown) {
 			kill(pid, SIGUSR1);
-			for (int i = 0; i < timeout * 10 && pid_alive(pid); i++)
+			for (int i = 0; i < timeout * 10 && proc_alive(pid); i++)
 				usleep(100000);
 		}
-		if (pid_alive(pid))
+		if (proc_alive(pid))
 			kill(pid, SIGTERM);
-		for (int i = 0; i < 150 && pid_alive(pid); i++)
+		for (int i = 0; i < 150 && proc_alive(pid); i++)
 			usleep(100000);
-		if (!pid_alive(pid)) {
+		if (!proc_alive(pid)) {
 			json_object_put(rec);
 			printf("%s stopped\n", name);
 			return 0;
@@ -1073,7 +1054,7 @@ static int cmd_stop(int argc, char **argv)
 		kill(pid, SIGKILL);
 	}
 	/* Nobody left to tidy up: do it here. */
-	if (pid_alive(qemu)) {
+	if (proc_alive(qemu)) {
 		char path[64], comm[64] = "";
 		FILE *f;
 
@@ -1123,7 +1104,7 @@ static int cmd_console(int argc, char **argv)
 		die(2, "console: usage: console NAME");
 	name = argv[1];
 	rec = valid_name(name) ? read_record(name) : NULL;
-	running = rec && pid_alive(jint(rec, "pid"));
+	running = rec && proc_alive(jint(rec, "pid"));
 	if (running)
 		fmt(sa.sun_path, sizeof(sa.sun_path), "%s", jstr(rec, "console"));
 	json_object_put(rec);

@@ -38,6 +38,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "proc.h"
 #include "network.h"
 
 #define ERRLEN NETWORK_ERR_MAX
@@ -483,26 +484,6 @@ static void last_line(const char *path, char *buf, size_t len)
 }
 
 /* ---- dnsmasq ---- */
-
-/* pid runs (a zombie does not: its new parent may be slow to reap it). */
-static bool proc_alive(pid_t pid)
-{
-	char path[64], buf[512], *rp;
-	ssize_t r;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	r = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (r <= 0)
-		return false;
-	buf[r] = '\0';
-	rp = strrchr(buf, ')');
-	return rp && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X';
-}
 
 /* Does process pid run with this exact argument? */
 static bool proc_has_arg(pid_t pid, const char *arg)
