@@ -19,10 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_iov.h"
 #include "offload.h"
 
 #define FZ_HDR 16
-#define FZ_PIECES 4
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -30,58 +30,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * lengths bound any payload to 64 KB. */
 static uint8_t seg_sink[GSO_MAX_HDR + 65536];
 
-struct pieces {
-	struct iovec iov[FZ_PIECES];
-	unsigned n;
-};
-
-/* junk bytes of 0xa5, then frame, cut where the input says. */
-static void scatter(struct pieces *p, const uint8_t *cuts, size_t junk,
-		    const uint8_t *frame, size_t len)
-{
-	size_t total = junk + len, at[FZ_PIECES + 1] = { 0 };
-	uint8_t *flat = malloc(total + 1);
-
-	memset(flat, 0xa5, junk);
-	memcpy(flat + junk, frame, len);
-	for (unsigned i = 1; i < FZ_PIECES; i++)
-		at[i] = cuts[i - 1] * total / 255;
-	at[FZ_PIECES] = total;
-	for (unsigned i = 1; i < FZ_PIECES; i++)	/* insertion sort */
-		for (unsigned j = i; j > 1 && at[j] < at[j - 1]; j--) {
-			size_t t = at[j];
-
-			at[j] = at[j - 1];
-			at[j - 1] = t;
-		}
-	p->n = FZ_PIECES;
-	for (unsigned i = 0; i < FZ_PIECES; i++) {
-		size_t n = at[i + 1] - at[i];
-
-		p->iov[i].iov_len = n;
-		p->iov[i].iov_base = n ? malloc(n) : NULL;
-		if (n)
-			memcpy(p->iov[i].iov_base, flat + at[i], n);
-	}
-	free(flat);
-}
-
-static void pieces_free(struct pieces *p)
-{
-	for (unsigned i = 0; i < p->n; i++)
-		free(p->iov[i].iov_base);
-}
-
 static void fuzz_complete(const struct virtio_net_hdr *h, const uint8_t *cuts,
 			  const uint8_t *frame, size_t len)
 {
-	struct pieces p;
+	struct fz_pieces p;
 	int valid = vnet_hdr_validate(h, len);
 
-	scatter(&p, cuts, 0, frame, len);
+	fz_scatter(&p, cuts, 0, frame, len);
 	if (offload_complete_csum(p.iov, p.n, len, h) != valid)
 		__builtin_trap();
-	pieces_free(&p);
+	fz_pieces_free(&p);
 }
 
 /* Every segment read in full; the payloads must tile [first, end). */
@@ -92,9 +50,9 @@ static void fuzz_gso(const struct virtio_net_hdr *h, const uint8_t *ctl,
 	unsigned hint = ctl[11] | ctl[12] << 8;
 	struct gso_state s;
 	struct gso_seg seg;
-	struct pieces p;
+	struct fz_pieces p;
 
-	scatter(&p, ctl + 13, junk, frame, len);
+	fz_scatter(&p, ctl + 13, junk, frame, len);
 	if (gso_init(&s, p.iov, p.n, junk, len, h, hint) == 0) {
 		if (vnet_hdr_validate(h, len) != 0)
 			__builtin_trap();
@@ -115,7 +73,7 @@ static void fuzz_gso(const struct virtio_net_hdr *h, const uint8_t *ctl,
 		if (next != junk + len)
 			__builtin_trap();
 	}
-	pieces_free(&p);
+	fz_pieces_free(&p);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

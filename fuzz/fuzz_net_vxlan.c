@@ -23,11 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_iov.h"
 #include "csum.h"
 #include "vxlan.h"
 
 #define FZ_HDR 18
-#define FZ_PIECES 4
 #define FZ_MAX_PKTS 4096
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -54,39 +54,6 @@ static void sink_unalloc(void *arg)
 	struct sink *s = arg;
 
 	free(s->pkt[--s->n]);
-}
-
-struct pieces {
-	struct iovec iov[FZ_PIECES];
-};
-
-static void scatter(struct pieces *p, const uint8_t *cuts, size_t junk, const uint8_t *frame,
-		    size_t len)
-{
-	size_t total = junk + len, at[FZ_PIECES + 1] = { 0 };
-	uint8_t *flat = malloc(total + 1);
-
-	memset(flat, 0xa5, junk);
-	memcpy(flat + junk, frame, len);
-	for (unsigned i = 1; i < FZ_PIECES; i++)
-		at[i] = cuts[i - 1] * total / 255;
-	at[FZ_PIECES] = total;
-	for (unsigned i = 1; i < FZ_PIECES; i++) /* insertion sort */
-		for (unsigned j = i; j > 1 && at[j] < at[j - 1]; j--) {
-			size_t t = at[j];
-
-			at[j] = at[j - 1];
-			at[j - 1] = t;
-		}
-	for (unsigned i = 0; i < FZ_PIECES; i++) {
-		size_t n = at[i + 1] - at[i];
-
-		p->iov[i].iov_len = n;
-		p->iov[i].iov_base = n ? malloc(n) : NULL;
-		if (n)
-			memcpy(p->iov[i].iov_base, flat + at[i], n);
-	}
-	free(flat);
 }
 
 static void fuzz_parse(const uint8_t *p, size_t len)
@@ -122,7 +89,7 @@ static void fuzz_encap(const uint8_t *ctl, const uint8_t *frame, size_t len)
 {
 	size_t junk = ctl[10] >> 2 & 3;
 	static struct sink s;
-	struct pieces pc;
+	struct fz_pieces pc;
 	struct frame f = { .niov = FZ_PIECES, .off = (uint32_t)junk, .len = (uint32_t)len,
 			   .l2_len = ctl[10] & 2 ? ETH_HLEN_TAGGED : ETH_MIN_LEN, .vlan = 300 };
 	struct vxlan_encap x = {
@@ -135,7 +102,7 @@ static void fuzz_encap(const uint8_t *ctl, const uint8_t *frame, size_t len)
 
 	memcpy(&f.vnet, ctl, sizeof(f.vnet));
 	memcpy(f.eth, frame, len < ETH_HLEN_TAGGED ? len : ETH_HLEN_TAGGED);
-	scatter(&pc, ctl + 15, junk, frame, len);
+	fz_scatter(&pc, ctl + 15, junk, frame, len);
 	f.iov = pc.iov;
 	s.n = 0;
 	e = vxlan_encap_frame(&x, &f, tagged);
@@ -158,8 +125,7 @@ static void fuzz_encap(const uint8_t *ctl, const uint8_t *frame, size_t len)
 		check_packet(s.pkt[i], s.len[i], limit);
 		free(s.pkt[i]);
 	}
-	for (unsigned i = 0; i < FZ_PIECES; i++)
-		free(pc.iov[i].iov_base);
+	fz_pieces_free(&pc);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
