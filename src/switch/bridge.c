@@ -108,12 +108,16 @@ struct fwd_memo {
 	int dst_port;
 };
 
+/* Two loads into registers: a 6-byte copy into a 64-bit local would be
+ * read back from the stack before its stores could forward (a stall). */
 static inline uint64_t memo_key(const uint8_t mac[6], uint16_t vlan)
 {
-	uint64_t k = 0;
+	uint32_t hi;
+	uint16_t lo;
 
-	memcpy(&k, mac, 6);
-	return k << 16 | (uint64_t)vlan << 1 | 1; /* never 0 */
+	memcpy(&hi, mac, 4);
+	memcpy(&lo, mac + 4, 2);
+	return (uint64_t)hi << 32 | (uint64_t)lo << 16 | (uint64_t)vlan << 1 | 1; /* never 0 */
 }
 
 static void learn(struct fwd_memo *m, struct bridge *br, const struct frame *f,
