@@ -53,6 +53,7 @@ run_case() { # DESC QUEUES TESTPMD_DEVARGS
     finish "$txp"
     sleep 0.5
     finish "$rxp"
+    rm -rf "/var/run/dpdk/uvnet-e2e-$$-rx" "/var/run/dpdk/uvnet-e2e-$$-tx"
     tx=$(counter tx TX-packets)
     rx=$(counter rx RX-packets)
     declare -A c
