@@ -16,8 +16,10 @@ check:
 demo:
 	scripts/demo.sh
 
-# Guest throughput vs QEMU's TAP path, and the VXLAN overlay.
+# Packet rate vs dpdk-testpmd and OVS-DPDK, guest throughput vs QEMU's TAP
+# path, and the VXLAN overlay.
 bench: all
+	bench/pps
 	bench/iperf.sh
 	bench/vxlan.sh
 

@@ -2,12 +2,14 @@
 # Installs the Debian packages uvnet needs to build and test, skipping the
 # ones already present.  Needs root (apt-get).  usage: install-deps.sh [GROUP...]
 #   build: compiler, meson, libraries       test: cmocka, clang's fuzzer runtime
-#   e2e:   QEMU, guest image parts, peers  (default: all groups)
+#   e2e:   QEMU, guest image parts, peers  (default: build test e2e)
+#   bench: DPDK and OVS-DPDK peers, valgrind, gnuplot for the charts
 set -euo pipefail
 
 build=(gcc meson ninja-build pkg-config libjson-c-dev libmnl-dev)
 test=(libcmocka-dev clang libclang-rt-14-dev iproute2)
 e2e=(qemu-system-x86 busybox-static iperf3 cpio gzip dnsmasq-base nftables dpdk-dev python3)
+bench=(dpdk-dev openvswitch-switch-dpdk valgrind gnuplot-nox python3 util-linux)
 
 groups=("$@")
 [ ${#groups[@]} -eq 0 ] && groups=(build test e2e)
@@ -17,7 +19,8 @@ for g in "${groups[@]}"; do
 	build) want+=("${build[@]}") ;;
 	test) want+=("${test[@]}") ;;
 	e2e) want+=("${e2e[@]}") ;;
-	*) echo "install-deps: unknown group '$g' (build, test, e2e)" >&2; exit 2 ;;
+	bench) want+=("${bench[@]}") ;;
+	*) echo "install-deps: unknown group '$g' (build, test, e2e, bench)" >&2; exit 2 ;;
 	esac
 done
 
