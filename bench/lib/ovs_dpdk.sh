@@ -406,10 +406,20 @@ ovs_dpdk_stats() {
     done
 }
 
+# ovs_dpdk__wait_exit PIDFILE TENTHS: until its process is gone, at most
+# TENTHS tenths of a second.
+ovs_dpdk__wait_exit() {
+    local n=$2
+    while [ -n "$(ovs_dpdk__pids "$1")" ] && [ "$n" -gt 0 ]; do
+        sleep 0.1
+        n=$((n - 1))
+    done
+}
+
 ovs_dpdk_stop() {
     local -   # the caller's set -e/-u/pipefail must not cut this short
     set +e +u +o pipefail
-    local dir=${OVS_DPDK__DIR:-} run n
+    local dir=${OVS_DPDK__DIR:-} run
     [ -n "$dir" ] || return 0
     run=$OVS_DPDK__RUN
 
@@ -418,11 +428,7 @@ ovs_dpdk_stop() {
     if [ -n "${OVS_DPDK__UP:-}" ] && [ -n "$(ovs_dpdk__pids "$run/ovs-vswitchd.pid")" ]; then
         OVS_DPDK__TMO=5 ovs_dpdk_vsctl --if-exists del-br "$OVS_DPDK__BR" >/dev/null 2>&1
         OVS_DPDK__TMO=5 ovs_dpdk_appctl exit >/dev/null 2>&1
-        n=100
-        while [ -n "$(ovs_dpdk__pids "$run/ovs-vswitchd.pid")" ] && [ "$n" -gt 0 ]; do
-            sleep 0.1
-            n=$((n - 1))
-        done
+        ovs_dpdk__wait_exit "$run/ovs-vswitchd.pid" 100
     fi
     ovs_dpdk__kill "$run/ovs-vswitchd.pid"
     ovs_dpdk__reap "${OVS_DPDK_PID:-}"
@@ -430,11 +436,7 @@ ovs_dpdk_stop() {
     if [ -n "$(ovs_dpdk__pids "$run/ovsdb-server.pid")" ]; then
         OVS_DPDK__TMO=5 ovs_dpdk__env ovs-appctl -t "$run/ovsdb-server.ctl" --timeout=5 \
             exit >/dev/null 2>&1
-        n=50
-        while [ -n "$(ovs_dpdk__pids "$run/ovsdb-server.pid")" ] && [ "$n" -gt 0 ]; do
-            sleep 0.1
-            n=$((n - 1))
-        done
+        ovs_dpdk__wait_exit "$run/ovsdb-server.pid" 50
     fi
     ovs_dpdk__kill "$run/ovsdb-server.pid"
     ovs_dpdk__reap "${OVS_DPDK__DBPID:-}"

@@ -600,3 +600,15 @@ ping_stats() {
     sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) \(packets \)\{0,1\}received.*/\1 \2/p' <<<"$1" |
         tail -n1
 }
+
+# bench_run NAME ARG...: uvnet-bench ($BENCH) ARG... --json in the
+# foreground, at most 60 s; the summary in $T/NAME.json, progress in
+# $T/NAME.out.  Returns its status.
+bench_run() {
+    local name=$1
+    shift
+    timeout -k 5 60 "$BENCH" "$@" --json >"$T/$name.json" 2>"$T/$name.out"
+}
+
+# bench_field NAME EXPR: a field of a bench_run's JSON summary (EXPR over d).
+bench_field() { jget "$2" <"$T/$1.json"; }

@@ -126,17 +126,6 @@ tp_load() {
         p != "" && /TX-packets:/ { print p ".tx", $2; p = "" }' "$T/$1.pmd.out")
 }
 
-# bench_run NAME ARG...: uvnet-bench ARG... --json in the foreground; the
-# summary in $T/NAME.json, progress in $T/NAME.out.  Returns its status.
-bench_run() {
-    local name=$1
-    shift
-    timeout -k 5 60 "$BENCH" "$@" --json >"$T/$name.json" 2>"$T/$name.out"
-}
-
-# j NAME EXPR: a field of a run's JSON summary.
-j() { jget "$2" <"$T/$1.json"; }
-
 # case_fail NAME WHAT: one failed check with the logs that explain it.
 case_fail() {
     tap_not_ok "$1: $2"
@@ -157,16 +146,16 @@ loop_checks() {
     diag "$name: $(tail -n 1 "$T/$name.out" | tr -s ' ')"
     diag "$name: testpmd port 0 rx ${s[p0.rx]} tx ${s[p0.tx]}, port 1 rx ${s[p1.rx]} tx ${s[p1.tx]}"
     tap_is "$name: rings as asked (packed, mergeable, in-order)" \
-        "$(j "$name" "[d['packed'], d['mrg'], d['features'] >> 35 & 1 == 1]")" \
+        "$(bench_field "$name" "[d['packed'], d['mrg'], d['features'] >> 35 & 1 == 1]")" \
         "[$packed, $mrg, $in_order]"
-    tx=$(j "$name" "d['tx']['packets']")
-    rx=$(j "$name" "d['rx']['packets']")
-    other=$(j "$name" "d['rx']['other']")
+    tx=$(bench_field "$name" "d['tx']['packets']")
+    rx=$(bench_field "$name" "d['rx']['packets']")
+    other=$(bench_field "$name" "d['rx']['other']")
     # a loose bound: on a loaded machine the bench may get little CPU
     tap_cmp "$name: frames sent ($tx, $RATE/s asked)" "${tx:-0}" -ge $((RATE * SECS / 4))
     tap_cmp "$name: every frame received, in order, intact" "${rx:-x}" -eq "${tx:-y}"
     tap_is "$name: no loss, reorder, bad payload or length" \
-        "$(j "$name" "[d['lost'], d['out_of_order'], d['bad_payload'], d['bad_length'], d['rx']['errors'], d['rx']['stale'], d['payload_checked']]")" \
+        "$(bench_field "$name" "[d['lost'], d['out_of_order'], d['bad_payload'], d['bad_length'], d['rx']['errors'], d['rx']['stale'], d['payload_checked']]")" \
         "[0, 0, 0, 0, 0, 0, true]" || diag_file "$T/$name.out" 15
     # Exact: the bench stops only once it has received every frame it
     # sent, so testpmd has taken each of them from v0 and put each into v1,
@@ -276,13 +265,13 @@ if wait_for 30 tp_listening "$name"; then
         tp_load "$name" s
         diag "$name: rx: $(tail -n 1 "$T/$name-rx.out" | tr -s ' ')"
         diag "$name: testpmd port 0 rx ${s[p0.rx]:-?} tx ${s[p0.tx]:-?}, port 1 rx ${s[p1.rx]:-?} tx ${s[p1.tx]:-?}"
-        rx=$(j "$name-rx" "d['rx']['packets']")
-        lost=$(j "$name-rx" "d['lost']")
-        tap_cmp "$name: the sender sent $N" "$(j "$name-tx" "d['tx']['packets']")" -eq "$N"
+        rx=$(bench_field "$name-rx" "d['rx']['packets']")
+        lost=$(bench_field "$name-rx" "d['lost']")
+        tap_cmp "$name: the sender sent $N" "$(bench_field "$name-tx" "d['tx']['packets']")" -eq "$N"
         tap_cmp "$name: received ($rx) + lost ($lost) = sent" $((${rx:-0} + ${lost:-0})) -eq "$N"
         tap_cmp "$name: at most 5% lost" "${lost:-x}" -le $((N / 20))
         tap_is "$name: nothing reordered or corrupted" \
-            "$(j "$name-rx" "[d['out_of_order'], d['bad_payload'], d['bad_length'], d['rx']['errors']]")" "[0, 0, 0, 0]"
+            "$(bench_field "$name-rx" "[d['out_of_order'], d['bad_payload'], d['bad_length'], d['rx']['errors']]")" "[0, 0, 0, 0]"
         # testpmd takes what the sender put into v1's TX ring; only frames
         # still in the ring when the sender disconnected (at most a ring's
         # worth, normally none) are not taken.
@@ -298,7 +287,7 @@ if wait_for 30 tp_listening "$name"; then
         # sender while it runs (it counts them as "other"), dropped by
         # testpmd once it is gone; the last one before it went may still
         # have been in v1, not looked at.
-        other=$(j "$name-tx" "d['rx']['other']")
+        other=$(bench_field "$name-tx" "d['rx']['other']")
         if ((${s[p0.rx]:-0} >= 1 && ${s[p0.rx]:-0} >= ${s[p1.tx]:-0} && ${s[p1.tx]:-0} >= ${other:-0} &&
             ${s[p1.tx]:-0} - ${other:--9} <= 1)); then
             tap_ok "$name: announces: testpmd took ${s[p0.rx]} from port 0, sent ${s[p1.tx]} out of port 1, the sender saw $other"

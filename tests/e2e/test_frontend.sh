@@ -32,17 +32,6 @@ ctl add-br br1 && ctl add-port br1 a2 type=vhost-user path="$T/a2.sock" queues=2
     e2e_bail "bridge br1 with 2-queue-pair ports a2 and b2"
 tap_ok "bridges br0 (a, b) and br1 (a2, b2, 2 queue pairs)"
 
-# bench NAME ARG...: uvnet-bench ARG... --json; the summary in $T/NAME.json,
-# progress in $T/NAME.out.  Returns its status.
-bench() {
-    local name=$1
-    shift
-    timeout -k 5 60 "$BENCH" "$@" --json >"$T/$name.json" 2>"$T/$name.out"
-}
-
-# j NAME EXPR: a field of a run's JSON summary.
-j() { jget "$2" <"$T/$1.json"; }
-
 # loop_case NAME PORT_A PORT_B WANT_PACKED WANT_MRG ARG...: a run at a
 # modest rate through ports PORT_A -> PORT_B, and its checks.
 loop_case() {
@@ -50,7 +39,7 @@ loop_case() {
     shift 5
     declare -A s0 s1
     stats_load s0
-    bench "$name" loop --tx-path "$T/$pa.sock" --rx-path "$T/$pb.sock" \
+    bench_run "$name" loop --tx-path "$T/$pa.sock" --rx-path "$T/$pb.sock" \
         --rate "$RATE" --seconds "$SECS" --window 64 "$@" || rc=$?
     stats_load s1
     if ! tap_is "$name: uvnet-bench loop exits 0" "$rc" 0; then
@@ -59,15 +48,15 @@ loop_case() {
     fi
     diag "$name: $(tail -n 1 "$T/$name.out" | tr -s ' ')"
     tap_is "$name: rings as asked (packed, mergeable)" \
-        "$(j "$name" "d['packed']") $(j "$name" "d['mrg']")" "$packed $mrg"
+        "$(bench_field "$name" "d['packed']") $(bench_field "$name" "d['mrg']")" "$packed $mrg"
     local tx rx
-    tx=$(j "$name" "d['tx']['packets']")
-    rx=$(j "$name" "d['rx']['packets']")
+    tx=$(bench_field "$name" "d['tx']['packets']")
+    rx=$(bench_field "$name" "d['rx']['packets']")
     # a loose bound: on a loaded machine the bench may get little CPU
     tap_cmp "$name: frames sent ($tx, $RATE/s asked)" "${tx:-0}" -ge $((RATE * SECS / 4))
     tap_cmp "$name: every frame received, in order, intact" "${rx:-x}" -eq "${tx:-y}"
     tap_is "$name: no loss, reorder, bad payload or length" \
-        "$(j "$name" "[d['lost'], d['out_of_order'], d['bad_payload'], d['bad_length'], d['rx']['errors'], d['payload_checked']]")" \
+        "$(bench_field "$name" "[d['lost'], d['out_of_order'], d['bad_payload'], d['bad_length'], d['rx']['errors'], d['payload_checked']]")" \
         "[0, 0, 0, 0, 0, true]"
     tap_cmp "$name: uvnetd took in on $pa what the bench sent" \
         $((${s1[$pa.rx.packets]:-0} - ${s0[$pa.rx.packets]:-0})) -eq "${tx:-y}"
@@ -87,7 +76,7 @@ loop_case split-1518-event a b false true --size 1518 --mode event
 # NO_NOTIFY: uvnetd never waits for RX buffers, so it asks for no kicks.
 if loop_case split-noevidx a b false true --event-idx off; then
     tap_cmp "split-noevidx: RX refills were not kicked (uvnetd asks for none)" \
-        "$(j split-noevidx "d['rx']['kicks']")" -le 1
+        "$(bench_field split-noevidx "d['rx']['kicks']")" -le 1
 fi
 loop_case split-inorder-hdrdesc a b false true --in-order on --split-hdr --queue-size 512
 loop_case packed-inorder-hdrdesc-noind a b true false --packed --mrg off --in-order on \
@@ -123,20 +112,20 @@ stats_load s0
 spawn timeout -k 5 60 "$BENCH" rx --path "$T/b.sock" --count "$N" --seconds 30 --mode event \
     --json >"$T/rxonly.json" 2>"$T/rxonly.out"
 rx_pid=$BG_PID
-if wait_for 10 vhost_ready b && bench txonly tx --path "$T/a.sock" --count "$N" --rate "$RATE"; then
+if wait_for 10 vhost_ready b && bench_run txonly tx --path "$T/a.sock" --count "$N" --rate "$RATE"; then
     wait "$rx_pid"
     tap_is "tx + rx processes: the receiver exits 0" "$?" 0
     stats_load s1
     diag "rxonly: $(tail -n 1 "$T/rxonly.out" | tr -s ' ')"
-    rx=$(j rxonly "d['rx']['packets']")
-    lost=$(j rxonly "d['lost']")
-    tap_cmp "tx + rx processes: the sender sent $N" "$(j txonly "d['tx']['packets']")" -eq "$N"
+    rx=$(bench_field rxonly "d['rx']['packets']")
+    lost=$(bench_field rxonly "d['lost']")
+    tap_cmp "tx + rx processes: the sender sent $N" "$(bench_field txonly "d['tx']['packets']")" -eq "$N"
     tap_cmp "tx + rx processes: received ($rx) + lost ($lost) = sent" $((${rx:-0} + ${lost:-0})) -eq "$N"
     tap_cmp "tx + rx processes: every lost frame is a drop on b in uvnetd" \
         $((${s1[b.tx.dropped]:-0} - ${s0[b.tx.dropped]:-0})) -eq "${lost:-x}"
     tap_cmp "tx + rx processes: at most 5% lost" "${lost:-x}" -le $((N / 20))
     tap_is "tx + rx processes: nothing reordered or corrupted" \
-        "$(j rxonly "[d['out_of_order'], d['bad_payload'], d['bad_length']]")" "[0, 0, 0]"
+        "$(bench_field rxonly "[d['out_of_order'], d['bad_payload'], d['bad_length']]")" "[0, 0, 0]"
 else
     tap_not_ok "tx + rx processes: receiver connected, sender ran"
     diag_file "$T/txonly.out" 10
@@ -146,12 +135,12 @@ fi
 # corruption and reordering are not.
 for size in 64 1518; do
     name=flat-$size
-    if bench "$name" loop --tx-path "$T/a.sock" --rx-path "$T/b.sock" --seconds 2 --size $size; then
+    if bench_run "$name" loop --tx-path "$T/a.sock" --rx-path "$T/b.sock" --seconds 2 --size $size; then
         diag "$name: $(tail -n 1 "$T/$name.out" | tr -s ' ')"
-        diag "$name: tx $(j $name "d['tx']['mpps']") Mpps, rx $(j $name "d['rx']['mpps']") Mpps $(j $name "d['rx']['gbps']") Gbit/s, lost $(j $name "d['lost']")"
-        tap_cmp "$name: flat out, frames went through" "$(j $name "d['rx']['packets']")" -gt 1000
+        diag "$name: tx $(bench_field $name "d['tx']['mpps']") Mpps, rx $(bench_field $name "d['rx']['mpps']") Mpps $(bench_field $name "d['rx']['gbps']") Gbit/s, lost $(bench_field $name "d['lost']")"
+        tap_cmp "$name: flat out, frames went through" "$(bench_field $name "d['rx']['packets']")" -gt 1000
         tap_is "$name: flat out, nothing reordered or corrupted" \
-            "$(j $name "[d['out_of_order'], d['bad_payload'], d['bad_length']]")" "[0, 0, 0]"
+            "$(bench_field $name "[d['out_of_order'], d['bad_payload'], d['bad_length']]")" "[0, 0, 0]"
     else
         tap_not_ok "$name: uvnet-bench loop flat out exits 0"
         diag_file "$T/$name.out" 20
@@ -171,9 +160,9 @@ tap_ok "reconnect: uvnetd started again from its state file"
 wait "$bench_pid"
 tap_is "reconnect: uvnet-bench exits 0" "$?" 0
 diag_file "$T/reconnect.out" 12
-tap_cmp "reconnect: both ports reconnected" "$(j reconnect "d['reconnects']")" -ge 2
+tap_cmp "reconnect: both ports reconnected" "$(bench_field reconnect "d['reconnects']")" -ge 2
 tap_is "reconnect: nothing reordered or corrupted" \
-    "$(j reconnect "[d['out_of_order'], d['bad_payload'], d['bad_length']]")" "[0, 0, 0]"
+    "$(bench_field reconnect "[d['out_of_order'], d['bad_payload'], d['bad_length']]")" "[0, 0, 0]"
 declare -A s
 stats_load s
 tap_cmp "reconnect: the new uvnetd forwarded a -> b (b tx packets)" "${s[b.tx.packets]:-0}" -ge $((RATE * 3))
