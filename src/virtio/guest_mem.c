@@ -104,6 +104,15 @@ static inline bool region_has(const struct guest_mem_region *r, uint64_t gpa)
 	return gpa - r->gpa < r->size; /* unsigned: also false when gpa < r->gpa */
 }
 
+/* Make region i the cache's last hit; returns i. */
+static int remember(struct guest_mem_cache *cache, const struct guest_mem *mem, unsigned i)
+{
+	const struct guest_mem_region *r = &mem->regions[i];
+
+	*cache = (struct guest_mem_cache){ .last = i, .gpa = r->gpa, .size = r->size, .host = r->host };
+	return (int)i;
+}
+
 /* Index of the region holding gpa, or -1. */
 static int lookup(const struct guest_mem *mem, struct guest_mem_cache *cache,
 		  uint64_t gpa)
@@ -112,7 +121,7 @@ static int lookup(const struct guest_mem *mem, struct guest_mem_cache *cache,
 
 	if (cache && cache->last < mem->nregions &&
 	    region_has(&mem->regions[cache->last], gpa))
-		return (int)cache->last;
+		return remember(cache, mem, cache->last);
 	while (lo < hi) {
 		unsigned mid = lo + (hi - lo) / 2;
 		const struct guest_mem_region *r = &mem->regions[mid];
@@ -121,11 +130,8 @@ static int lookup(const struct guest_mem *mem, struct guest_mem_cache *cache,
 			hi = mid;
 		else if (gpa - r->gpa >= r->size)
 			lo = mid + 1;
-		else {
-			if (cache)
-				cache->last = mid;
-			return (int)mid;
-		}
+		else
+			return cache ? remember(cache, mem, mid) : (int)mid;
 	}
 	return -1;
 }

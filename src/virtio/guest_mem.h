@@ -40,11 +40,17 @@ struct guest_mem {
 	struct guest_mem_region regions[GUEST_MEM_MAX_REGIONS]; /* sorted by gpa */
 };
 
-/* Last-hit cache: one per queue, so each worker hits its own line. */
+/*
+ * Last-hit cache: one per queue, so each worker hits its own line.  It
+ * holds a copy of the region last found (size 0: none), so that the fast
+ * path reads nothing else; whoever switches a queue to another table
+ * zeroes it.
+ */
 struct guest_mem_cache {
-	unsigned last;
+	unsigned last;     /* its index, a hint for the search */
+	uint64_t gpa, size;
+	uint8_t *host;
 };
-
 void guest_mem_init(struct guest_mem *mem);
 
 /*
@@ -80,16 +86,12 @@ static inline int guest_mem_translate(const struct guest_mem *mem,
 				      struct guest_mem_cache *cache, uint64_t gpa,
 				      uint64_t len, struct iovec *iov, unsigned cap)
 {
-	/* (the constant bound costs nothing and lets the compiler see it) */
-	if (cache->last < mem->nregions && cache->last < GUEST_MEM_MAX_REGIONS && len && cap) {
-		const struct guest_mem_region *r = &mem->regions[cache->last];
-		uint64_t off = gpa - r->gpa; /* unsigned: huge when gpa < r->gpa */
+	uint64_t off = gpa - cache->gpa; /* unsigned: huge when gpa < cache->gpa */
 
-		if (off < r->size && len <= r->size - off) {
-			iov->iov_base = r->host + off;
-			iov->iov_len = len;
-			return 1;
-		}
+	if (off < cache->size && len - 1 < cache->size - off && cap) { /* len - 1: 0 is slow */
+		iov->iov_base = cache->host + off;
+		iov->iov_len = len;
+		return 1;
 	}
 	return guest_mem_translate_slow(mem, cache, gpa, len, iov, cap);
 }

@@ -66,7 +66,7 @@ uint32_t vq_dev_base(const struct vq_dev *vq)
 void vq_dev_set_mem(struct vq_dev *vq, const struct guest_mem *mem)
 {
 	vq->mem = mem;
-	vq->mcache.last = 0;
+	vq->mcache = (struct guest_mem_cache){ 0 };
 }
 
 void vq_chain_reset(struct vq_chain *c)

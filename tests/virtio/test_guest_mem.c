@@ -106,6 +106,26 @@ static void cache_follows_the_last_hit(void **state)
 	assert_ptr_equal(iov[0].iov_base, buf_a + 4);
 }
 
+static void a_zeroed_cache_follows_a_new_table(void **state)
+{
+	struct guest_mem m1, m2;
+	struct guest_mem_cache c = { 0 };
+	struct iovec iov[1];
+
+	(void)state;
+	two_regions(&m1);
+	assert_int_equal(guest_mem_translate(&m1, &c, 0x1004, 4, iov, 1), 1);
+	assert_ptr_equal(iov[0].iov_base, buf_a + 4);
+	/* the same addresses now backed elsewhere, as after SET_MEM_TABLE */
+	guest_mem_init(&m2);
+	assert_int_equal(guest_mem_add(&m2, 0x1000, 0x1000, 0x1000, buf_b), 0);
+	c = (struct guest_mem_cache){ 0 };
+	assert_int_equal(guest_mem_translate(&m2, &c, 0x1004, 4, iov, 1), 1);
+	assert_ptr_equal(iov[0].iov_base, buf_b + 4);
+	/* and a range the new table does not have is refused */
+	assert_int_equal(guest_mem_translate(&m2, &c, 0x3004, 4, iov, 1), -EFAULT);
+}
+
 static void reads_and_maps_front_end_addresses(void **state)
 {
 	struct guest_mem m;
@@ -157,6 +177,7 @@ int main(void)
 		cmocka_unit_test(fails_outside_every_region),
 		cmocka_unit_test(address_plus_length_wrap_is_refused),
 		cmocka_unit_test(cache_follows_the_last_hit),
+		cmocka_unit_test(a_zeroed_cache_follows_a_new_table),
 		cmocka_unit_test(reads_and_maps_front_end_addresses),
 		cmocka_unit_test(maps_and_releases_an_fd_region),
 	};
