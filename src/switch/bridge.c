@@ -128,6 +128,8 @@ static void learn(struct fwd_memo *m, struct bridge *br, const struct frame *f,
 	if (k == m->src)
 		return;
 	m->src = k;
+	if (k == m->dst)
+		m->dst = 0; /* it may have moved here: look it up again */
 	fdb_learn(br->fdb, frame_src(f), f->vlan, port, now);
 }
 

@@ -3,7 +3,7 @@
  * Forwarding a burst through a bridge of recording ports: learning,
  * unicast to a learned port, flooding the unknown, never back out of the
  * ingress port, and the per-burst address memo never mixing up frames that
- * differ only in VLAN or in address.
+ * differ only in VLAN or in address, nor missing a host that moved.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -173,12 +173,35 @@ static void a_frame_never_goes_back_where_it_came_from(void **state)
 	env_fini(&e);
 }
 
+static void a_host_moving_within_a_burst_is_looked_up_where_it_went(void **state)
+{
+	struct env e;
+	struct frame f[2];
+	struct iovec iov[2];
+	uint8_t buf[2][60];
+
+	(void)state;
+	env_init(&e);
+	make(&f[0], &iov[0], buf[0], 0xff, 0xb, 0);
+	forward(&e, 1, f, 1);
+	/* b is on port 1; then from port 0: a -> b, and b itself (it moved) */
+	make(&f[0], &iov[0], buf[0], 0xb, 0xa, 0);
+	make(&f[1], &iov[1], buf[1], 0xb, 0xb, 0);
+	forward(&e, 0, f, 2);
+	assert_int_equal(where(&e, 0xb, 0), 0);
+	assert_int_equal(e.port[1].n, 1); /* only the frame sent before the move */
+	assert_ptr_equal(e.port[1].got[0], &f[0]);
+	assert_int_equal(e.port[2].n, 0);
+	env_fini(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_source_is_learned_in_each_vlan_it_sends_in),
 		cmocka_unit_test(a_destination_is_looked_up_per_vlan_and_per_address),
 		cmocka_unit_test(a_frame_never_goes_back_where_it_came_from),
+		cmocka_unit_test(a_host_moving_within_a_burst_is_looked_up_where_it_went),
 	};
 	return cmocka_run_group_tests_name("bridge", tests, NULL, NULL);
 }
