@@ -63,12 +63,6 @@ uint32_t vq_dev_base(const struct vq_dev *vq)
 	       (uint32_t)vq->used_idx << 16 | (uint32_t)vq->used_wrap << 31;
 }
 
-void vq_dev_set_mem(struct vq_dev *vq, const struct guest_mem *mem)
-{
-	vq->mem = mem;
-	vq->mcache = (struct guest_mem_cache){ 0 };
-}
-
 void vq_chain_reset(struct vq_chain *c)
 {
 	c->nout = c->nin = 0;

@@ -54,9 +54,6 @@ int vq_dev_init(struct vq_dev *vq, enum vq_layout layout, unsigned size,
 /* The vhost-user GET_VRING_BASE value for where the queue stands now. */
 uint32_t vq_dev_base(const struct vq_dev *vq);
 
-/* Switch to a new memory table (after the old one is no longer in use). */
-void vq_dev_set_mem(struct vq_dev *vq, const struct guest_mem *mem);
-
 /*
  * Pop up to n available chains into c[].  Returns how many, or -EIO when
  * the queue is (or just became) broken and nothing was popped.  Chains
