@@ -63,6 +63,16 @@ static void make_frame(struct frame *fr, struct iovec iov[3], const struct fx_fr
 	memcpy(fr->eth, fx->buf, 18);
 }
 
+/* A TCP frame of `payload` bytes with no offload request, and its view. */
+static void plain_frame(struct fx_frame *fx, struct frame *fr, struct iovec iov[3], size_t payload,
+			unsigned seed)
+{
+	fx_frame_build(fx, &(struct fx_frame_spec){ .payload = payload }, seed);
+	fx->vh.gso_type = VIRTIO_NET_HDR_GSO_NONE;
+	fx->vh.flags = 0;
+	make_frame(fr, iov, fx, false);
+}
+
 /* Pull one received packet: its buffers' bytes joined, header first. */
 static size_t receive(struct rx_env *e, uint8_t *out, size_t cap, struct virtio_net_hdr_mrg_rxbuf *h)
 {
@@ -215,10 +225,7 @@ static void frames_without_buffers_are_dropped_and_counted(void **state)
 
 	(void)state;
 	env_init(&e, F_V1 | F_MRG, 2, BUF);
-	fx_frame_build(&fx, &(struct fx_frame_spec){ .payload = 3000 }, 6);
-	fx.vh.gso_type = VIRTIO_NET_HDR_GSO_NONE;
-	fx.vh.flags = 0;
-	make_frame(&fr, iov, &fx, false);
+	plain_frame(&fx, &fr, iov, 3000, 6);
 	/* each 3054-byte frame takes both 2 KB buffers: one fits, two drop */
 	struct vhost_rx_result r = vhost_rxq_deliver(&e.q, fp, tag, 3);
 	assert_int_equal(r.sent, 1);
@@ -270,12 +277,8 @@ static void buffers_a_frame_could_not_use_go_to_the_next(void **state)
 	(void)state;
 	/* no mergeable buffers: a frame longer than one buffer cannot go */
 	env_init(&e, F_V1, 8, BUF);
-	fx_frame_build(&big, &(struct fx_frame_spec){ .payload = 3000 }, 8);
-	fx_frame_build(&small, &(struct fx_frame_spec){ .payload = 100 }, 9);
-	big.vh.gso_type = small.vh.gso_type = VIRTIO_NET_HDR_GSO_NONE;
-	big.vh.flags = small.vh.flags = 0;
-	make_frame(&fb, ib, &big, false);
-	make_frame(&fs, is, &small, false);
+	plain_frame(&big, &fb, ib, 3000, 8);
+	plain_frame(&small, &fs, is, 100, 9);
 	struct vhost_rx_result r = vhost_rxq_deliver(&e.q, fp, tag, 4);
 	assert_int_equal(r.sent, 2);
 	assert_int_equal(r.errors, 2);
@@ -310,10 +313,7 @@ static void a_burst_of_frames_taking_many_buffers_each_arrives_whole(void **stat
 	env_init(&e, F_V1 | F_MRG, 256, BUF);
 	for (unsigned i = 0; i < N; i++) {
 		/* 9 to 20 buffers each: pops run ahead of and behind frame ends */
-		fx_frame_build(&fx[i], &(struct fx_frame_spec){ .payload = 16000 + 2000 * i }, 10 + i);
-		fx[i].vh.gso_type = VIRTIO_NET_HDR_GSO_NONE;
-		fx[i].vh.flags = 0;
-		make_frame(&fr[i], iov[i], &fx[i], false);
+		plain_frame(&fx[i], &fr[i], iov[i], 16000 + 2000 * i, 10 + i);
 		fp[i] = &fr[i];
 	}
 	assert_int_equal(vhost_rxq_deliver(&e.q, fp, tag, N).sent, N);
@@ -344,12 +344,8 @@ static void buffers_of_a_frame_too_big_for_mergeable_go_to_the_next(void **state
 	(void)state;
 	/* 1000-byte buffers: a 64 KB frame needs more than a frame may take */
 	env_init(&e, F_V1 | F_MRG, 200, 1000);
-	fx_frame_build(&huge, &(struct fx_frame_spec){ .payload = 65000 }, 22);
-	fx_frame_build(&small, &(struct fx_frame_spec){ .payload = 100 }, 23);
-	huge.vh.gso_type = small.vh.gso_type = VIRTIO_NET_HDR_GSO_NONE;
-	huge.vh.flags = small.vh.flags = 0;
-	make_frame(&fh, ih, &huge, false);
-	make_frame(&fs, is, &small, false);
+	plain_frame(&huge, &fh, ih, 65000, 22);
+	plain_frame(&small, &fs, is, 100, 23);
 	struct vhost_rx_result r = vhost_rxq_deliver(&e.q, fp, tag, 3);
 	assert_int_equal(r.sent, 2);
 	assert_int_equal(r.errors, 1);

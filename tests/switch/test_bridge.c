@@ -91,6 +91,17 @@ static void forward(struct env *e, unsigned in, struct frame *f, unsigned n)
 	bridge_forward(e->s, &e->port[in].base, f, n, 0);
 }
 
+/* Host `mac` says something (a broadcast) on port `in`: learned there. */
+static void announce(struct env *e, unsigned in, uint8_t mac, uint16_t vlan)
+{
+	struct frame f;
+	struct iovec iov;
+	uint8_t buf[60];
+
+	make(&f, &iov, buf, 0xff, mac, vlan);
+	forward(e, in, &f, 1);
+}
+
 static int where(struct env *e, uint8_t mac, uint16_t vlan)
 {
 	uint8_t m[6] = { 0x02, 0, 0, 0, 0, mac };
@@ -132,10 +143,8 @@ static void a_destination_is_looked_up_per_vlan_and_per_address(void **state)
 	(void)state;
 	env_init(&e);
 	/* host b learned on port 1 in VLAN 2, host c on port 2 in VLAN 2 */
-	make(&f[0], &iov[0], buf[0], 0xff, 0xb, 2);
-	forward(&e, 1, f, 1);
-	make(&f[0], &iov[0], buf[0], 0xff, 0xc, 2);
-	forward(&e, 2, f, 1);
+	announce(&e, 1, 0xb, 2);
+	announce(&e, 2, 0xc, 2);
 	/* from port 0: b in VLAN 2, b in VLAN 3 (unknown there), b, c, b */
 	make(&f[0], &iov[0], buf[0], 0xb, 0xa, 2);
 	make(&f[1], &iov[1], buf[1], 0xb, 0xa, 3);
@@ -163,8 +172,7 @@ static void a_frame_never_goes_back_where_it_came_from(void **state)
 
 	(void)state;
 	env_init(&e);
-	make(&f[0], &iov[0], buf[0], 0xff, 0xb, 0);
-	forward(&e, 1, f, 1);
+	announce(&e, 1, 0xb, 0);
 	/* b is on port 1; a frame to b arriving on port 1 goes nowhere */
 	make(&f[0], &iov[0], buf[0], 0xb, 0xd, 0);
 	make(&f[1], &iov[1], buf[1], 0xb, 0xd, 0);
@@ -182,8 +190,7 @@ static void a_host_moving_within_a_burst_is_looked_up_where_it_went(void **state
 
 	(void)state;
 	env_init(&e);
-	make(&f[0], &iov[0], buf[0], 0xff, 0xb, 0);
-	forward(&e, 1, f, 1);
+	announce(&e, 1, 0xb, 0);
 	/* b is on port 1; then from port 0: a -> b, and b itself (it moved) */
 	make(&f[0], &iov[0], buf[0], 0xb, 0xa, 0);
 	make(&f[1], &iov[1], buf[1], 0xb, 0xb, 0);
