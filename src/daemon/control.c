@@ -303,9 +303,9 @@ static struct json_object *del_port(struct daemon *d, struct json_object *argv, 
 	return ok();
 }
 
-static struct json_object *counters_json(const struct port_counters *c)
+static struct json_object *counters_json(const struct port *p, bool tx)
 {
-	struct port_counters v = port_read(c);
+	struct port_counters v = port_read(p, tx);
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "packets", json_object_new_uint64(v.packets));
@@ -400,8 +400,8 @@ static struct json_object *stats(struct daemon *d, struct json_object *argv, cha
 		json_object_object_add(o, "name", json_object_new_string(dp->port->name));
 		json_object_object_add(o, "bridge", json_object_new_string(dp->br->name));
 		json_object_object_add(o, "type", json_object_new_string(dp->port->ops->kind));
-		json_object_object_add(o, "rx", counters_json(&dp->port->rx));
-		json_object_object_add(o, "tx", counters_json(&dp->port->tx));
+		json_object_object_add(o, "rx", counters_json(dp->port, false));
+		json_object_object_add(o, "tx", counters_json(dp->port, true));
 		json_object_array_add(ports, o);
 	}
 	json_object_object_add(res, "ports", ports);

@@ -209,7 +209,7 @@ static void env_inject(struct port_env *env, struct port *p, struct frame *f)
 
 	(void)env;
 	if (p->bridge)
-		bridge_forward(&scratch, p, f, 1, 0);
+		bridge_forward(&scratch, p, f, 1, PORT_SLOT_CONTROL);
 }
 
 /* ---- lifecycle ---- */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
+#include "counter.h"
 #include "log.h"
 
 static const char *const mode_names[] = { "event", "adaptive", "busy" };
@@ -50,12 +51,6 @@ static void run_pending_call(struct worker *w)
 	pthread_mutex_unlock(&w->lock);
 }
 
-/* Only the worker writes its counters: a plain add, published whole. */
-static inline void count(uint64_t *c, uint64_t n)
-{
-	__atomic_store_n(c, *c + n, __ATOMIC_RELAXED);
-}
-
 /* One pass over every queue; returns how many frames moved. */
 static __attribute__((noinline)) unsigned poll_once(struct worker *w)
 {
@@ -71,8 +66,8 @@ static __attribute__((noinline)) unsigned poll_once(struct worker *w)
 		n = q->port->ops->rx_burst(q, w->frames_buf, FRAME_BURST);
 		if (n) {
 			bridge_forward(w->scratch, q->port, w->frames_buf, n, w->id);
-			count(&w->bursts, 1);
-			count(&w->frames, n);
+			counter_add(&w->bursts, 1);
+			counter_add(&w->frames, n);
 		}
 		q->port->ops->rx_done(q);
 		moved += n;
@@ -106,7 +101,7 @@ static void sleep_until_work(struct worker *w)
 	struct epoll_event ev[16];
 
 	if (arm_all(w) && !__atomic_load_n(&w->call_pending, __ATOMIC_ACQUIRE)) {
-		count(&w->sleeps, 1);
+		counter_add(&w->sleeps, 1);
 		epoll_wait(w->epfd, ev, 16, 1000);
 	}
 	disarm_all(w);
@@ -142,7 +137,7 @@ static void *worker_main(void *arg)
 		 * path without the empty polls around it (one rdtsc a pass: each
 		 * pass starts where the last one ended) */
 		if (moved)
-			count(&w->busy_cycles, t1 - t0);
+			counter_add(&w->busy_cycles, t1 - t0);
 		t0 = t1;
 		if (moved) {
 			idle_since = 0;

@@ -21,7 +21,7 @@
 #include "bridge.h"
 #include "port.h"
 
-#define WORKER_MAX 16
+#define WORKER_MAX PORT_MAX_WORKERS /* each has its port counter slot */
 #define WORKER_MAX_QUEUES 256
 
 enum poll_mode { POLL_EVENT, POLL_ADAPTIVE, POLL_BUSY };

@@ -69,7 +69,7 @@ static unsigned afp_rx_burst(struct port_queue *pq, struct frame *f, unsigned n)
 		bytes += len;
 		out++;
 	}
-	port_count(&ap->base.rx, out, bytes, 0, bad);
+	port_count(port_rx(&ap->base, (unsigned)pq->worker), out, bytes, 0, bad);
 	return out;
 }
 
@@ -140,7 +140,7 @@ static unsigned afp_tx_burst(struct port *p, unsigned worker, struct frame *cons
 		sent = 0;
 	if ((unsigned)sent < k)
 		bytes = 0; /* partial: count packets only */
-	port_count(&p->tx, (unsigned)sent, bytes, k - (unsigned)sent, bad);
+	port_count(port_tx(p, worker), (unsigned)sent, bytes, k - (unsigned)sent, bad);
 	return (unsigned)sent;
 }
 

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "counter.h"
 #include "frame.h"
 
 #define PORT_NAME_MAX 32
@@ -25,6 +26,20 @@ struct json_object;
 
 struct port_counters {
 	uint64_t packets, bytes, dropped, errors;
+};
+
+/*
+ * Counters have one slot per writer: each worker, and the control thread
+ * (the frames it injects), so that counting needs no locked instruction
+ * (util/counter.h).  Readers sum the slots.  A slot is 64 bytes: workers
+ * seldom share a cache line.
+ */
+#define PORT_MAX_WORKERS 16
+#define PORT_SLOT_CONTROL PORT_MAX_WORKERS
+#define PORT_SLOTS (PORT_MAX_WORKERS + 1)
+
+struct port_slot {
+	struct port_counters rx, tx;
 };
 
 /* One source of frames, polled by one worker. */
@@ -46,7 +61,8 @@ struct port_ops {
 	/* The frames of the last rx_burst() have been forwarded. */
 	void (*rx_done)(struct port_queue *q);
 	/* Emit frames; tagged[i] says whether frame i leaves with an 802.1Q
-	 * tag.  `worker` picks a queue.  Returns how many were sent. */
+	 * tag.  `worker` picks a queue and a counter slot (PORT_SLOT_CONTROL
+	 * from the control thread).  Returns how many were sent. */
 	unsigned (*tx_burst)(struct port *p, unsigned worker, struct frame *const *f,
 			     const bool *tagged, unsigned n);
 	/* About to sleep: ask for a wake-up on q->fd.  True if work arrived
@@ -82,31 +98,47 @@ struct port {
 	uint32_t index;         /* slot in its bridge */
 	void *bridge;           /* the switch layer's, opaque here; NULL while
 				   the port is not (or no longer) on one */
-	struct port_counters rx, tx;
+	struct port_slot counters[PORT_SLOTS];
 };
 
-/* Counters are shared by workers: add a burst's worth at once. */
+/* Count a burst at once, in the caller's slot (see struct port_slot). */
 static inline void port_count(struct port_counters *c, uint64_t packets, uint64_t bytes,
 			      uint64_t dropped, uint64_t errors)
 {
 	if (packets)
-		__atomic_fetch_add(&c->packets, packets, __ATOMIC_RELAXED);
+		counter_add(&c->packets, packets);
 	if (bytes)
-		__atomic_fetch_add(&c->bytes, bytes, __ATOMIC_RELAXED);
+		counter_add(&c->bytes, bytes);
 	if (dropped)
-		__atomic_fetch_add(&c->dropped, dropped, __ATOMIC_RELAXED);
+		counter_add(&c->dropped, dropped);
 	if (errors)
-		__atomic_fetch_add(&c->errors, errors, __ATOMIC_RELAXED);
+		counter_add(&c->errors, errors);
 }
 
-static inline struct port_counters port_read(const struct port_counters *c)
+static inline struct port_counters *port_rx(struct port *p, unsigned slot)
 {
-	return (struct port_counters){
-		__atomic_load_n(&c->packets, __ATOMIC_RELAXED),
-		__atomic_load_n(&c->bytes, __ATOMIC_RELAXED),
-		__atomic_load_n(&c->dropped, __ATOMIC_RELAXED),
-		__atomic_load_n(&c->errors, __ATOMIC_RELAXED),
-	};
+	return &p->counters[slot].rx;
+}
+
+static inline struct port_counters *port_tx(struct port *p, unsigned slot)
+{
+	return &p->counters[slot].tx;
+}
+
+/* The sum over all slots; tx picks the direction. */
+static inline struct port_counters port_read(const struct port *p, bool tx)
+{
+	struct port_counters sum = { 0 };
+
+	for (unsigned i = 0; i < PORT_SLOTS; i++) {
+		const struct port_counters *c = tx ? &p->counters[i].tx : &p->counters[i].rx;
+
+		sum.packets += __atomic_load_n(&c->packets, __ATOMIC_RELAXED);
+		sum.bytes += __atomic_load_n(&c->bytes, __ATOMIC_RELAXED);
+		sum.dropped += __atomic_load_n(&c->dropped, __ATOMIC_RELAXED);
+		sum.errors += __atomic_load_n(&c->errors, __ATOMIC_RELAXED);
+	}
+	return sum;
 }
 
 /*

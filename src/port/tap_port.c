@@ -77,7 +77,7 @@ static unsigned tap_rx_burst(struct port_queue *pq, struct frame *f, unsigned n)
 		bytes += len;
 		got++;
 	}
-	port_count(&q->tp->base.rx, got, bytes, 0, bad);
+	port_count(port_rx(&q->tp->base, (unsigned)pq->worker), got, bytes, 0, bad);
 	return got;
 }
 
@@ -133,7 +133,7 @@ static unsigned tap_tx_burst(struct port *p, unsigned worker, struct frame *cons
 			sent++;
 			bytes += f[i]->len;
 		}
-	port_count(&p->tx, sent, bytes, n - sent, 0);
+	port_count(port_tx(p, worker), sent, bytes, n - sent, 0);
 	return sent;
 }
 

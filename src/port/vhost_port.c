@@ -155,8 +155,8 @@ static unsigned vhost_rx_burst(struct port_queue *pq, struct frame *f, unsigned 
 		out++;
 	}
 	q->npopped = (unsigned)got;
-	__atomic_fetch_add(&q->packets, out, __ATOMIC_RELAXED);
-	port_count(&q->vp->base.rx, out, bytes, 0, bad);
+	counter_add(&q->packets, out);
+	port_count(port_rx(&q->vp->base, (unsigned)pq->worker), out, bytes, 0, bad);
 	return out;
 }
 
@@ -206,8 +206,8 @@ static void vhost_disarm(struct port_queue *pq)
 
 /* ---- switch -> guest RX ring ---- */
 
-static unsigned deliver(struct vhost_port *vp, unsigned qi, struct frame *const *f,
-			const bool *tagged, unsigned n)
+static unsigned deliver(struct vhost_port *vp, unsigned worker, unsigned qi,
+			struct frame *const *f, const bool *tagged, unsigned n)
 {
 	struct vhost_rxq *q = &vp->rxq[qi];
 	struct vhost_rx_result r;
@@ -215,7 +215,7 @@ static unsigned deliver(struct vhost_port *vp, unsigned qi, struct frame *const 
 	pthread_spin_lock(&q->lock);
 	r = vhost_rxq_deliver(q, f, tagged, n);
 	pthread_spin_unlock(&q->lock);
-	port_count(&vp->base.tx, r.sent, r.bytes, r.dropped, r.errors);
+	port_count(port_tx(&vp->base, worker), r.sent, r.bytes, r.dropped, r.errors);
 	return r.sent;
 }
 
@@ -230,9 +230,8 @@ static unsigned vhost_tx_burst(struct port *p, unsigned worker, struct frame *co
 	bool tag_q[VU_MAX_QUEUE_PAIRS][FRAME_BURST];
 	unsigned count[VU_MAX_QUEUE_PAIRS] = { 0 };
 
-	(void)worker;
 	if (pairs == 1)
-		return deliver(vp, 0, f, tagged, n);
+		return deliver(vp, worker, 0, f, tagged, n);
 	for (unsigned i = 0; i < n; i++) {
 		unsigned qi = frame_flow_hash(f[i]) % pairs;
 
@@ -245,7 +244,7 @@ static unsigned vhost_tx_burst(struct port *p, unsigned worker, struct frame *co
 	}
 	for (unsigned qi = 0; qi < pairs; qi++)
 		if (count[qi])
-			sent += deliver(vp, qi, by_q[qi], tag_q[qi], count[qi]);
+			sent += deliver(vp, worker, qi, by_q[qi], tag_q[qi], count[qi]);
 	return sent;
 }
 

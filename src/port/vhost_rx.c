@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 
+#include "counter.h"
 #include "iov.h"
 #include "log.h"
 #include "offload.h"
@@ -313,7 +314,7 @@ struct vhost_rx_result vhost_rxq_deliver(struct vhost_rxq *q, struct frame *cons
 	}
 	vq_dev_unpop(q->vq, &q->chains[q->next], q->npopped - q->next);
 	q->next = q->npopped = 0;
-	__atomic_fetch_add(&q->packets, r.sent, __ATOMIC_RELAXED);
+	counter_add(&q->packets, r.sent); /* writers hold q->lock */
 	vq_dev_flush(q->vq);
 	if (vq_dev_needs_call(q->vq) && q->call_fd >= 0)
 		eventfd_write(q->call_fd, 1);

@@ -222,13 +222,13 @@ static struct vxlan_port *classify(struct vxlan_ep *ep, unsigned i, const struct
 		vp = vp ? vp : any;
 		count_drop(ep->drops, (enum vx_drop)(err - 1), 1);
 		count_drop(vp->drops, (enum vx_drop)(err - 1), 1);
-		port_count(&vp->base.rx, 0, 0, 0, 1);
+		port_count(port_rx(&vp->base, (unsigned)ep->pq.worker), 0, 0, 0, 1);
 		return NULL;
 	}
 	if (!vp) {
 		count_drop(ep->drops, VXD_VNI, 1);
 		count_drop(any->drops, VXD_VNI, 1);
-		port_count(&any->base.rx, 0, 0, 1, 0);
+		port_count(port_rx(&any->base, (unsigned)ep->pq.worker), 0, 0, 1, 0);
 		return NULL;
 	}
 	return vp;
@@ -288,7 +288,7 @@ static unsigned vx_rx_burst(struct port_queue *pq, struct frame *f, unsigned n)
 		out++;
 	}
 	pq->port = &vp->base; /* the worker forwards this burst as vp's */
-	port_count(&vp->base.rx, out, bytes, 0, 0);
+	port_count(port_rx(&vp->base, (unsigned)pq->worker), out, bytes, 0, 0);
 	__atomic_fetch_add(&ep->rx_packets, out, __ATOMIC_RELAXED);
 	return out;
 }
@@ -457,7 +457,7 @@ static unsigned vx_tx_burst(struct port *p, unsigned worker, struct frame *const
 		else
 			dropped++;
 	}
-	port_count(&p->tx, sent, bytes, dropped, errors);
+	port_count(port_tx(p, worker), sent, bytes, dropped, errors);
 	return sent;
 }
 

@@ -79,7 +79,7 @@ static void enqueue(struct fwd_scratch *s, struct bridge *br, unsigned i, struct
 		return;
 	if (p->mtu && f->vnet.gso_type == VIRTIO_NET_HDR_GSO_NONE &&
 	    f->len - f->l2_len > p->mtu) {
-		port_count(&p->tx, 0, 0, 1, 0);
+		port_count(port_tx(p, s->worker), 0, 0, 1, 0);
 		return;
 	}
 	if (s->count[i] == 0)
@@ -179,11 +179,12 @@ void bridge_forward(struct fwd_scratch *s, struct port *in, struct frame *f, uns
 	if (!br)
 		return; /* being removed */
 	s->ntouched = 0;
+	s->worker = worker;
 	for (unsigned i = 0; i < n; i++)
 		if (!classify(s, &memo, br, in, &f[i], now))
 			dropped++;
 	if (dropped)
-		port_count(&in->rx, 0, 0, dropped, 0);
+		port_count(port_rx(in, worker), 0, 0, dropped, 0);
 	for (unsigned t = 0; t < s->ntouched; t++) {
 		unsigned i = s->touched[t];
 		struct port *p = __atomic_load_n(&br->ports[i], __ATOMIC_ACQUIRE);

@@ -37,6 +37,7 @@ struct fwd_scratch {
 	uint16_t count[BRIDGE_MAX_PORTS];
 	uint16_t touched[BRIDGE_MAX_PORTS];
 	unsigned ntouched;
+	unsigned worker;        /* of the burst being forwarded: a counter slot */
 	struct frame *f[BRIDGE_MAX_PORTS][FRAME_BURST];
 	bool tagged[BRIDGE_MAX_PORTS][FRAME_BURST];
 };
@@ -52,7 +53,8 @@ int bridge_add_port(struct bridge *br, struct port *p, const struct port_vlan *v
 void bridge_remove_port(struct bridge *br, struct port *p);
 void bridge_forget_port(struct bridge *br, struct port *p);
 
-/* Forward n frames received on port `in`, from worker `worker`. */
+/* Forward n frames received on port `in`, from worker `worker` (or
+ * PORT_SLOT_CONTROL from the control thread). */
 void bridge_forward(struct fwd_scratch *s, struct port *in, struct frame *f, unsigned n,
 		    unsigned worker);
 

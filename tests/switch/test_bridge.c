@@ -3,7 +3,8 @@
  * Forwarding a burst through a bridge of recording ports: learning,
  * unicast to a learned port, flooding the unknown, never back out of the
  * ingress port, and the per-burst address memo never mixing up frames that
- * differ only in VLAN or in address, nor missing a host that moved.
+ * differ only in VLAN or in address, nor missing a host that moved; and
+ * counting in the forwarding thread's own counter slot.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -202,6 +203,33 @@ static void a_host_moving_within_a_burst_is_looked_up_where_it_went(void **state
 	env_fini(&e);
 }
 
+/* Each thread counts in its own slot; a read sums them. */
+static void drops_are_counted_per_worker_and_summed(void **state)
+{
+	struct env e;
+	struct frame f[2];
+	struct iovec iov[2];
+	uint8_t buf[2][60];
+	struct port_counters tx;
+
+	(void)state;
+	env_init(&e);
+	announce(&e, 1, 0x0b, 0);
+	e.port[1].base.mtu = 20; /* a 60-byte frame does not fit: dropped */
+	make(&f[0], &iov[0], buf[0], 0x0b, 0x0a, 0);
+	make(&f[1], &iov[1], buf[1], 0x0b, 0x0a, 0);
+	bridge_forward(e.s, &e.port[0].base, &f[0], 1, 3);
+	bridge_forward(e.s, &e.port[0].base, &f[1], 1, PORT_SLOT_CONTROL);
+	assert_int_equal(e.port[1].n, 0);
+	assert_int_equal(e.port[1].base.counters[3].tx.dropped, 1);
+	assert_int_equal(e.port[1].base.counters[PORT_SLOT_CONTROL].tx.dropped, 1);
+	tx = port_read(&e.port[1].base, true);
+	assert_int_equal(tx.dropped, 2);
+	assert_int_equal(tx.packets, 0);
+	assert_int_equal(port_read(&e.port[1].base, false).dropped, 0);
+	env_fini(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -209,6 +237,7 @@ int main(void)
 		cmocka_unit_test(a_destination_is_looked_up_per_vlan_and_per_address),
 		cmocka_unit_test(a_frame_never_goes_back_where_it_came_from),
 		cmocka_unit_test(a_host_moving_within_a_burst_is_looked_up_where_it_went),
+		cmocka_unit_test(drops_are_counted_per_worker_and_summed),
 	};
 	return cmocka_run_group_tests_name("bridge", tests, NULL, NULL);
 }
