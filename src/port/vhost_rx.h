@@ -20,6 +20,14 @@
 #define VHOST_RX_POOL (2 * VHOST_RX_MAX_BUFS) /* buffers popped ahead, >= a burst */
 #define VHOST_RX_MAX_IOV 512
 
+/* A frame's payload copy into a guest buffer, deferred to the end of the
+ * burst (see vhost_rx.c). */
+struct vhost_rx_copy {
+	uint8_t *dst;
+	const uint8_t *src;
+	size_t len;
+};
+
 struct vhost_rxq {
 	pthread_spinlock_t lock;   /* taken by the writer and by start/stop */
 	struct vq_dev *vq;         /* NULL while the ring is stopped */
@@ -35,6 +43,8 @@ struct vhost_rxq {
 	unsigned next, npopped;
 	unsigned frames_left;      /* in the burst: how many buffers to pop ahead */
 	struct iovec *iov;         /* [VHOST_RX_MAX_IOV] */
+	struct vhost_rx_copy copies[FRAME_BURST];
+	unsigned ncopies;
 };
 
 struct vhost_rx_result {

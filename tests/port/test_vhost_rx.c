@@ -131,6 +131,43 @@ static void tso_frame_is_cut_for_a_guest_without_tso(void **state)
 	env_fini(&e);
 }
 
+/*
+ * Frames in one contiguous buffer each take the flat path, whose payload
+ * copies wait for the end of the burst; more of them than it defers at
+ * once (FRAME_BURST) must all arrive, byte for byte, in order.
+ */
+static void a_burst_longer_than_the_deferred_copies_arrives_whole(void **state)
+{
+	enum { N = FRAME_BURST + 9 };
+	static struct fx_frame fx[N];
+	struct frame fr[N], *fp[N];
+	struct iovec iov[N];
+	bool tag[N] = { false };
+	struct rx_env e;
+	uint8_t pkt[2048];
+
+	(void)state;
+	env_init(&e, F_V1 | F_MRG, 64, BUF);
+	for (unsigned i = 0; i < N; i++) {
+		fx_frame_build(&fx[i], &(struct fx_frame_spec){ .payload = 100 + i }, 20 + i);
+		iov[i] = (struct iovec){ fx[i].buf, fx[i].len };
+		fr[i] = (struct frame){ .iov = &iov[i], .niov = 1, .len = (uint32_t)fx[i].len,
+					.l2_len = 14 };
+		memcpy(fr[i].eth, fx[i].buf, 18);
+		fp[i] = &fr[i];
+	}
+	assert_int_equal(vhost_rxq_deliver(&e.q, fp, tag, N).sent, N);
+	for (unsigned i = 0; i < N; i++) {
+		struct virtio_net_hdr_mrg_rxbuf h;
+
+		assert_int_equal(receive(&e, pkt, sizeof(pkt), &h), 12 + fx[i].len);
+		assert_memory_equal(pkt + 12, fx[i].buf, fx[i].len);
+		fx_frame_free(&fx[i]);
+	}
+	assert_false(vq_drv_has_used(&e.f.drv));
+	env_fini(&e);
+}
+
 static void tso_frame_stays_whole_for_a_guest_with_tso(void **state)
 {
 	struct fx_frame fx;
@@ -363,6 +400,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(tso_frame_is_cut_for_a_guest_without_tso),
+		cmocka_unit_test(a_burst_longer_than_the_deferred_copies_arrives_whole),
 		cmocka_unit_test(tso_frame_stays_whole_for_a_guest_with_tso),
 		cmocka_unit_test(partial_checksum_is_completed_for_a_guest_without_csum),
 		cmocka_unit_test(vlan_tag_is_added_and_removed_on_the_way_in),
