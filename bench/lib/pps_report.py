@@ -2,8 +2,11 @@
 """Summarise bench/pps runs: medians per contender and frame size, ratios
 of uvnetd to each peer, a Markdown table on stdout, pps.csv (medians) and
 pps.png (grouped bars with the min-max range of the runs) in OUT_DIR.
+With --seconds, a second table splits the per-second rates by where the
+host had put the two vCPUs in that second: sharing a last-level cache
+("near": a cache line crosses in under NEAR_NS) or not ("far").
 
-usage: pps_report.py RUNS_CSV OUT_DIR [--ir SIZE=INSTRUCTIONS ...]
+usage: pps_report.py RUNS_CSV OUT_DIR [--seconds SECONDS_CSV] [--ir SIZE=INSTRUCTIONS ...]
 """
 import csv
 import statistics
@@ -13,6 +16,7 @@ from collections import defaultdict
 
 ORDER = ["uvnetd", "testpmd", "ovs"]
 LABEL = {"uvnetd": "uvnetd", "testpmd": "testpmd vhost io", "ovs": "OVS-DPDK"}
+NEAR_NS = 80  # measured here: ~30 ns within a shared L3, ~200 ns across
 
 
 def load(path):
@@ -33,12 +37,16 @@ def main():
         sys.exit(__doc__)
     runs_csv, out = args[0], args[1]
     ir = {}
+    seconds = None
     rest = args[2:]
     while rest:
-        if rest[0] != "--ir" or len(rest) < 2:
+        if rest[0] not in ("--ir", "--seconds") or len(rest) < 2:
             sys.exit(__doc__)
-        size, count = rest[1].split("=")
-        ir[int(size)] = count
+        if rest[0] == "--seconds":
+            seconds = rest[1]
+        else:
+            size, count = rest[1].split("=")
+            ir[int(size)] = count
         rest = rest[2:]
 
     mpps, cycles = load(runs_csv)
@@ -86,7 +94,42 @@ def main():
         print("| " + " | ".join(row) + " |")
     print("\nMpps: median of the runs (their number in brackets), both directions "
           "together; the forwarder alone on one CPU.")
+    if seconds:
+        by_placement(seconds, names, sizes)
     chart(out, names, sizes, mpps, med)
+
+
+def by_placement(path, names, sizes):
+    """Medians of the per-second rates, near and far apart."""
+    rate = defaultdict(list)
+    with open(path) as f:
+        for row in csv.DictReader(f):
+            if not row["xcore_ns"] or not row["mpps"]:
+                continue
+            where = "near" if float(row["xcore_ns"]) < NEAR_NS else "far"
+            rate[(where, row["contender"], int(row["size"]))].append(float(row["mpps"]))
+    if not rate:
+        return
+    peers = [c for c in names if c != "uvnetd"]
+    head = ["frame", "vCPUs"] + [LABEL[c] + " Mpps" for c in names]
+    head += ["uvnetd / " + LABEL[c] for c in peers if "uvnetd" in names]
+    print(f"\nPer second, by where the two vCPUs were (near: a cache line crosses in "
+          f"under {NEAR_NS} ns; far: not); median (seconds):\n")
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for s in sizes:
+        for where in ("near", "far"):
+            med = {c: statistics.median(rate[(where, c, s)]) for c in names
+                   if rate.get((where, c, s))}
+            if not med:
+                continue
+            row = [f"{s} B", where]
+            row += [f"{med[c]:.2f} ({len(rate[(where, c, s)])})" if c in med else "-"
+                    for c in names]
+            if "uvnetd" in names:
+                row += [f"{med['uvnetd'] / med[c]:.2f}x" if "uvnetd" in med and c in med
+                        else "-" for c in peers]
+            print("| " + " | ".join(row) + " |")
 
 
 def chart(out, names, sizes, mpps, med):
