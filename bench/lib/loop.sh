@@ -1,0 +1,77 @@
+# shellcheck shell=bash
+# The packet loop that bench/pps and bench/ab time: uvnetd as a forwarder
+# between two vhost-user ports, and the generator and sink that loop
+# frames through a forwarder: dpdk-testpmd with two virtio-user ports in
+# mac forwarding (start tx_first), each port with its own MAC so that a
+# learning switch forwards instead of flooding.  Frame sizes count the
+# 4-byte FCS, as on a wire: 64 means 60 bytes in the buffer.  Source after
+# testpmd.sh; needs $tmp (private temp dir) and $root (the checkout).
+#
+#   wait_sockets PATH...          until they all exist (10 s)
+#   uvnetd_start BIN CPU          uvnetd pinned to CPU, a bridge with two
+#                                 vhost-user ports; sets uvnetd_pid SOCK0 SOCK1
+#   uvnetd_stop
+#   uvnetd_ctl ARGS...            uvnetctl on that uvnetd
+#   uvnetd_worker_counters        worker 0's "frames busy_cycles bursts"
+#   gen_start SIZE CPU            the generator on SOCK0/SOCK1, started (the
+#                                 testpmd instance "gen"; tp_stop gen ends it)
+uvnetd_pid=
+
+wait_sockets() {
+    for _ in $(seq 100); do
+        local all=1 p
+        for p in "$@"; do [ -S "$p" ] || all=0; done
+        ((all)) && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+uvnetd_ctl() { "$root/build/tools/uvnetctl" --control "$tmp/uvnetd.sock" "$@"; }
+
+uvnetd_start() {
+    local bin=$1 cpu=$2
+    taskset -c "$cpu" "$bin" --foreground \
+        --control "$tmp/uvnetd.sock" --state "$tmp/uvnetd.state" --pid-file "$tmp/uvnetd.pid" \
+        --cpu-list "$cpu" --poll busy --log-level warn >"$tmp/uvnetd.log" 2>&1 </dev/null &
+    uvnetd_pid=$!
+    wait_sockets "$tmp/uvnetd.sock" || return 1
+    uvnetd_ctl add-br br0 && uvnetd_ctl add-port br0 p0 type=vhost-user path="$tmp/u0.sock" &&
+        uvnetd_ctl add-port br0 p1 type=vhost-user path="$tmp/u1.sock" >/dev/null || return 1
+    SOCK0=$tmp/u0.sock SOCK1=$tmp/u1.sock
+}
+
+uvnetd_stop() {
+    [ -n "$uvnetd_pid" ] || return 0
+    kill -TERM "$uvnetd_pid" 2>/dev/null || true
+    wait "$uvnetd_pid" 2>/dev/null || true
+    uvnetd_pid=
+    rm -f "$tmp"/uvnetd.* "$tmp"/u[01].sock
+}
+
+uvnetd_worker_counters() {
+    uvnetd_ctl --json stats | python3 -c 'import json, sys
+w = json.load(sys.stdin)["workers"][0]
+print(w["frames"], w["busy_cycles"], w["bursts"])'
+}
+
+GEN_MAC0=02:00:00:00:00:10 GEN_MAC1=02:00:00:00:00:11
+
+# hugepages, as a VM's memory would be for a DPDK or OVS-DPDK host (the
+# caller reserves $tmp/huge-gen); one file per segment list, or the
+# segments exceed vhost-user's regions
+gen_start() {
+    local size=$1 cpu=$2
+    tp_start gen "$cpu" --huge-dir "$tmp/huge-gen" -m 512 --single-file-segments --no-pci \
+        --vdev "net_virtio_user0,path=$SOCK0,queues=1,queue_size=1024,mac=$GEN_MAC0" \
+        --vdev "net_virtio_user1,path=$SOCK1,queues=1,queue_size=1024,mac=$GEN_MAC1" \
+        -- -i --total-num-mbufs 32768 --nb-cores=1 --forward-mode=mac --rxd=1024 --txd=1024 \
+        --txpkts=$((size - 4)) --eth-peer=0,$GEN_MAC1 --eth-peer=1,$GEN_MAC0
+    if ! tp_wait_for gen 'testpmd> ' 1 30; then
+        echo "generator did not start:" >&2
+        tail -5 "$TP_DIR/gen.out" >&2
+        tp_stop gen
+        return 1
+    fi
+    tp_cmd gen "start tx_first 8"
+}
