@@ -19,6 +19,8 @@
 #include "guest_mem.h"
 #include "virtq.h"
 
+#define VQ_USED_SHADOW 64 /* split: used entries held back per flush */
+
 struct vq_dev {
 	/* Hot state, touched by every pop and push. */
 	uint16_t size;
@@ -38,6 +40,10 @@ struct vq_dev {
 	struct guest_mem_cache mcache;
 	union vq_ring_ptrs ring;
 	char broken[VQ_BROKEN_MAX]; /* "" while healthy */
+	/* split: used entries for ring slots [used_idx - nshadow, used_idx),
+	 * written into the ring at the flush (see split_device.c) */
+	uint16_t nshadow;
+	struct vring_used_elem shadow[VQ_USED_SHADOW];
 };
 
 /*

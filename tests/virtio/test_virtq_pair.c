@@ -111,6 +111,48 @@ static void data_and_lengths_round_trip(void **state)
 	}
 }
 
+/*
+ * A burst completing more buffers than the device holds back before
+ * writing (VQ_USED_SHADOW), across the end of the ring: every completion
+ * arrives after the one flush, in order, with its own length.
+ */
+static void long_burst_completes_across_the_ring_end(void **state)
+{
+	(void)state;
+	for (unsigned k = 0; k < NCONFIGS; k++) {
+		enum { SIZE = 128, FIRST = 90, BURST = 100 };
+		static struct vq_chain c[BURST];
+		static int tok[BURST];
+		struct ring_fixture f;
+		void *got[BURST];
+		uint32_t len[BURST];
+
+		assert_int_equal(rf_init(&f, configs[k].layout, SIZE, configs[k].features, 1 << 16), 0);
+		for (unsigned round = 0; round < 2; round++) {
+			unsigned n = round ? BURST : FIRST;
+
+			for (unsigned i = 0; i < n; i++) {
+				struct vq_buf in = { rf_gpa(&f, f.data + 128 * i), 128 };
+
+				assert_int_equal(vq_drv_add(&f.drv, NULL, 0, &in, 1, &tok[i]), 0);
+			}
+			vq_drv_publish(&f.drv);
+			assert_int_equal(vq_dev_pop_burst(&f.dev, c, n), (int)n);
+			for (unsigned i = 0; i < n; i++)
+				vq_dev_push(&f.dev, c[i].id, c[i].ndesc, i + 1);
+			assert_int_equal(vq_drv_get_used(&f.drv, got, len, n), 0); /* not flushed */
+			vq_dev_flush(&f.dev);
+			assert_int_equal(vq_drv_get_used(&f.drv, got, len, n), (int)n);
+			for (unsigned i = 0; i < n; i++) {
+				assert_ptr_equal(got[i], &tok[i]);
+				assert_int_equal(len[i], i + 1);
+			}
+		}
+		assert_null(vq_dev_broken(&f.dev));
+		rf_fini(&f);
+	}
+}
+
 /* Run many times around a tiny ring so 16-bit indexes and wrap counters roll over. */
 static void indexes_wrap_around(void **state)
 {
@@ -467,6 +509,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(data_and_lengths_round_trip),
 		cmocka_unit_test(indexes_wrap_around),
+		cmocka_unit_test(long_burst_completes_across_the_ring_end),
 		cmocka_unit_test(largest_queue_fills_and_drains),
 		cmocka_unit_test(kick_suppression),
 		cmocka_unit_test(call_suppression),
