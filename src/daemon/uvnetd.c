@@ -17,6 +17,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "ab.h"
 #include "daemon.h"
 #include "log.h"
 
@@ -346,6 +347,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_set_level(o.level);
+#ifdef UVNET_AB_TOGGLE
+	ab_init();
+	log_warn("uvnetd", "A/B toggle build (bench/ab): SIGUSR1 runs the old way, SIGUSR2 the new");
+#endif
 	d.control_path = o.control;
 	d.state_path = o.state;
 	d.env = (struct port_env){ env_attach, env_detach, env_watch, env_unwatch, env_inject, o.workers };
