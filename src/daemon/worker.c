@@ -190,6 +190,11 @@ static void do_attach(struct worker *w, void *arg)
 			 strerror(errno));
 	w->queues[w->nqueues++] = q;
 	q->worker = (int)w->id;
+	/* The worker is awake and polling: no notifications until it arms
+	 * its queues to sleep.  A busy-polling worker never sleeps, so
+	 * without this a guest would kick (a syscall) after every TX burst
+	 * for as long as the queue lives. */
+	q->port->ops->disarm(q);
 }
 
 static void do_detach(struct worker *w, void *arg)

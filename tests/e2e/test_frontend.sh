@@ -13,8 +13,9 @@
 # RX refill kicks), 2 queue pairs (both RX and TX vrings carry traffic),
 # tx and rx as two processes,
 # uvnetd as the vhost-user client (the bench listens), a flat-out run
-# (throughput as a diagnostic; order and payload still checked), and
-# uvnetd SIGKILLed and restarted under a running bench with --reconnect.
+# (throughput as a diagnostic; order and payload still checked), uvnetd
+# SIGKILLed and restarted under a running bench with --reconnect, and a
+# busy-polling uvnetd (no TX kicks asked for).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_init frontend
 
@@ -166,6 +167,17 @@ tap_is "reconnect: nothing reordered or corrupted" \
 declare -A s
 stats_load s
 tap_cmp "reconnect: the new uvnetd forwarded a -> b (b tx packets)" "${s[b.tx.packets]:-0}" -ge $((RATE * 3))
+
+# A busy-polling worker never sleeps, so it never re-arms: it must have
+# switched the guest's kicks off when it took the queue, or a driver
+# without EVENT_IDX (DPDK's virtio PMD) makes a syscall after every burst.
+uvnetd_stop
+uvnetd_start --poll busy || e2e_bail "uvnetd started again with --poll busy"
+for _ in $(seq 50); do [[ -S $T/a.sock && -S $T/b.sock ]] && break; sleep 0.1; done
+if loop_case busy-noevidx a b false true --event-idx off; then
+    tap_cmp "busy-noevidx: TX bursts were not kicked (the busy worker asks for none)" \
+        "$(bench_field busy-noevidx "d['tx']['kicks']")" -le 1
+fi
 
 tap_is "no sanitizer report from uvnet-bench" \
     "$(grep -lE 'Sanitizer|runtime error:' "$T"/*.out 2>/dev/null)" ""
