@@ -303,6 +303,18 @@ struct fx {
 	uint32_t sent_len[64];
 };
 
+/*
+ * Stop the device's echo and wait out a pass already under way (a pass
+ * holds the lock), so that what the test sends next stays in the ring
+ * for the test to take.
+ */
+static void echo_off(struct fx *f)
+{
+	STORE(f->be.echo, false);
+	pthread_mutex_lock(&f->be.lock);
+	pthread_mutex_unlock(&f->be.lock);
+}
+
 static int count_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");
@@ -742,7 +754,7 @@ static void tx_ring_full_and_oversized_frames(void **state)
 	int n;
 
 	assert_int_equal(fx_connect(f, &(struct be_opts){ 0 }, (struct vu_fe_config){ .queue_size = 64 }), 0);
-	STORE(f->be.echo, false); /* nobody consumes */
+	echo_off(f); /* nobody consumes */
 	make_frame(f, 0, 60);
 	for (unsigned i = 0; i < 32; i++)
 		pkts[i] = (struct vu_fe_pkt){ f->sent[0], 60, NULL };
@@ -922,7 +934,7 @@ static void bad_used_id_is_detected(void **state)
 
 	assert_int_equal(fx_connect(f, &(struct be_opts){ 0 }, (struct vu_fe_config){ 0 }), 0);
 	echo_frames(f, 0, 50, 1514, false);
-	STORE(f->be.echo, false);
+	echo_off(f);
 	pop_rx(f);
 	vq = &f->be.dev.vring[0].vq;
 	vq_dev_push(vq, (uint16_t)(vq->size + 5), 1, 64); /* an id never handed out */
@@ -947,7 +959,7 @@ static void bad_used_length_is_detected(void **state)
 
 	assert_int_equal(fx_connect(f, &(struct be_opts){ 0 }, (struct vu_fe_config){
 		.features = F(VIRTIO_F_VERSION_1) | F(VIRTIO_F_RING_PACKED), .required = F(VIRTIO_F_RING_PACKED) }), 0);
-	STORE(f->be.echo, false);
+	echo_off(f);
 	c = pop_rx(f);
 	vq = &f->be.dev.vring[0].vq;
 	vq_dev_push(vq, c->id, c->ndesc, c->in_len + 1);
@@ -967,7 +979,7 @@ static void bad_tx_used_id(struct fx *f, bool packed)
 	assert_int_equal(fx_connect(f, &(struct be_opts){ 0 }, (struct vu_fe_config){ .queue_size = 64,
 		.features = VU_FE_FEATURES_DEFAULT | (packed ? F(VIRTIO_F_RING_PACKED) : 0),
 		.required = packed ? F(VIRTIO_F_RING_PACKED) : 0 }), 0);
-	STORE(f->be.echo, false);
+	echo_off(f);
 	make_frame(f, 0, 60);
 	for (unsigned i = 0; i < 32; i++)
 		pkts[i] = (struct vu_fe_pkt){ f->sent[0], 60, NULL };
@@ -1012,7 +1024,7 @@ static void packed_tx_used_length_is_ignored(void **state)
 	assert_int_equal(fx_connect(f, &(struct be_opts){ 0 }, (struct vu_fe_config){ .queue_size = 64,
 		.features = VU_FE_FEATURES_DEFAULT | F(VIRTIO_F_RING_PACKED),
 		.required = F(VIRTIO_F_RING_PACKED) }), 0);
-	STORE(f->be.echo, false);
+	echo_off(f);
 	make_frame(f, 0, 60);
 	for (unsigned i = 0; i < 32; i++)
 		pkts[i] = (struct vu_fe_pkt){ f->sent[0], 60, NULL };
@@ -1043,7 +1055,7 @@ static void bad_num_buffers_is_dropped(void **state)
 	struct virtio_net_hdr_mrg_rxbuf h = { .num_buffers = 0 };
 
 	assert_int_equal(fx_connect(f, &(struct be_opts){ 0 }, (struct vu_fe_config){ 0 }), 0);
-	STORE(f->be.echo, false);
+	echo_off(f);
 	/* num_buffers 0, then a frame too short for its header, then 5000 */
 	for (unsigned k = 0; k < 3; k++) {
 		c = pop_rx(f);
