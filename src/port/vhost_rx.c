@@ -60,7 +60,7 @@ struct rx_src {
 	size_t off, len;
 };
 
-enum { RX_OK, RX_NOBUF, RX_BROKEN, RX_TOOBIG };
+enum { RX_OK, RX_NOBUF, RX_BROKEN, RX_TOOBIG, RX_MORE };
 
 /*
  * Ask for a cache line in a state we can write, ahead of the stores.
@@ -228,6 +228,32 @@ static void copy_iov(struct vhost_rxq *q, const struct iovec *iov, unsigned niov
 	iov_cursor_copy(&dst, &src, s->len);
 }
 
+/*
+ * The common case: the next guest buffer takes the whole frame, so no
+ * reserve() loop, no gathered iovecs, one used entry.  RX_MORE (the
+ * buffer back in the pool) when it does not: go the general way.
+ */
+static int write_single(struct vhost_rxq *q, struct virtio_net_hdr_mrg_rxbuf *mh,
+			const struct rx_src *s, size_t total)
+{
+	struct vq_chain *c;
+	int rc;
+
+	make_room(q);
+	rc = take(q, q->frames_left, &c);
+	if (rc != RX_OK)
+		return rc;
+	if (c->in_len < total || c->nin == 0 || c->flags & VQ_CHAIN_F_OVERSIZE) {
+		q->next--;
+		return RX_MORE;
+	}
+	mh->num_buffers = 1;
+	if (!copy_flat(q, &c->iov[c->nout], mh, s))
+		copy_iov(q, &c->iov[c->nout], c->nin, mh, s);
+	vq_dev_push(q->vq, c->id, c->ndesc, (uint32_t)total);
+	return RX_OK;
+}
+
 static int write_one(struct vhost_rxq *q, const struct virtio_net_hdr *h, bool fill,
 		     const struct rx_src *s)
 {
@@ -236,8 +262,14 @@ static int write_one(struct vhost_rxq *q, const struct virtio_net_hdr *h, bool f
 	struct virtio_net_hdr_mrg_rxbuf mh = { .hdr = *h };
 	unsigned first, nbufs, niov;
 	struct iovec *iov;
-	int rc = reserve(q, total, q->frames_left, &first);
+	int rc;
 
+	if (!fill) { /* a checksum to complete takes the general way */
+		rc = write_single(q, &mh, s, total);
+		if (rc != RX_MORE)
+			return rc;
+	}
+	rc = reserve(q, total, q->frames_left, &first);
 	if (rc != RX_OK)
 		return rc;
 	nbufs = q->next - first;
