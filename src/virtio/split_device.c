@@ -42,10 +42,10 @@ static int walk_indirect(struct vq_dev *vq, struct vq_chain *c,
 }
 
 /*
- * The common chain: one descriptor, neither NEXT nor INDIRECT, inside the
- * last memory region hit.  Filled straight from its one fetch, without
- * the walk.  False: take the general way, which fetches the descriptor
- * anew and decides on that copy alone.
+ * The common chain: one descriptor, neither NEXT nor INDIRECT, inside one
+ * memory region.  Filled straight from its one fetch, without the walk.
+ * False: take the general way, which fetches the descriptor anew and
+ * decides on that copy alone.
  */
 static bool pop_single(struct vq_dev *vq, struct vq_chain *c, uint16_t head)
 {
