@@ -1,21 +1,14 @@
 #!/usr/bin/env python3
 """Summarise bench/ab's seconds: the B/A ratio per vCPU placement.
 
-A pair counts for a placement when both of its seconds were measured in
-it (cache-line transfer under NEAR_NS: the two vCPUs share a last-level
-cache); pairs that straddle a move are left out.
+A pair counts for a placement (pps_report.placement) when both of its
+seconds were measured in it; pairs that straddle a move are left out.
 """
 import csv
 import statistics
 import sys
 
-NEAR_NS = 80
-
-
-def placement(ns):
-    if not ns:
-        return None
-    return "near" if float(ns) < NEAR_NS else "far"
+from pps_report import placement
 
 
 def main():
@@ -26,9 +19,10 @@ def main():
     for p in pairs.values():
         if "A" not in p or "B" not in p:
             continue
-        place = placement(p["A"]["xcore_ns"])
-        if place is None or place != placement(p["B"]["xcore_ns"]):
+        a, b = p["A"]["xcore_ns"], p["B"]["xcore_ns"]
+        if not a or not b or placement(a) != placement(b):
             continue
+        place = placement(a)
         by_place.setdefault(place, []).append(p)
     print("| placement | pairs | B/A median | B/A mean | A Mpps | B Mpps | A cycles/frame | B cycles/frame | A frames/burst | B frames/burst |")
     print("|---|---|---|---|---|---|---|---|---|---|")

@@ -99,6 +99,11 @@ def main():
     chart(out, names, sizes, mpps, med)
 
 
+def placement(xcore_ns):
+    """'near' or 'far' for a second's cache-line transfer time in ns."""
+    return "near" if float(xcore_ns) < NEAR_NS else "far"
+
+
 def by_placement(path, names, sizes):
     """Medians of the per-second rates, near and far apart."""
     rate = defaultdict(list)
@@ -106,7 +111,7 @@ def by_placement(path, names, sizes):
         for row in csv.DictReader(f):
             if not row["xcore_ns"] or not row["mpps"]:
                 continue
-            where = "near" if float(row["xcore_ns"]) < NEAR_NS else "far"
+            where = placement(row["xcore_ns"])
             rate[(where, row["contender"], int(row["size"]))].append(float(row["mpps"]))
     if not rate:
         return

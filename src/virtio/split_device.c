@@ -157,15 +157,16 @@ static void write_shadow(struct vq_dev *vq)
  * all (so it cannot join the shadow, whose entries are consecutive). */
 void split_dev_push(struct vq_dev *vq, uint16_t id, uint32_t len, uint16_t nbufs)
 {
-	if (nbufs > 1 || vq->nshadow == VQ_USED_SHADOW)
-		write_shadow(vq);
 	if (nbufs > 1) {
 		struct vring_used_elem *e =
 			&vq->ring.split.used->ring[vq->used_idx & (vq->size - 1)];
 
+		write_shadow(vq);
 		vq_store_once(&e->id, id);
 		vq_store_once(&e->len, len);
 	} else {
+		if (vq->nshadow == VQ_USED_SHADOW)
+			write_shadow(vq);
 		vq->shadow[vq->nshadow++] = (struct vring_used_elem){ .id = id, .len = len };
 	}
 	vq->used_idx += nbufs;

@@ -173,7 +173,7 @@ tap_cmp "reconnect: the new uvnetd forwarded a -> b (b tx packets)" "${s[b.tx.pa
 # without EVENT_IDX (DPDK's virtio PMD) makes a syscall after every burst.
 uvnetd_stop
 uvnetd_start --poll busy || e2e_bail "uvnetd started again with --poll busy"
-for _ in $(seq 50); do [[ -S $T/a.sock && -S $T/b.sock ]] && break; sleep 0.1; done
+wait_for 5 test -S "$T/a.sock" -a -S "$T/b.sock"
 if loop_case busy-noevidx a b false true --event-idx off; then
     tap_cmp "busy-noevidx: TX bursts were not kicked (the busy worker asks for none)" \
         "$(bench_field busy-noevidx "d['tx']['kicks']")" -le 1
