@@ -79,12 +79,27 @@ static inline void prefetch_for_write(const void *p)
 }
 
 /*
+ * Where a frame's first stores go in a guest buffer: just past the
+ * virtio-net header, which copy_flat() writes only where it differs.
+ * DPDK's virtio driver puts the header at the end of an mbuf's headroom
+ * and the frame on the next cache line; its header hardly ever changes,
+ * so that line stays shared by both CPUs and never has to move.
+ */
+static const void *frame_start(const struct vhost_rxq *q, const struct vq_chain *c)
+{
+	const struct iovec *v = &c->iov[c->nout];
+
+	return v->iov_len > q->hdr_len ? (const uint8_t *)v->iov_base + q->hdr_len
+				       : v->iov_base;
+}
+
+/*
  * Guest buffers are popped a burst at a time into q->chains and handed
  * out in ring order; deliver() gives back what the burst did not use.
  * take() returns the next one, popping more when the pool runs dry, and
- * asks for the first line of each new buffer (where the header goes): the
- * receiving CPU owns those lines, and fetched all at once their transfers
- * overlap instead of each stalling its frame's first store.
+ * asks for the line where each new buffer's frame starts: the receiving
+ * CPU owns those lines, and fetched all at once their transfers overlap
+ * instead of each stalling its frame's first store.
  */
 static int take(struct vhost_rxq *q, unsigned want, struct vq_chain **c)
 {
@@ -97,7 +112,7 @@ static int take(struct vhost_rxq *q, unsigned want, struct vq_chain **c)
 			return got < 0 ? RX_BROKEN : RX_NOBUF;
 		for (unsigned i = q->npopped; i < q->npopped + (unsigned)got; i++)
 			if (q->chains[i].nin)
-				prefetch_for_write(q->chains[i].iov[q->chains[i].nout].iov_base);
+				prefetch_for_write(frame_start(q, &q->chains[i]));
 		q->npopped += (unsigned)got;
 	}
 	*c = &q->chains[q->next++];
@@ -204,7 +219,8 @@ static bool copy_flat(struct vhost_rxq *q, const struct iovec *iov,
 	if (s->niov == 0 || si->iov_len < s->off || si->iov_len - s->off < s->len ||
 	    iov[0].iov_len < q->hdr_len + s->local_len + s->len)
 		return false;
-	memcpy(d, mh, q->hdr_len);
+	if (memcmp(d, mh, q->hdr_len)) /* see frame_start() */
+		memcpy(d, mh, q->hdr_len);
 	memcpy(d + q->hdr_len, s->local, s->local_len);
 	if (q->ncopies == FRAME_BURST)
 		run_copies(q);

@@ -168,6 +168,38 @@ static void a_burst_longer_than_the_deferred_copies_arrives_whole(void **state)
 	env_fini(&e);
 }
 
+/* copy_flat() skips the header store when the buffer holds it already:
+ * a buffer with someone else's header in it must still get this one. */
+static void a_stale_header_in_a_reused_buffer_is_rewritten(void **state)
+{
+	struct virtio_net_hdr_mrg_rxbuf want = { .num_buffers = 1 };
+	struct fx_frame fx;
+	struct frame fr, *fp = &fr;
+	struct iovec iov[3], whole;
+	struct rx_env e;
+	bool tagged = false;
+	uint8_t pkt[2048];
+	struct virtio_net_hdr_mrg_rxbuf h;
+
+	(void)state;
+	env_init(&e, F_V1 | F_MRG, 2, BUF);
+	plain_frame(&fx, &fr, iov, 200, 5);
+	want.hdr = fr.vnet;
+	memset(e.f.data, 0xee, 2 * BUF);
+	memcpy(e.f.data + BUF, &want, sizeof(want)); /* the second one holds it */
+	whole = (struct iovec){ fx.buf, fx.len };
+	fr.iov = &whole; /* one piece: the copy_flat() way */
+	fr.niov = 1;
+	for (unsigned i = 0; i < 2; i++) {
+		assert_int_equal(vhost_rxq_deliver(&e.q, &fp, &tagged, 1).sent, 1);
+		assert_int_equal(receive(&e, pkt, sizeof(pkt), &h), 12 + fx.len);
+		assert_memory_equal(&h, &want, sizeof(h));
+		assert_memory_equal(pkt + 12, fx.buf, fx.len);
+	}
+	fx_frame_free(&fx);
+	env_fini(&e);
+}
+
 static void tso_frame_stays_whole_for_a_guest_with_tso(void **state)
 {
 	struct fx_frame fx;
@@ -401,6 +433,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(tso_frame_is_cut_for_a_guest_without_tso),
 		cmocka_unit_test(a_burst_longer_than_the_deferred_copies_arrives_whole),
+		cmocka_unit_test(a_stale_header_in_a_reused_buffer_is_rewritten),
 		cmocka_unit_test(tso_frame_stays_whole_for_a_guest_with_tso),
 		cmocka_unit_test(partial_checksum_is_completed_for_a_guest_without_csum),
 		cmocka_unit_test(vlan_tag_is_added_and_removed_on_the_way_in),
