@@ -52,7 +52,10 @@ static inline bool eth_is_multicast(const uint8_t *mac)
  * The bytes to emit on a port: `prefix` (rewritten Ethernet header) then
  * the frame's own bytes from `src_off`.  Tagging or untagging a frame on
  * egress only changes the prefix; the payload is copied once, straight
- * from the source.
+ * from the source.  The prefix holds every byte the switch decided on
+ * (addresses, tag, EtherType), taken from f->eth: the sender may rewrite
+ * its buffer meanwhile, and must not turn an untagged frame into a
+ * tagged one after the VLAN checks.
  */
 struct frame_egress {
 	uint8_t prefix[ETH_HLEN_TAGGED];
@@ -78,7 +81,10 @@ static inline void frame_egress_init(struct frame_egress *e, const struct frame 
 		e->prefix[15] = (uint8_t)f->vlan;
 		e->prefix_len = 16;
 	}
-	e->src_off = f->l2_len - 2; /* from the inner EtherType on */
+	/* the (inner) EtherType */
+	memcpy(e->prefix + e->prefix_len, f->eth + f->l2_len - 2, 2);
+	e->prefix_len += 2;
+	e->src_off = f->l2_len;
 	e->len = e->prefix_len + f->len - e->src_off;
 	e->csum_shift = (tagged ? 4 : 0) - (was_tagged ? 4 : 0);
 }

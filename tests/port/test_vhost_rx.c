@@ -284,6 +284,39 @@ static void vlan_tag_is_added_and_removed_on_the_way_in(void **state)
 	env_fini(&e);
 }
 
+/* The sender rewrites its buffer after the switch has looked at the frame
+ * (it owns that memory and may race us): what arrives carries the header
+ * the switch decided on, so an untagged frame cannot turn into a tagged
+ * one on the way, whether the frame is copied whole or in pieces. */
+static void a_header_rewritten_after_the_decision_does_not_arrive(void **state)
+{
+	struct fx_frame fx;
+	struct frame fr[2], *fp[2] = { &fr[0], &fr[1] };
+	struct iovec iov[2][3], whole;
+	struct rx_env e;
+	bool tag[2] = { false, false };
+	uint8_t pkt[4096], orig[4096];
+	struct virtio_net_hdr_mrg_rxbuf h;
+
+	(void)state;
+	env_init(&e, F_V1 | F_MRG | F_GCSUM, 8, BUF);
+	plain_frame(&fx, &fr[0], iov[0], 100, 8);
+	make_frame(&fr[1], iov[1], &fx, false);
+	whole = (struct iovec){ fx.buf, fx.len };
+	fr[0].iov = &whole;
+	fr[0].niov = 1;
+	memcpy(orig, fx.buf, fx.len);
+	memcpy(fx.buf, "\x02\x66\x66\x66\x66\x66\x02\x77\x77\x77\x77\x77\x81\x00\x00\x05", 16);
+	assert_int_equal(vhost_rxq_deliver(&e.q, fp, tag, 2).sent, 2);
+	for (unsigned i = 0; i < 2; i++) {
+		assert_int_equal(receive(&e, pkt, sizeof(pkt), &h), 12 + fx.len);
+		assert_memory_equal(pkt + 12, orig, 14);
+		assert_memory_equal(pkt + 12 + 14, fx.buf + 14, fx.len - 14);
+	}
+	fx_frame_free(&fx);
+	env_fini(&e);
+}
+
 static void frames_without_buffers_are_dropped_and_counted(void **state)
 {
 	struct fx_frame fx;
@@ -437,6 +470,7 @@ int main(void)
 		cmocka_unit_test(tso_frame_stays_whole_for_a_guest_with_tso),
 		cmocka_unit_test(partial_checksum_is_completed_for_a_guest_without_csum),
 		cmocka_unit_test(vlan_tag_is_added_and_removed_on_the_way_in),
+		cmocka_unit_test(a_header_rewritten_after_the_decision_does_not_arrive),
 		cmocka_unit_test(frames_without_buffers_are_dropped_and_counted),
 		cmocka_unit_test(big_buffers_take_a_whole_frame_without_mergeable),
 		cmocka_unit_test(buffers_a_frame_could_not_use_go_to_the_next),
