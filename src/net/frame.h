@@ -18,6 +18,7 @@
 #include <linux/virtio_net.h>
 
 #define FRAME_BURST 32
+#define ETH_HLEN_UNTAGGED 14
 #define ETH_HLEN_TAGGED 18
 #define ETH_MIN_LEN 14
 

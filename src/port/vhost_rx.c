@@ -203,6 +203,27 @@ static void run_copies(struct vhost_rxq *q)
 }
 
 /*
+ * The virtio-net header and the rewritten Ethernet header at the start of
+ * the receiver's buffer; the virtio one only where it differs (see
+ * frame_start()).  The usual sizes, a 12-byte virtio header and 14 bytes
+ * of untagged Ethernet header, as constants: the compiler makes a few
+ * moves of them, where variable sizes are library calls.
+ */
+static inline void write_headers(uint8_t *d, const struct virtio_net_hdr_mrg_rxbuf *mh,
+				 size_t hdr_len, const struct rx_src *s)
+{
+	if (hdr_len == sizeof(*mh) && s->local_len == ETH_HLEN_UNTAGGED) {
+		if (memcmp(d, mh, sizeof(*mh)))
+			memcpy(d, mh, sizeof(*mh));
+		memcpy(d + sizeof(*mh), s->local, ETH_HLEN_UNTAGGED);
+		return;
+	}
+	if (memcmp(d, mh, hdr_len))
+		memcpy(d, mh, hdr_len);
+	memcpy(d + hdr_len, s->local, s->local_len);
+}
+
+/*
  * The common case without cursors: the source bytes are contiguous and
  * the guest buffer's first iovec holds header and frame.  False if not.
  * The payload copy waits for the end of the burst (run_copies()): back to
@@ -219,9 +240,7 @@ static bool copy_flat(struct vhost_rxq *q, const struct iovec *iov,
 	if (s->niov == 0 || si->iov_len < s->off || si->iov_len - s->off < s->len ||
 	    iov[0].iov_len < q->hdr_len + s->local_len + s->len)
 		return false;
-	if (memcmp(d, mh, q->hdr_len)) /* see frame_start() */
-		memcpy(d, mh, q->hdr_len);
-	memcpy(d + q->hdr_len, s->local, s->local_len);
+	write_headers(d, mh, q->hdr_len, s);
 	if (q->ncopies == FRAME_BURST)
 		run_copies(q);
 	q->copies[q->ncopies++] = (struct vhost_rx_copy){

@@ -126,7 +126,7 @@ void vq_dev_unpop(struct vq_dev *vq, const struct vq_chain *c, unsigned n)
 	}
 }
 
-void vq_dev_push(struct vq_dev *vq, uint16_t id, uint16_t ndesc, uint32_t len)
+void vq_dev_push_slow(struct vq_dev *vq, uint16_t id, uint16_t ndesc, uint32_t len)
 {
 	if (vq->layout == VQ_SPLIT)
 		split_dev_push(vq, id, len, 1);

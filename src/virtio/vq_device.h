@@ -70,8 +70,23 @@ int vq_dev_pop_burst(struct vq_dev *vq, struct vq_chain *c, unsigned n);
 /* Give back the last n chains popped (newest last in c[]) unused. */
 void vq_dev_unpop(struct vq_dev *vq, const struct vq_chain *c, unsigned n);
 
-/* Stage a used buffer; the driver sees it after vq_dev_flush(). */
-void vq_dev_push(struct vq_dev *vq, uint16_t id, uint16_t ndesc, uint32_t len);
+void vq_dev_push_slow(struct vq_dev *vq, uint16_t id, uint16_t ndesc, uint32_t len);
+
+/* Stage a used buffer; the driver sees it after vq_dev_flush().  Inline
+ * for the common case, a split ring's entry joining the shadow (see
+ * split_device.c): it runs for every frame a guest receives, and the
+ * call cost more than the work (callgrind: 816 -> 734 instructions a
+ * 64-byte frame with the header sizes below). */
+static inline void vq_dev_push(struct vq_dev *vq, uint16_t id, uint16_t ndesc, uint32_t len)
+{
+	if (vq->layout == VQ_SPLIT && vq->nshadow < VQ_USED_SHADOW) {
+		vq->shadow[vq->nshadow++] = (struct vring_used_elem){ .id = id, .len = len };
+		vq->used_idx++;
+		vq->staged++;
+		return;
+	}
+	vq_dev_push_slow(vq, id, ndesc, len);
+}
 
 /*
  * VIRTIO_F_IN_ORDER only: complete `nbufs` chains (taking `ndesc` slots in
