@@ -153,8 +153,14 @@ static void write_shadow(struct vq_dev *vq)
 	vq->nshadow = 0;
 }
 
-/* nbufs > 1 only for an in-order batch: one entry, the index skips them
- * all (so it cannot join the shadow, whose entries are consecutive). */
+/*
+ * nbufs > 1 only for an in-order batch: one entry, the index skips them
+ * all (so it cannot join the shadow, whose entries are consecutive).
+ * vq_dev_push() inlines the shadow case.  The shadow holds at most a
+ * ring's worth: a guest that posts the same heads again within one burst
+ * gets more entries than slots, and a longer shadow would be written
+ * past the end of its used ring.
+ */
 void split_dev_push(struct vq_dev *vq, uint16_t id, uint32_t len, uint16_t nbufs)
 {
 	if (nbufs > 1) {
@@ -165,7 +171,7 @@ void split_dev_push(struct vq_dev *vq, uint16_t id, uint32_t len, uint16_t nbufs
 		vq_store_once(&e->id, id);
 		vq_store_once(&e->len, len);
 	} else {
-		if (vq->nshadow == VQ_USED_SHADOW)
+		if (vq->nshadow == vq->shadow_cap)
 			write_shadow(vq);
 		vq->shadow[vq->nshadow++] = (struct vring_used_elem){ .id = id, .len = len };
 	}

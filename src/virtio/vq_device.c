@@ -37,6 +37,7 @@ int vq_dev_init(struct vq_dev *vq, enum vq_layout layout, unsigned size,
 		vq->ring.split.desc = rings->desc;
 		vq->ring.split.avail = rings->driver;
 		vq->ring.split.used = rings->device;
+		vq->shadow_cap = size < VQ_USED_SHADOW ? (uint16_t)size : VQ_USED_SHADOW;
 		vq->last_avail = vq->avail_shadow = (uint16_t)base;
 		vq->used_idx = vq_load_acquire(&vq->ring.split.used->idx);
 		return 0;

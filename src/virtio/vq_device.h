@@ -41,8 +41,10 @@ struct vq_dev {
 	union vq_ring_ptrs ring;
 	char broken[VQ_BROKEN_MAX]; /* "" while healthy */
 	/* split: used entries for ring slots [used_idx - nshadow, used_idx),
-	 * written into the ring at the flush (see split_device.c) */
+	 * written into the ring at the flush (see split_device.c); at most
+	 * shadow_cap of them: a ring's worth, or the shadow's (packed: 0) */
 	uint16_t nshadow;
+	uint16_t shadow_cap;
 	struct vring_used_elem shadow[VQ_USED_SHADOW];
 };
 
@@ -70,16 +72,18 @@ int vq_dev_pop_burst(struct vq_dev *vq, struct vq_chain *c, unsigned n);
 /* Give back the last n chains popped (newest last in c[]) unused. */
 void vq_dev_unpop(struct vq_dev *vq, const struct vq_chain *c, unsigned n);
 
+/* For vq_dev_push() only: every case but a split entry joining the shadow. */
 void vq_dev_push_slow(struct vq_dev *vq, uint16_t id, uint16_t ndesc, uint32_t len);
 
-/* Stage a used buffer; the driver sees it after vq_dev_flush().  Inline
- * for the common case, a split ring's entry joining the shadow (see
- * split_device.c): it runs for every frame a guest receives, and the
- * call cost more than the work (callgrind: 816 -> 734 instructions a
- * 64-byte frame with the header sizes below). */
+/*
+ * Stage a used buffer; the driver sees it after vq_dev_flush().  Inline
+ * for the common case, a split ring's entry joining the shadow (the same
+ * as split_dev_push() with nbufs 1): it runs for every frame a guest
+ * receives, and two calls cost more than the work.
+ */
 static inline void vq_dev_push(struct vq_dev *vq, uint16_t id, uint16_t ndesc, uint32_t len)
 {
-	if (vq->layout == VQ_SPLIT && vq->nshadow < VQ_USED_SHADOW) {
+	if (vq->nshadow < vq->shadow_cap) {
 		vq->shadow[vq->nshadow++] = (struct vring_used_elem){ .id = id, .len = len };
 		vq->used_idx++;
 		vq->staged++;

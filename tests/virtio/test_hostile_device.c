@@ -653,6 +653,45 @@ static void in_order_batch_longer_than_ring_stays_on_ring_packed(void **state)
 	rf_fini(&h.f);
 }
 
+/*
+ * A guest may post the same heads again before it has seen them used:
+ * within one burst the device then stages more used entries than the
+ * ring has slots (more than the split shadow holds, here).  They must all
+ * land on the ring, lap after lap, and nothing past it may change.
+ */
+static void reposted_heads_beyond_the_shadow_stay_on_the_ring_split(void **state)
+{
+	enum { LAPS = VQ_USED_SHADOW / QSIZE + 2 };
+	struct hostile h;
+	struct vq_chain c[QSIZE];
+	struct vring_used *used;
+	const uint8_t *past;
+
+	(void)state;
+	setup(&h, VQ_SPLIT, 0);
+	used = h.f.rings.device;
+	for (uint16_t j = 0; j < QSIZE; j++)
+		split_desc(&h, j, &(struct rd){ data_gpa(&h, 64 * j), 64, D_WRITE }, 0);
+	for (unsigned lap = 0; lap < LAPS; lap++) {
+		for (uint16_t j = 0; j < QSIZE; j++)
+			split_avail(&h, j);
+		assert_int_equal(vq_dev_pop_burst(&h.f.dev, c, QSIZE), QSIZE);
+		for (unsigned j = 0; j < QSIZE; j++)
+			vq_dev_push(&h.f.dev, c[j].id, c[j].ndesc, 100 + lap);
+	}
+	vq_dev_flush(&h.f.dev);
+	assert_int_equal(used->idx, LAPS * QSIZE);
+	for (unsigned j = 0; j < QSIZE; j++) {
+		assert_int_equal(used->ring[j].id, j);
+		assert_int_equal(used->ring[j].len, 100 + LAPS - 1);
+	}
+	past = (const uint8_t *)&used->ring[QSIZE] + 2; /* after avail_event */
+	for (unsigned i = 0; i < 1024; i++)
+		assert_int_equal(past[i], 0);
+	assert_null(vq_dev_broken(&h.f.dev));
+	rf_fini(&h.f);
+}
+
 /* Zero-length descriptors, direct and in a table, map to no iovec. */
 static void zero_length_descriptors_are_accepted(void **state)
 {
@@ -778,6 +817,7 @@ int main(void)
 		cmocka_unit_test(avail_head_out_of_range_breaks_split),
 		cmocka_unit_test(buffer_id_out_of_range_breaks_packed),
 		cmocka_unit_test(in_order_batch_longer_than_ring_stays_on_ring_packed),
+		cmocka_unit_test(reposted_heads_beyond_the_shadow_stay_on_the_ring_split),
 		cmocka_unit_test(zero_length_descriptors_are_accepted),
 		cmocka_unit_test(chain_needing_too_many_iovecs_is_flagged_oversize),
 		cmocka_unit_test(table_and_buffer_straddling_two_regions_are_accepted),
