@@ -242,6 +242,14 @@ int gso_init(struct gso_state *s, const struct iovec *iov, unsigned n,
 	return 0;
 }
 
+int gso_init_frame(struct gso_state *s, const struct frame *f, unsigned mtu_payload_hint)
+{
+	if (gso_init(s, f->iov, f->niov, f->off, f->len, &f->vnet, mtu_payload_hint) ||
+	    s->l3_off != f->l2_len)
+		return -EINVAL;
+	return 0;
+}
+
 /* IPv4 length, ID and header checksum of a segment. */
 static void ip4_fill(uint8_t *ip, size_t ihl, size_t tot_len, uint16_t id)
 {

@@ -25,6 +25,7 @@
 #include <sys/uio.h>
 #include <linux/virtio_net.h>
 
+#include "frame.h"
 #include "iov.h"
 
 /*
@@ -96,6 +97,14 @@ struct gso_state {
 int gso_init(struct gso_state *s, const struct iovec *iov, unsigned n,
 	     size_t off, size_t frame_len, const struct virtio_net_hdr *h,
 	     unsigned mtu_payload_hint);
+
+/*
+ * gso_init() for a frame in the switch, whose headers it reads again from
+ * the sender's memory: -EINVAL also when their L2 header is not as long
+ * as the one the switch decided on (f->l2_len), which the sender changed
+ * meanwhile; the egress prefix would not fit the segments' headers.
+ */
+int gso_init_frame(struct gso_state *s, const struct frame *f, unsigned mtu_payload_hint);
 
 /*
  * Fill seg with the next segment.  TSO: the headers with their lengths,

@@ -124,7 +124,7 @@ static enum vxlan_tx_err encap_gso(const struct vxlan_encap *x, const struct fra
 	size_t hdr, room;
 
 	if (f->len < e->src_off ||
-	    gso_init(&gs, f->iov, f->niov, f->off, f->len, &f->vnet, 0))
+	    gso_init_frame(&gs, f, 0))
 		return VXLAN_TX_BAD;
 	/* Inner bytes of a segment besides its payload: the egress L2 header
 	 * and the rest of the segment's headers (for UFO, whose fragment size
@@ -135,7 +135,7 @@ static enum vxlan_tx_err encap_gso(const struct vxlan_encap *x, const struct fra
 		return VXLAN_TX_TOO_BIG;
 	room = limit - hdr;
 	if (room < gs.seg_size &&
-	    gso_init(&gs, f->iov, f->niov, f->off, f->len, &f->vnet, (unsigned)room))
+	    gso_init_frame(&gs, f, (unsigned)room))
 		return VXLAN_TX_BAD;
 	while (gso_next(&gs, &seg)) {
 		size_t inner_len = e->prefix_len + seg.hdr_len - e->src_off + seg.payload_len;

@@ -80,7 +80,7 @@ static inline void prefetch_for_write(const void *p)
 
 /*
  * Where a frame's first stores go in a guest buffer: just past the
- * virtio-net header, which copy_flat() writes only where it differs.
+ * virtio-net header, which write_headers() writes only when it differs.
  * DPDK's virtio driver puts the header at the end of an mbuf's headroom
  * and the frame on the next cache line; its header hardly ever changes,
  * so that line stays shared by both CPUs and never has to move.
@@ -204,10 +204,13 @@ static void run_copies(struct vhost_rxq *q)
 
 /*
  * The virtio-net header and the rewritten Ethernet header at the start of
- * the receiver's buffer; the virtio one only where it differs (see
- * frame_start()).  The usual sizes, a 12-byte virtio header and 14 bytes
- * of untagged Ethernet header, as constants: the compiler makes a few
- * moves of them, where variable sizes are library calls.
+ * the receiver's buffer; the virtio one only when it differs from what
+ * the buffer holds (see frame_start()).  Reading a device-writable buffer
+ * is a SHOULD NOT in VIRTIO 1.2 (2.7.5.1), done here on purpose, as
+ * DPDK's vhost does: the bytes read decide only whether to store.  The
+ * usual sizes, a 12-byte virtio header and 14 bytes of untagged Ethernet
+ * header, as constants: the compiler makes a few moves of them, where
+ * variable sizes are library calls.
  */
 static inline void write_headers(uint8_t *d, const struct virtio_net_hdr_mrg_rxbuf *mh,
 				 size_t hdr_len, const struct rx_src *s)
@@ -354,7 +357,7 @@ static int write_segments(struct vhost_rxq *q, const struct frame *f,
 	struct gso_state gs;
 	struct gso_seg seg;
 
-	if (gso_init(&gs, f->iov, f->niov, f->off, f->len, &f->vnet, 0))
+	if (gso_init_frame(&gs, f, 0))
 		return RX_TOOBIG;
 	while (gso_next(&gs, &seg)) {
 		uint8_t local[ETH_HLEN_TAGGED + GSO_MAX_HDR];

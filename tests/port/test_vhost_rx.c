@@ -317,6 +317,36 @@ static void a_header_rewritten_after_the_decision_does_not_arrive(void **state)
 	env_fini(&e);
 }
 
+/* Cutting a GSO frame reads its headers again: a sender that has since
+ * put a tag in (keeping lengths and offsets consistent) gets the frame
+ * dropped, not segments with our header in front of its tag. */
+static void a_gso_frame_whose_l2_header_changed_is_dropped(void **state)
+{
+	struct fx_frame untagged, now;
+	struct frame fr, *fp = &fr;
+	struct iovec iov[3];
+	struct rx_env e;
+	bool tagged = false;
+	struct vhost_rx_result r;
+
+	(void)state;
+	env_init(&e, F_V1 | F_MRG, 64, BUF); /* no GUEST_TSO: the frame is cut */
+	fx_frame_build(&untagged, &(struct fx_frame_spec){ .payload = 20000, .tcp_flags = FX_TCP_ACK }, 9);
+	fx_frame_build(&now, &(struct fx_frame_spec){ .vlan = true, .payload = 19996,
+						     .tcp_flags = FX_TCP_ACK }, 9);
+	assert_int_equal(untagged.len, now.len);
+	now.vh.gso_size = 1448;
+	make_frame(&fr, iov, &now, false);
+	memcpy(fr.eth, untagged.buf, sizeof(fr.eth)); /* what the switch saw */
+	r = vhost_rxq_deliver(&e.q, &fp, &tagged, 1);
+	assert_int_equal(r.sent, 0);
+	assert_int_equal(r.errors, 1);
+	assert_false(vq_drv_has_used(&e.f.drv));
+	fx_frame_free(&untagged);
+	fx_frame_free(&now);
+	env_fini(&e);
+}
+
 static void frames_without_buffers_are_dropped_and_counted(void **state)
 {
 	struct fx_frame fx;
@@ -471,6 +501,7 @@ int main(void)
 		cmocka_unit_test(partial_checksum_is_completed_for_a_guest_without_csum),
 		cmocka_unit_test(vlan_tag_is_added_and_removed_on_the_way_in),
 		cmocka_unit_test(a_header_rewritten_after_the_decision_does_not_arrive),
+		cmocka_unit_test(a_gso_frame_whose_l2_header_changed_is_dropped),
 		cmocka_unit_test(frames_without_buffers_are_dropped_and_counted),
 		cmocka_unit_test(big_buffers_take_a_whole_frame_without_mergeable),
 		cmocka_unit_test(buffers_a_frame_could_not_use_go_to_the_next),
