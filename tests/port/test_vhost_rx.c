@@ -200,6 +200,40 @@ static void a_stale_header_in_a_reused_buffer_is_rewritten(void **state)
 	env_fini(&e);
 }
 
+/* A legacy guest (neither VERSION_1 nor MRG_RXBUF) has a 10-byte header,
+ * and a tagged frame an 18-byte Ethernet header: the header writes that
+ * are not the usual sizes, on the flat path. */
+static void a_legacy_guest_gets_a_10_byte_header_before_a_tagged_frame(void **state)
+{
+	struct fx_frame fx;
+	struct frame fr, *fp = &fr;
+	struct iovec iov[3], whole;
+	struct rx_env e;
+	bool tagged = true;
+	void *tok;
+	uint32_t len;
+	const uint8_t *p;
+
+	(void)state;
+	env_init(&e, 0, 2, BUF);
+	memset(e.f.data, 0xee, 2 * BUF);
+	plain_frame(&fx, &fr, iov, 200, 6);
+	whole = (struct iovec){ fx.buf, fx.len };
+	fr.iov = &whole;
+	fr.niov = 1;
+	assert_int_equal(vhost_rxq_deliver(&e.q, &fp, &tagged, 1).sent, 1);
+	assert_int_equal(vq_drv_get_used(&e.f.drv, &tok, &len, 1), 1);
+	assert_int_equal(len, 10 + fx.len + 4);
+	p = e.f.data + ((uintptr_t)tok - 1) * e.buf_len;
+	assert_memory_equal(p, &fr.vnet, 10);
+	assert_memory_equal(p + 10, fx.buf, 12);
+	assert_int_equal(fx_get16(p + 10 + 12), 0x8100);
+	assert_int_equal(fx_get16(p + 10 + 14) & 0xfff, 7);
+	assert_memory_equal(p + 10 + 16, fx.buf + 12, fx.len - 12);
+	fx_frame_free(&fx);
+	env_fini(&e);
+}
+
 static void tso_frame_stays_whole_for_a_guest_with_tso(void **state)
 {
 	struct fx_frame fx;
@@ -497,6 +531,7 @@ int main(void)
 		cmocka_unit_test(tso_frame_is_cut_for_a_guest_without_tso),
 		cmocka_unit_test(a_burst_longer_than_the_deferred_copies_arrives_whole),
 		cmocka_unit_test(a_stale_header_in_a_reused_buffer_is_rewritten),
+		cmocka_unit_test(a_legacy_guest_gets_a_10_byte_header_before_a_tagged_frame),
 		cmocka_unit_test(tso_frame_stays_whole_for_a_guest_with_tso),
 		cmocka_unit_test(partial_checksum_is_completed_for_a_guest_without_csum),
 		cmocka_unit_test(vlan_tag_is_added_and_removed_on_the_way_in),
