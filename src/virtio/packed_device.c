@@ -97,7 +97,7 @@ static int pop_one(struct vq_dev *vq, struct vq_chain *c)
 		return vq_dev_fail(vq, "buffer id %u out of range, queue size is %u",
 				   id, vq->size);
 	c->id = id;
-	c->ndesc = (uint16_t)count;
+	vq_chain_finish(c, count);
 	vq->last_avail = slot;
 	vq->avail_wrap = wrap;
 	return 1;

@@ -105,7 +105,7 @@ static int pop_one(struct vq_dev *vq, struct vq_chain *c)
 			return vq_dev_fail(vq, "descriptor next %u out of range, queue size is %u",
 					   i, vq->size);
 	}
-	c->ndesc = (uint16_t)count;
+	vq_chain_finish(c, count);
 	vq->last_avail++;
 	return 0;
 }

@@ -105,8 +105,6 @@ int vq_dev_pop_burst(struct vq_dev *vq, struct vq_chain *c, unsigned n)
 		return -EIO;
 	got = vq->layout == VQ_SPLIT ? split_dev_pop(vq, c, n)
 				     : packed_dev_pop(vq, c, n);
-	for (int i = 0; i < got; i++)
-		c[i].flags &= ~VQ_CHAIN_F_WRITABLE; /* parsing state, not for callers */
 	return got == 0 && vq->broken[0] ? -EIO : got;
 }
 

@@ -17,6 +17,14 @@ int vq_dev_fail(struct vq_dev *vq, const char *fmt, ...)
 
 void vq_chain_reset(struct vq_chain *c);
 
+/* The end of a general walk: the slots it took; WRITABLE was parsing
+ * state, not for callers. */
+static inline void vq_chain_finish(struct vq_chain *c, unsigned ndesc)
+{
+	c->ndesc = (uint16_t)ndesc;
+	c->flags &= ~VQ_CHAIN_F_WRITABLE;
+}
+
 static inline uint32_t add_sat(uint32_t a, uint32_t b)
 {
 	uint32_t r;
