@@ -73,6 +73,14 @@ static void plain_frame(struct fx_frame *fx, struct frame *fr, struct iovec iov[
 	make_frame(fr, iov, fx, false);
 }
 
+/* The frame view over fx's bytes as one piece: the copy_flat() way. */
+static void view_whole(struct frame *fr, struct iovec *whole, const struct fx_frame *fx)
+{
+	*whole = (struct iovec){ fx->buf, fx->len };
+	fr->iov = whole;
+	fr->niov = 1;
+}
+
 /* Pull one received packet: its buffers' bytes joined, header first. */
 static size_t receive(struct rx_env *e, uint8_t *out, size_t cap, struct virtio_net_hdr_mrg_rxbuf *h)
 {
@@ -187,9 +195,7 @@ static void a_stale_header_in_a_reused_buffer_is_rewritten(void **state)
 	want.hdr = fr.vnet;
 	memset(e.f.data, 0xee, 2 * BUF);
 	memcpy(e.f.data + BUF, &want, sizeof(want)); /* the second one holds it */
-	whole = (struct iovec){ fx.buf, fx.len };
-	fr.iov = &whole; /* one piece: the copy_flat() way */
-	fr.niov = 1;
+	view_whole(&fr, &whole, &fx);
 	for (unsigned i = 0; i < 2; i++) {
 		assert_int_equal(vhost_rxq_deliver(&e.q, &fp, &tagged, 1).sent, 1);
 		assert_int_equal(receive(&e, pkt, sizeof(pkt), &h), 12 + fx.len);
@@ -218,9 +224,7 @@ static void a_legacy_guest_gets_a_10_byte_header_before_a_tagged_frame(void **st
 	env_init(&e, 0, 2, BUF);
 	memset(e.f.data, 0xee, 2 * BUF);
 	plain_frame(&fx, &fr, iov, 200, 6);
-	whole = (struct iovec){ fx.buf, fx.len };
-	fr.iov = &whole;
-	fr.niov = 1;
+	view_whole(&fr, &whole, &fx);
 	assert_int_equal(vhost_rxq_deliver(&e.q, &fp, &tagged, 1).sent, 1);
 	assert_int_equal(vq_drv_get_used(&e.f.drv, &tok, &len, 1), 1);
 	assert_int_equal(len, 10 + fx.len + 4);
@@ -336,9 +340,7 @@ static void a_header_rewritten_after_the_decision_does_not_arrive(void **state)
 	env_init(&e, F_V1 | F_MRG | F_GCSUM, 8, BUF);
 	plain_frame(&fx, &fr[0], iov[0], 100, 8);
 	make_frame(&fr[1], iov[1], &fx, false);
-	whole = (struct iovec){ fx.buf, fx.len };
-	fr[0].iov = &whole;
-	fr[0].niov = 1;
+	view_whole(&fr[0], &whole, &fx);
 	memcpy(orig, fx.buf, fx.len);
 	memcpy(fx.buf, "\x02\x66\x66\x66\x66\x66\x02\x77\x77\x77\x77\x77\x81\x00\x00\x05", 16);
 	assert_int_equal(vhost_rxq_deliver(&e.q, fp, tag, 2).sent, 2);
