@@ -10,6 +10,9 @@
 #   ovs_dpdk_stats [PORT...]   per-port rx/tx packets and drops, one line
 #                              per port (default: both vhost-user ports)
 #   ovs_dpdk_pmd_cpus          the CPUs OVS's PMD threads are pinned to
+#   ovs_dpdk_busy              "CYCLES PACKETS": the PMD threads' cycles in
+#                              iterations that moved packets, and those
+#                              packets, since dpif-netdev/pmd-stats-clear
 #   ovs_dpdk_vsctl / ovs_dpdk_appctl / ovs_dpdk_ofctl ARGS...
 #                              the OVS tools, aimed at this instance
 #
@@ -345,6 +348,14 @@ ovs_dpdk_pmd_cpus() {
     out=${out# }
     [ -n "$out" ] || return 1
     echo "$out"
+}
+
+# ovs_dpdk_busy: summed over the PMD threads, from pmd-stats-show's
+#   "avg processing cycles per packet: X (CYCLES/PACKETS)"
+ovs_dpdk_busy() {
+    ovs_dpdk_appctl dpif-netdev/pmd-stats-show 2>/dev/null |
+        sed -nE 's|.*avg processing cycles per packet: .*\(([0-9]+)/([0-9]+)\).*|\1 \2|p' |
+        awk '{c += $1; p += $2} END {if (p) print c, p}'
 }
 
 # ovs_dpdk_stats [PORT...]: one line per port (default vhu0 vhu1),

@@ -4,7 +4,10 @@ of uvnetd to each peer, a Markdown table on stdout, pps.csv (medians) and
 pps.png (grouped bars with the min-max range of the runs) in OUT_DIR.
 With --seconds, a second table splits the per-second rates by where the
 host had put the two vCPUs in that second: sharing a last-level cache
-("near": a cache line crosses in under NEAR_NS) or not ("far").
+("near": a cache line crosses in under NEAR_NS) or not ("far"), and a
+third gives, per placement, each contender's busy cycles per frame and
+how busy the generator was, over the runs whose seconds all had that
+placement.
 
 usage: pps_report.py RUNS_CSV OUT_DIR [--seconds SECONDS_CSV] [--ir SIZE=INSTRUCTIONS ...]
 """
@@ -96,6 +99,7 @@ def main():
           "together; the forwarder alone on one CPU.")
     if seconds:
         by_placement(seconds, names, sizes)
+        busy_by_placement(runs_csv, seconds, names, sizes)
     chart(out, names, sizes, mpps, med)
 
 
@@ -134,6 +138,54 @@ def by_placement(path, names, sizes):
             if "uvnetd" in names:
                 row += [f"{med['uvnetd'] / med[c]:.2f}x" if "uvnetd" in med and c in med
                         else "-" for c in peers]
+            print("| " + " | ".join(row) + " |")
+
+
+def run_placements(path):
+    """(run, contender, size) -> 'near' or 'far' when all its seconds agree."""
+    seen = defaultdict(set)
+    with open(path) as f:
+        for row in csv.DictReader(f):
+            if row["xcore_ns"]:
+                seen[(row["run"], row["contender"], int(row["size"]))].add(
+                    placement(row["xcore_ns"]))
+    return {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
+
+
+def busy_by_placement(runs_csv, seconds_csv, names, sizes):
+    """Busy cycles per frame of each contender, and the generator's busy
+    share, medians over the runs that stayed in one placement."""
+    where = run_placements(seconds_csv)
+    cyc, gen = defaultdict(list), defaultdict(list)
+    with open(runs_csv) as f:
+        for row in csv.DictReader(f):
+            p = where.get((row["run"], row["contender"], int(row["size"])))
+            if not p:
+                continue
+            key = (p, row["contender"], int(row["size"]))
+            if row.get("cycles_per_frame"):
+                cyc[key].append(float(row["cycles_per_frame"]))
+            if row.get("gen_busy_pct"):
+                gen[key].append(float(row["gen_busy_pct"]))
+    if not cyc and not gen:
+        return
+    head = ["frame", "vCPUs"] + [LABEL[c] + " cycles/frame" for c in names]
+    head += ["generator busy with " + LABEL[c] for c in names]
+    print("\nBusy TSC cycles per frame, each contender's own count (uvnetd's worker, testpmd's "
+          "record-core-cycles, OVS's pmd-stats), and the share of its CPU the generator "
+          "spent moving frames; medians over the runs whose seconds all had one placement "
+          "(runs in brackets):\n")
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for s in sizes:
+        for p in ("near", "far"):
+            if not any((p, c, s) in cyc or (p, c, s) in gen for c in names):
+                continue
+            row = [f"{s} B", p]
+            for table, fmt in ((cyc, "{:.0f}"), (gen, "{:.0f}%")):
+                row += [(fmt.format(statistics.median(table[(p, c, s)])) +
+                         f" ({len(table[(p, c, s)])})") if table.get((p, c, s)) else "-"
+                        for c in names]
             print("| " + " | ".join(row) + " |")
 
 

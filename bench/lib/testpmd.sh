@@ -6,6 +6,8 @@
 #                                            reads the console)
 #   tp_cmd NAME LINE...                      type console lines
 #   tp_wait_for NAME PATTERN COUNT SECS      wait for COUNT lines matching
+#   tp_busy NAME                             "CYCLES PACKETS MHZ" since its
+#                                            last "clear fwd stats all"
 #   tp_stop NAME / tp_stop_all               quit, then kill if it hangs
 #
 # Needs $TP_DIR (a private temp dir).  Output goes to $TP_DIR/NAME.out.
@@ -42,6 +44,18 @@ tp_wait_for() {
         sleep 0.1
     done
     return 1
+}
+
+# tp_busy NAME: the TSC cycles its forwarding core spent in bursts that
+# moved packets, those packets and the TSC rate, since the last "clear fwd
+# stats all" (testpmd counts cycles after "set record-core-cycles on").
+tp_busy() {
+    local name=$1 re='CPU cycles/packet=' n
+    n=$(grep -c "$re" "$TP_DIR/$name.out" 2>/dev/null) || n=0
+    tp_cmd "$name" "show fwd stats all"
+    tp_wait_for "$name" "$re" $((n + 1)) 5 || return 1
+    grep "$re" "$TP_DIR/$name.out" | tail -n 1 |
+        sed -nE 's|.*cycles=([0-9]+) / total [a-z-]+ packets=([0-9]+)\) at ([0-9]+) MHz.*|\1 \2 \3|p'
 }
 
 tp_stop() {
