@@ -33,7 +33,7 @@ static int gso_type_validate(const struct virtio_net_hdr *h)
 	return 0;
 }
 
-int vnet_hdr_validate(const struct virtio_net_hdr *h, size_t frame_len)
+int vnet_hdr_validate_full(const struct virtio_net_hdr *h, size_t frame_len)
 {
 	if (h->flags & ~KNOWN_FLAGS)
 		return -EINVAL;

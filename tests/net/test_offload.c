@@ -43,6 +43,10 @@ static void validate_accepts_sane_headers(void **state)
 	struct virtio_net_hdr c = csum_hdr(34, 16);
 	(void)state;
 	assert_int_equal(vnet_hdr_validate(&none, 0), 0);
+	/* nothing asked for: the other fields are unused, whatever they hold */
+	none = (struct virtio_net_hdr){ .gso_size = 0xffff, .csum_start = 0xffff,
+					.csum_offset = 0xffff };
+	assert_int_equal(vnet_hdr_validate(&none, 60), 0);
 	assert_int_equal(vnet_hdr_validate(&valid, 60), 0);
 	assert_int_equal(vnet_hdr_validate(&c, 52), 0); /* field ends the frame */
 	c.gso_size = 1000; /* ignored without GSO */
@@ -92,6 +96,8 @@ static void validate_rejects_bad_flags_types_and_sizes(void **state)
 	h = gso_hdr(VIRTIO_NET_HDR_GSO_TCPV4, 1448);
 	h.hdr_len = 9001;
 	assert_int_equal(vnet_hdr_validate(&h, 9000), -EINVAL);
+	h = (struct virtio_net_hdr){ .hdr_len = 101 }; /* the only field set */
+	assert_int_equal(vnet_hdr_validate(&h, 100), -EINVAL);
 }
 
 /* Build, scatter at the given cuts, complete, gather: the L4 checksum of
