@@ -98,6 +98,8 @@ def main():
     print("\nMpps: median of the runs (their number in brackets), both directions "
           "together; the forwarder alone on one CPU.")
     if seconds:
+        placement_mix(seconds, names, sizes)
+    if seconds:
         by_placement(seconds, names, sizes)
         busy_by_placement(runs_csv, seconds, names, sizes)
     chart(out, names, sizes, mpps, med)
@@ -106,6 +108,24 @@ def main():
 def placement(xcore_ns):
     """'near' or 'far' for a second's cache-line transfer time in ns."""
     return "near" if float(xcore_ns) < NEAR_NS else "far"
+
+
+def placement_mix(path, names, sizes):
+    """Warn when the contenders drew different shares of far seconds: then
+    the medians above compare placements more than forwarders."""
+    far, total = defaultdict(int), defaultdict(int)
+    with open(path) as f:
+        for row in csv.DictReader(f):
+            if row["xcore_ns"]:
+                key = (row["contender"], int(row["size"]))
+                total[key] += 1
+                far[key] += placement(row["xcore_ns"]) == "far"
+    for s in sizes:
+        share = {c: far[(c, s)] / total[(c, s)] for c in names if total[(c, s)]}
+        if len(share) > 1 and max(share.values()) - min(share.values()) > 0.25:
+            mix = ", ".join(f"{LABEL[c]} {100 * v:.0f}%" for c, v in share.items())
+            print(f"\nNote, {s} B: the contenders' seconds were far in different shares "
+                  f"({mix}); compare them by placement, below.")
 
 
 def by_placement(path, names, sizes):
