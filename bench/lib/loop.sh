@@ -15,7 +15,8 @@
 #   uvnetd_worker_counters        worker 0's "frames busy_cycles bursts"
 #   gen_start SIZE CPU            the generator on SOCK0/SOCK1, started (the
 #                                 testpmd instance "gen"; tp_stop gen ends it;
-#                                 tp_busy gen reads its busy cycles)
+#                                 tp_busy gen reads its busy cycles after
+#                                 "set record-core-cycles on")
 uvnetd_pid=
 
 wait_sockets() {
@@ -74,5 +75,5 @@ gen_start() {
         tp_stop gen
         return 1
     fi
-    tp_cmd gen "set record-core-cycles on" "start tx_first 8"
+    tp_cmd gen "start tx_first 8"
 }
