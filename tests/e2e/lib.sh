@@ -374,6 +374,19 @@ _pid_gone() {
 # ctl ARG...: uvnetctl against this test's uvnetd.
 ctl() { timeout 10 "$UVNETCTL" --control "$T/ctl.sock" "$@"; }
 
+# tap_vm_bridge HOST_ADDR/PREFIX [VM1_OPTION...]: uvnetd started with
+# bridge br0 of TAP port tap0 (addressed and up in $E2E_NS) and vhost-user
+# port vm1 on $T/vm1.sock (with the options given); bails out on failure.
+tap_vm_bridge() {
+    local host=$1
+    shift
+    uvnetd_start || e2e_bail "uvnetd starts and answers"
+    ctl add-br br0 && ctl add-port br0 tap0 type=tap &&
+        ctl add-port br0 vm1 type=vhost-user path="$T/vm1.sock" "$@" ||
+        e2e_bail "bridge br0 with ports tap0, vm1${*:+ ($*)}"
+    ns_ifup "$E2E_NS" tap0 "$host" || e2e_bail "tap0 configured"
+}
+
 # jget EXPR: evaluate the Python expression EXPR with `d` bound to the JSON
 # document on stdin; prints the value (JSON for lists and objects; nothing
 # and status 1 if EXPR fails, e.g. on a missing key).

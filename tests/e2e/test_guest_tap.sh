@@ -8,10 +8,7 @@ e2e_init guest_tap
 host=10.201.0.1
 guest=10.201.0.2
 
-uvnetd_start || e2e_bail "uvnetd starts and answers"
-ctl add-br br0 && ctl add-port br0 tap0 type=tap &&
-    ctl add-port br0 vm1 type=vhost-user path="$T/vm1.sock" || e2e_bail "bridge br0 with ports tap0, vm1"
-ns_ifup "$E2E_NS" tap0 "$host/24" || e2e_bail "tap0 configured"
+tap_vm_bridge "$host/24"
 iperf3_server "$E2E_NS" 5201 "$T/iperf-g2h.json" || e2e_bail "iperf3 server listens"
 tap_ok "uvnetd up: br0 with tap0 ($host) and vm1"
 

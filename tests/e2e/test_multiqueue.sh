@@ -10,11 +10,7 @@ e2e_init multiqueue
 host=10.203.0.1
 guest=10.203.0.2
 
-uvnetd_start || e2e_bail "uvnetd starts and answers"
-ctl add-br br0 && ctl add-port br0 tap0 type=tap &&
-    ctl add-port br0 vm1 type=vhost-user path="$T/vm1.sock" queues=2 ||
-    e2e_bail "bridge br0 with ports tap0, vm1 (queues=2)"
-ns_ifup "$E2E_NS" tap0 "$host/24" || e2e_bail "tap0 configured"
+tap_vm_bridge "$host/24" queues=2
 iperf3_server "$E2E_NS" 5201 "$T/iperf.json" || e2e_bail "iperf3 server listens"
 tap_is "show: vm1 has 4 vrings" "$(port_info vm1 | jget "len(d['vrings'])")" 4
 
