@@ -355,7 +355,7 @@ ovs_dpdk_pmd_cpus() {
 ovs_dpdk_busy() {
     ovs_dpdk_appctl dpif-netdev/pmd-stats-show 2>/dev/null |
         sed -nE 's|.*avg processing cycles per packet: .*\(([0-9]+)/([0-9]+)\).*|\1 \2|p' |
-        awk '{c += $1; p += $2} END {if (p) print c, p}'
+        awk '{c += $1; p += $2} END {if (p) printf "%.0f %.0f\n", c, p}'
 }
 
 # ovs_dpdk_stats [PORT...]: one line per port (default vhu0 vhu1),
