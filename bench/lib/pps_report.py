@@ -99,7 +99,6 @@ def main():
           "together; the forwarder alone on one CPU.")
     if seconds:
         placement_mix(seconds, names, sizes)
-    if seconds:
         by_placement(seconds, names, sizes)
         busy_by_placement(runs_csv, seconds, names, sizes)
     chart(out, names, sizes, mpps, med)
