@@ -1,9 +1,18 @@
 # shellcheck shell=bash
 # The packet loop that bench/pps and bench/ab time: uvnetd as a forwarder
 # between two vhost-user ports, and the generator and sink that loop
-# frames through a forwarder: dpdk-testpmd with two virtio-user ports in
-# mac forwarding (start tx_first), each port with its own MAC so that a
-# learning switch forwards instead of flooding.  Frame sizes count the
+# frames through a forwarder: dpdk-testpmd with two virtio-user ports
+# (start tx_first), each port with its own MAC so that a learning switch
+# forwards instead of flooding.  Two ways to hand a frame back:
+#   mac  rewrite its Ethernet addresses (testpmd's mac forwarding): the
+#        generator reads and writes every frame, as a guest application
+#        that looks at its packets does
+#   io   send it on untouched (io forwarding, as in DPDK's and OVS's
+#        PVP tests): the frame's lines stay with the forwarder, so its own
+#        cost shows most.  A frame still enters the forwarder through the
+#        port that sent it first (port 0 sends MAC0 -> MAC1, received on
+#        port 1 it goes back out of port 0), so a learning switch learns
+#        each MAC on one port.  Frame sizes count the
 # 4-byte FCS, as on a wire: 64 means 60 bytes in the buffer.  Source after
 # testpmd.sh; needs $tmp (private temp dir) and $root (the checkout).
 #
@@ -13,7 +22,8 @@
 #   uvnetd_stop
 #   uvnetd_ctl ARGS...            uvnetctl on that uvnetd
 #   uvnetd_worker_counters        worker 0's "frames busy_cycles bursts"
-#   gen_start SIZE CPU            the generator on SOCK0/SOCK1, started (the
+#   gen_start SIZE CPU [MODE]     the generator on SOCK0/SOCK1, mac (default)
+#                                 or io forwarding, started (the
 #                                 testpmd instance "gen"; tp_stop gen ends it;
 #                                 tp_busy gen reads its busy cycles after
 #                                 "set record-core-cycles on")
@@ -63,11 +73,11 @@ GEN_MAC0=02:00:00:00:00:10 GEN_MAC1=02:00:00:00:00:11
 # caller reserves $tmp/huge-gen); one file per segment list, or the
 # segments exceed vhost-user's regions
 gen_start() {
-    local size=$1 cpu=$2
+    local size=$1 cpu=$2 mode=${3:-mac}
     tp_start gen "$cpu" --huge-dir "$tmp/huge-gen" -m 512 --single-file-segments --no-pci \
         --vdev "net_virtio_user0,path=$SOCK0,queues=1,queue_size=1024,mac=$GEN_MAC0" \
         --vdev "net_virtio_user1,path=$SOCK1,queues=1,queue_size=1024,mac=$GEN_MAC1" \
-        -- -i --total-num-mbufs 32768 --nb-cores=1 --forward-mode=mac --rxd=1024 --txd=1024 \
+        -- -i --total-num-mbufs 32768 --nb-cores=1 --forward-mode="$mode" --rxd=1024 --txd=1024 \
         --txpkts=$((size - 4)) --eth-peer=0,$GEN_MAC1 --eth-peer=1,$GEN_MAC0
     if ! tp_wait_for gen 'testpmd> ' 1 30; then
         echo "generator did not start:" >&2

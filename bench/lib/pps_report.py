@@ -7,9 +7,11 @@ host had put the two vCPUs in that second: sharing a last-level cache
 ("near": a cache line crosses in under NEAR_NS) or not ("far"), and a
 third gives, per placement, each contender's busy cycles per frame and
 how busy the generator was, over the runs whose seconds all had that
-placement.
+placement.  --gen-mode names how the generator handed frames back (mac
+or io forwarding, bench/lib/loop.sh).
 
-usage: pps_report.py RUNS_CSV OUT_DIR [--seconds SECONDS_CSV] [--ir SIZE=INSTRUCTIONS ...]
+usage: pps_report.py RUNS_CSV OUT_DIR [--seconds SECONDS_CSV] [--gen-mode MODE]
+                     [--ir SIZE=INSTRUCTIONS ...]
 """
 import csv
 import statistics
@@ -41,12 +43,15 @@ def main():
     runs_csv, out = args[0], args[1]
     ir = {}
     seconds = None
+    gen_mode = "mac"
     rest = args[2:]
     while rest:
-        if rest[0] not in ("--ir", "--seconds") or len(rest) < 2:
+        if rest[0] not in ("--ir", "--seconds", "--gen-mode") or len(rest) < 2:
             sys.exit(__doc__)
         if rest[0] == "--seconds":
             seconds = rest[1]
+        elif rest[0] == "--gen-mode":
+            gen_mode = rest[1]
         else:
             size, count = rest[1].split("=")
             ir[int(size)] = count
@@ -96,12 +101,12 @@ def main():
             row.append(ir.get(s, "-"))
         print("| " + " | ".join(row) + " |")
     print("\nMpps: median of the runs (their number in brackets), both directions "
-          "together; the forwarder alone on one CPU.")
+          f"together; the forwarder alone on one CPU; the generator in {gen_mode} forwarding.")
     if seconds:
         placement_mix(seconds, names, sizes)
         by_placement(seconds, names, sizes)
         busy_by_placement(runs_csv, seconds, names, sizes)
-    chart(out, names, sizes, mpps, med)
+    chart(out, names, sizes, mpps, med, gen_mode)
 
 
 def placement(xcore_ns):
@@ -208,7 +213,7 @@ def busy_by_placement(runs_csv, seconds_csv, names, sizes):
             print("| " + " | ".join(row) + " |")
 
 
-def chart(out, names, sizes, mpps, med):
+def chart(out, names, sizes, mpps, med, gen_mode):
     """Grouped bars, one group per frame size, error bars spanning the runs."""
     data = f"{out}/pps.dat"
     with open(data, "w") as f:
@@ -225,7 +230,7 @@ def chart(out, names, sizes, mpps, med):
     script = f"""
 set terminal pngcairo size 900,520 font ',11'
 set output '{out}/pps.png'
-set title 'Forwarding between two vhost-user ports, one CPU (median of runs)'
+set title 'Forwarding between two vhost-user ports, one CPU (median of runs; generator: {gen_mode} fwd)'
 set ylabel 'Mpps (both directions)'
 set xlabel 'frame size'
 set style data histograms
