@@ -118,7 +118,8 @@ static __attribute__((noinline)) int refill(struct vhost_rxq *q, unsigned want)
 	return RX_OK;
 }
 
-static inline int take(struct vhost_rxq *q, unsigned want, struct vq_chain **c)
+static inline __attribute__((always_inline)) int
+take(struct vhost_rxq *q, unsigned want, struct vq_chain **c)
 {
 	if (q->next == q->npopped) {
 		int rc = refill(q, want);
