@@ -90,4 +90,18 @@ static inline void frame_egress_init(struct frame_egress *e, const struct frame 
 	e->csum_shift = (tagged ? 4 : 0) - (was_tagged ? 4 : 0);
 }
 
+/*
+ * An offset from the frame's start past its Ethernet header (csum_start,
+ * a GSO hdr_len) moved to where the egress header puts it.  False, *off
+ * untouched, if it points into the header being replaced: no driver asks
+ * for a checksum there, and the shift would wrap it.
+ */
+static inline bool frame_egress_shift(const struct frame_egress *e, uint16_t *off)
+{
+	if (*off < e->src_off || *off + e->csum_shift > UINT16_MAX)
+		return false;
+	*off = (uint16_t)(*off + e->csum_shift);
+	return true;
+}
+
 #endif

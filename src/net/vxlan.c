@@ -104,9 +104,9 @@ static enum vxlan_tx_err encap_plain(const struct vxlan_encap *x, const struct f
 		struct virtio_net_hdr h = f->vnet;
 		struct iovec v = { inner, e->len };
 
-		h.csum_start = (uint16_t)(h.csum_start + e->csum_shift);
 		h.hdr_len = 0; /* describes GSO headers only */
-		if (offload_complete_csum(&v, 1, e->len, &h)) {
+		if (!frame_egress_shift(e, &h.csum_start) ||
+		    offload_complete_csum(&v, 1, e->len, &h)) {
 			x->unalloc(x->arg);
 			return VXLAN_TX_BAD;
 		}

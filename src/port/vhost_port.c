@@ -91,7 +91,11 @@ static unsigned vnet_hdr_len(uint64_t features)
 
 /* ---- guest TX ring -> switch ---- */
 
-/* Turn one chain into a frame; false (and counted) if the guest sent junk. */
+/*
+ * Turn one chain into a frame; false (and counted) if the guest sent junk.
+ * DATA_VALID is dropped: a driver must not set it (VIRTIO 1.2 5.1.6.2),
+ * and a guest's word that its bytes were checked must not reach another.
+ */
 static bool chain_to_frame(const struct vq_chain *c, unsigned hdr_len, struct frame *f)
 {
 	struct iov_cursor cur;
@@ -113,12 +117,14 @@ static bool chain_to_frame(const struct vq_chain *c, unsigned hdr_len, struct fr
 		f->niov = c->nout;
 		f->off = hdr_len;
 		f->len = len;
+		f->vnet.flags &= (uint8_t)~VIRTIO_NET_HDR_F_DATA_VALID;
 		return !vnet_hdr_validate(&f->vnet, len);
 	}
 	memset(&f->vnet, 0, sizeof(f->vnet));
 	iov_cursor_init(&cur, c->iov, c->nout);
 	iov_cursor_read(&cur, &f->vnet, sizeof(f->vnet)); /* the mrg field is not ours */
 	iov_cursor_skip(&cur, hdr_len - sizeof(f->vnet));
+	f->vnet.flags &= (uint8_t)~VIRTIO_NET_HDR_F_DATA_VALID;
 	if (vnet_hdr_validate(&f->vnet, len))
 		return false;
 	f->iov = &cur.iov[cur.idx];
@@ -437,6 +443,9 @@ static void vhost_describe(struct port *p, struct json_object *o)
 		json_object_object_add(r, "running", json_object_new_boolean(vr->started));
 		json_object_object_add(r, "packets", json_object_new_uint64(__atomic_load_n(
 			i % 2 ? &vp->txq[i / 2].packets : &vp->rxq[i / 2].packets, __ATOMIC_RELAXED)));
+		if (i % 2 == 0)
+			json_object_object_add(r, "discarded", json_object_new_uint64(__atomic_load_n(
+				&vp->rxq[i / 2].discarded, __ATOMIC_RELAXED)));
 		if (vr->started)
 			json_object_object_add(r, "size", json_object_new_int((int)vr->num));
 		if (vr->started && vq_dev_broken(&vr->vq))
@@ -527,7 +536,13 @@ int vhost_port_create(const char *name, struct port_opts *o, struct port_env *en
 			.vp = vp, .vring = 2 * i + 1,
 		};
 		pthread_spin_init(&vp->rxq[i].lock, PTHREAD_PROCESS_PRIVATE);
-		vhost_rxq_init(&vp->rxq[i]);
+		if (vhost_rxq_init(&vp->rxq[i], vp->base.name, 2 * i))
+			rc = -ENOMEM;
+	}
+	if (rc) {
+		snprintf(err, errlen, "out of memory for the receive queues");
+		vhost_destroy(&vp->base);
+		return rc;
 	}
 	if (vp->server) {
 		vp->listen_fd = vu_socket_listen(vp->path, 0600);

@@ -7,6 +7,7 @@
  */
 #include "vhost_rx.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -16,8 +17,11 @@
 #include "log.h"
 #include "offload.h"
 
-int vhost_rxq_init(struct vhost_rxq *q)
+int vhost_rxq_init(struct vhost_rxq *q, const char *name, unsigned vring)
 {
+	q->name = name;
+	q->vring = vring;
+	q->packets = q->discarded = 0;
 	q->vq = NULL;
 	q->call_fd = -1;
 	q->chains = calloc(VHOST_RX_POOL, sizeof(*q->chains));
@@ -48,7 +52,7 @@ void vhost_rxq_start(struct vhost_rxq *q, struct vq_dev *vq, int call_fd, uint64
 	q->guest_tso6 = q->guest_csum && features & (1ull << VIRTIO_NET_F_GUEST_TSO6);
 	q->guest_ufo = q->guest_csum && features & (1ull << VIRTIO_NET_F_GUEST_UFO);
 	q->guest_ecn = features & (1ull << VIRTIO_NET_F_GUEST_ECN);
-	q->broken_logged = false;
+	q->broken_logged = q->discard_logged = false;
 }
 
 /* What one emitted frame is made of: local header bytes, then source bytes. */
@@ -60,7 +64,7 @@ struct rx_src {
 	size_t off, len;
 };
 
-enum { RX_OK, RX_NOBUF, RX_BROKEN, RX_TOOBIG, RX_MORE };
+enum { RX_OK, RX_NOBUF, RX_BROKEN, RX_TOOBIG, RX_INVALID, RX_MORE };
 
 /*
  * Ask for a cache line in a state we can write, ahead of the stores.
@@ -95,13 +99,15 @@ static const void *frame_start(const struct vhost_rxq *q, const struct vq_chain 
 
 /*
  * Guest buffers are popped a burst at a time into q->chains and handed
- * out in ring order; deliver() gives back what the burst did not use.
+ * out in ring order; vhost_rxq_deliver() gives back what the burst did
+ * not use.
  * take() returns the next one, refilling the pool when it runs dry;
  * refill() asks for the line where each new buffer's frame starts: the
  * receiving CPU owns those lines, and fetched all at once their transfers
  * overlap instead of each stalling its frame's first store.  take() and
  * copy_flat() run for every frame and are inlined (689 -> 632 callgrind
- * instructions a 64-byte frame); refill(), once a burst, stays out of line.
+ * instructions a 64-byte frame); refill(), which runs when the pool is dry
+ * (as a rule once a burst), stays out of line.
  */
 static __attribute__((noinline)) int refill(struct vhost_rxq *q, unsigned want)
 {
@@ -144,6 +150,30 @@ static inline void make_room(struct vhost_rxq *q)
 	}
 }
 
+/* A buffer no frame can use: nothing writable, more pieces than a chain
+ * maps, or, without mergeable buffers, too small for any frame. */
+static bool unusable(const struct vhost_rxq *q, const struct vq_chain *c)
+{
+	return c->nin == 0 || c->in_len == 0 || c->flags & VQ_CHAIN_F_OVERSIZE ||
+	       (!q->mrg && c->in_len < q->hdr_len + ETH_HLEN_UNTAGGED);
+}
+
+/*
+ * Give chains [first, next) back to the guest empty: an unusable buffer,
+ * and those the frame took before it.  Put back in the pool, it would be
+ * the next frame's first buffer again and stop every frame behind it;
+ * skipped, the ring order (IN_ORDER, and a frame's mergeable buffers
+ * following each other) would break.  A driver reads a used length of 0
+ * as an empty buffer.
+ */
+static void discard(struct vhost_rxq *q, unsigned first)
+{
+	for (unsigned b = first; b < q->next; b++)
+		vq_dev_push(q->vq, q->chains[b].id, q->chains[b].ndesc, 0);
+	counter_add(&q->discarded, q->next - first); /* writers hold q->lock */
+	make_room(q);
+}
+
 /* Take buffers until `total` bytes fit: chains q->chains[*first, next). */
 static int reserve(struct vhost_rxq *q, size_t total, unsigned frames_left, unsigned *first)
 {
@@ -160,6 +190,12 @@ static int reserve(struct vhost_rxq *q, size_t total, unsigned frames_left, unsi
 			q->next = *first; /* back to the pool, for the next frame */
 			return rc;
 		}
+		if (unusable(q, c)) {
+			discard(q, *first);
+			*first = q->next;
+			cap = 0;
+			continue;
+		}
 		cap += c->in_len;
 	}
 	return RX_OK;
@@ -175,7 +211,7 @@ static struct iovec *gather_iov(struct vhost_rxq *q, unsigned first, unsigned nb
 	for (unsigned b = first; b < first + nbufs; b++) {
 		struct vq_chain *c = &q->chains[b];
 
-		if (c->flags & VQ_CHAIN_F_OVERSIZE || n + c->nin > VHOST_RX_MAX_IOV)
+		if (n + c->nin > VHOST_RX_MAX_IOV)
 			return NULL;
 		if (nbufs == 1) {
 			*niov = c->nin;
@@ -188,22 +224,25 @@ static struct iovec *gather_iov(struct vhost_rxq *q, unsigned first, unsigned nb
 	return q->iov;
 }
 
-/* Complete a checksum the guest cannot: over the frame part of the buffers. */
-static void fill_csum(struct vhost_rxq *q, struct iovec *iov, unsigned niov, size_t frame_len,
-		      const struct virtio_net_hdr *h)
+/* Complete a checksum the guest cannot: over the frame part of the buffers.
+ * -EINVAL when the request does not fit the frame. */
+static int fill_csum(struct vhost_rxq *q, struct iovec *iov, unsigned niov, size_t frame_len,
+		     const struct virtio_net_hdr *h)
 {
 	struct iov_cursor cur;
 	struct iovec first;
+	int rc;
 
 	iov_cursor_init(&cur, iov, niov);
 	iov_cursor_skip(&cur, q->hdr_len);
 	if (iov_cursor_at_end(&cur))
-		return;
+		return -EINVAL;
 	first = iov[cur.idx];
 	iov[cur.idx].iov_base = (uint8_t *)first.iov_base + cur.off;
 	iov[cur.idx].iov_len = first.iov_len - cur.off;
-	offload_complete_csum(&iov[cur.idx], niov - cur.idx, frame_len, h);
+	rc = offload_complete_csum(&iov[cur.idx], niov - cur.idx, frame_len, h);
 	iov[cur.idx] = first;
+	return rc;
 }
 
 /* Do the payload copies deferred so far. */
@@ -336,7 +375,10 @@ static int write_one(struct vhost_rxq *q, const struct virtio_net_hdr *h, bool f
 		copy_iov(q, iov, niov, &mh, s);
 	if (fill) {
 		run_copies(q); /* the checksum is over the bytes in place */
-		fill_csum(q, iov, niov, frame_len, h);
+		if (fill_csum(q, iov, niov, frame_len, h)) {
+			q->next = first;
+			return RX_INVALID;
+		}
 	}
 	for (unsigned b = first; b < first + nbufs; b++) {
 		uint32_t len = left < q->chains[b].in_len ? (uint32_t)left : q->chains[b].in_len;
@@ -360,13 +402,16 @@ static bool guest_takes_gso(const struct vhost_rxq *q, const struct virtio_net_h
 	}
 }
 
-/* Cut a GSO frame the guest cannot take into wire-size frames. */
+/*
+ * Cut a GSO frame the guest cannot take into wire-size frames.  Their
+ * checksums are summed over the sender's bytes, whose copy comes later:
+ * not marked DATA_VALID, so that a sender rewriting its payload meanwhile
+ * gets its frames dropped by the receiver's own check, not accepted.
+ */
 static int write_segments(struct vhost_rxq *q, const struct frame *f,
 			  const struct frame_egress *e)
 {
-	struct virtio_net_hdr h = {
-		.flags = q->guest_csum ? VIRTIO_NET_HDR_F_DATA_VALID : 0,
-	};
+	struct virtio_net_hdr h = { 0 };
 	struct gso_state gs;
 	struct gso_seg seg;
 
@@ -400,11 +445,14 @@ static int deliver_one(struct vhost_rxq *q, const struct frame *f, bool tagged)
 	if (!guest_takes_gso(q, &f->vnet))
 		return write_segments(q, f, &e);
 	if (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-		h.csum_start = (uint16_t)(h.csum_start + e.csum_shift);
+		if (!frame_egress_shift(&e, &h.csum_start))
+			return RX_INVALID;
 		fill = !q->guest_csum;
 	}
-	if (h.gso_type != VIRTIO_NET_HDR_GSO_NONE)
-		h.hdr_len = (uint16_t)(h.hdr_len + e.csum_shift);
+	if (!q->guest_csum) /* without GUEST_CSUM a guest must get flags 0 */
+		h.flags &= (uint8_t)~VIRTIO_NET_HDR_F_DATA_VALID;
+	if (h.gso_type != VIRTIO_NET_HDR_GSO_NONE && !frame_egress_shift(&e, &h.hdr_len))
+		h.hdr_len = 0; /* only a hint: better none than a wrong one */
 	s = (struct rx_src){ .local = e.prefix, .local_len = e.prefix_len, .iov = f->iov,
 			     .niov = f->niov, .off = f->off + e.src_off, .len = f->len - e.src_off };
 	return write_one(q, &h, fill, &s);
@@ -438,12 +486,18 @@ struct vhost_rx_result vhost_rxq_deliver(struct vhost_rxq *q, struct frame *cons
 	vq_dev_unpop(q->vq, &q->chains[q->next], q->npopped - q->next);
 	q->next = q->npopped = 0;
 	counter_add(&q->packets, r.sent); /* writers hold q->lock */
-	vq_dev_flush(q->vq);
-	if (vq_dev_needs_call(q->vq) && q->call_fd >= 0)
+	/* a burst that used no buffer (all dropped) owes the guest no interrupt */
+	if (vq_dev_flush(q->vq) && vq_dev_needs_call(q->vq) && q->call_fd >= 0)
 		eventfd_write(q->call_fd, 1);
 	if (vq_dev_broken(q->vq) && !q->broken_logged) {
 		q->broken_logged = true;
-		log_err("vhost-rx", "guest RX ring broken: %s", vq_dev_broken(q->vq));
+		log_err(q->name, "vring %u broken, stopped: %s", q->vring, vq_dev_broken(q->vq));
+	}
+	if (q->discarded && !q->discard_logged) {
+		q->discard_logged = true;
+		log_warn(q->name, "vring %u: the guest posts receive buffers no frame can use "
+			 "(nothing writable, too many pieces, or too small); given back empty",
+			 q->vring);
 	}
 	return r;
 }

@@ -30,18 +30,22 @@ struct vhost_rx_copy {
 
 struct vhost_rxq {
 	pthread_spinlock_t lock;   /* taken by the writer and by start/stop */
+	const char *name;          /* the port's, for logs */
+	unsigned vring;            /* this ring's index in the device */
 	struct vq_dev *vq;         /* NULL while the ring is stopped */
 	int call_fd;
 	unsigned hdr_len;
 	bool mrg;
 	bool guest_csum, guest_tso4, guest_tso6, guest_ufo, guest_ecn;
-	bool broken_logged;
+	bool broken_logged, discard_logged;
 	uint64_t packets;          /* frames delivered into this ring */
+	uint64_t discarded;        /* buffers no frame could use, given back empty */
 	/* guest buffers popped for the burst being delivered: [0, next) used,
 	 * [next, npopped) not yet, given back when the burst is done */
 	struct vq_chain *chains;   /* [VHOST_RX_POOL] */
 	unsigned next, npopped;
-	unsigned frames_left;      /* in the burst: how many buffers to pop ahead */
+	unsigned frames_left;      /* frames of the burst still to deliver: how many
+				    * buffers a pop may take ahead */
 	struct iovec *iov;         /* [VHOST_RX_MAX_IOV] */
 	struct vhost_rx_copy copies[FRAME_BURST];
 	unsigned ncopies;
@@ -52,7 +56,8 @@ struct vhost_rx_result {
 	uint64_t bytes;
 };
 
-int vhost_rxq_init(struct vhost_rxq *q);
+/* `name` (the port's) must outlive q. */
+int vhost_rxq_init(struct vhost_rxq *q, const char *name, unsigned vring);
 void vhost_rxq_fini(struct vhost_rxq *q);
 
 /* Attach a started ring (caller holds q->lock). */

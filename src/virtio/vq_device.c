@@ -142,15 +142,16 @@ void vq_dev_push_in_order(struct vq_dev *vq, uint16_t last_id, uint16_t nbufs,
 		packed_dev_push(vq, last_id, 0, ndesc);
 }
 
-void vq_dev_flush(struct vq_dev *vq)
+bool vq_dev_flush(struct vq_dev *vq)
 {
 	if (!vq->staged)
-		return;
+		return false;
 	if (vq->layout == VQ_SPLIT)
 		split_dev_flush(vq);
 	else
 		packed_dev_flush(vq);
 	vq->staged = 0;
+	return true;
 }
 
 bool vq_dev_needs_call(struct vq_dev *vq)

@@ -8,8 +8,10 @@
  * once into a local before it is looked at; chains are bounded; addresses
  * are translated through the guest memory table.  On a protocol violation
  * the queue becomes broken: vq_dev_broken() names the reason, every later
- * call is a no-op that reports it, and nothing outside mapped guest memory
- * was touched.
+ * pop takes nothing and reports it, no notification is sent any more
+ * (chains popped before may still be completed into the used ring, where
+ * the driver finds them when it looks), and nothing outside mapped guest
+ * memory was touched.
  *
  * One thread owns a vq_dev at a time; the driver runs concurrently.
  */
@@ -100,8 +102,8 @@ static inline void vq_dev_push(struct vq_dev *vq, uint16_t id, uint16_t ndesc, u
 void vq_dev_push_in_order(struct vq_dev *vq, uint16_t last_id, uint16_t nbufs,
 			  uint16_t ndesc);
 
-/* Publish everything staged. */
-void vq_dev_flush(struct vq_dev *vq);
+/* Publish everything staged; false if nothing was. */
+bool vq_dev_flush(struct vq_dev *vq);
 
 /* After a flush: does the driver want an interrupt (the call eventfd)? */
 bool vq_dev_needs_call(struct vq_dev *vq);

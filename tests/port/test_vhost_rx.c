@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "net_fixture.h"
@@ -33,7 +35,7 @@ struct rx_env {
 static void env_init(struct rx_env *e, uint64_t features, unsigned nbufs, size_t buf_len)
 {
 	assert_int_equal(rf_init(&e->f, VQ_SPLIT, 256, features, 256 * buf_len), 0);
-	assert_int_equal(vhost_rxq_init(&e->q), 0);
+	assert_int_equal(vhost_rxq_init(&e->q, "test", 0), 0);
 	vhost_rxq_start(&e->q, &e->f.dev, -1, features);
 	e->buf_len = buf_len;
 	for (uintptr_t i = 0; i < nbufs; i++) {
@@ -527,6 +529,167 @@ static void buffers_of_a_frame_too_big_for_mergeable_go_to_the_next(void **state
 	env_fini(&e);
 }
 
+/* A guest whose ring holds buffers `bad` (1-based) that are device-readable
+ * only, and normal ones elsewhere, nbufs in all. */
+static void env_init_with_bad(struct rx_env *e, uint64_t features, unsigned nbufs, size_t buf_len,
+			      unsigned bad1, unsigned bad2)
+{
+	assert_int_equal(rf_init(&e->f, VQ_SPLIT, 256, features, 256 * buf_len), 0);
+	assert_int_equal(vhost_rxq_init(&e->q, "test", 0), 0);
+	vhost_rxq_start(&e->q, &e->f.dev, -1, features);
+	e->buf_len = buf_len;
+	for (uintptr_t i = 1; i <= nbufs; i++) {
+		struct vq_buf b = { rf_gpa(&e->f, e->f.data + (i - 1) * buf_len), (uint32_t)buf_len };
+		bool readable = i == bad1 || i == bad2;
+
+		assert_int_equal(vq_drv_add(&e->f.drv, readable ? &b : NULL, readable,
+					    readable ? NULL : &b, !readable, (void *)i), 0);
+	}
+	vq_drv_publish(&e->f.drv);
+}
+
+/* A buffer with nothing writable can hold no frame: it goes back empty at
+ * once, in ring order, instead of standing first in line for every frame. */
+static void a_buffer_no_frame_can_use_goes_back_empty(void **state)
+{
+	struct fx_frame fx;
+	struct frame fr, *fp[2] = { &fr, &fr };
+	struct iovec iov[3];
+	struct rx_env e;
+	bool tag[2] = { 0 };
+	uint32_t len;
+
+	(void)state;
+	env_init_with_bad(&e, F_V1, 4, BUF, 1, 0);
+	plain_frame(&fx, &fr, iov, 100, 30);
+	struct vhost_rx_result r = vhost_rxq_deliver(&e.q, fp, tag, 2);
+	assert_int_equal(r.sent, 2);
+	assert_int_equal(e.q.discarded, 1);
+	assert_int_equal(next_used(&e, &len), 1);
+	assert_int_equal(len, 0);
+	assert_int_equal(next_used(&e, &len), 2);
+	assert_int_equal(len, 12 + fx.len);
+	assert_int_equal(next_used(&e, &len), 3);
+	assert_false(vq_drv_has_used(&e.f.drv));
+	fx_frame_free(&fx);
+	env_fini(&e);
+}
+
+/* Met in the middle of a frame's mergeable buffers, it goes back empty
+ * with the ones taken before it (skipping it would break ring order), and
+ * the frame starts again after it. */
+static void a_frame_restarts_after_a_buffer_no_frame_can_use(void **state)
+{
+	struct fx_frame fx;
+	struct frame fr, *fp = &fr;
+	struct iovec iov[3];
+	struct rx_env e;
+	bool tagged = false;
+	uint8_t pkt[4096];
+	struct virtio_net_hdr_mrg_rxbuf h;
+	uint32_t len;
+
+	(void)state;
+	env_init_with_bad(&e, F_V1 | F_MRG, 8, 1000, 2, 0);
+	plain_frame(&fx, &fr, iov, 1500, 31);
+	assert_int_equal(vhost_rxq_deliver(&e.q, &fp, &tagged, 1).sent, 1);
+	assert_int_equal(e.q.discarded, 2);
+	assert_int_equal(next_used(&e, &len), 1);
+	assert_int_equal(len, 0);
+	assert_int_equal(next_used(&e, &len), 2);
+	assert_int_equal(len, 0);
+	/* then the frame, in buffers 3 and 4 */
+	assert_int_equal(receive(&e, pkt, sizeof(pkt), &h), 12 + fx.len);
+	assert_int_equal(h.num_buffers, 2);
+	assert_memory_equal(pkt + 12, fx.buf, fx.len);
+	assert_false(vq_drv_has_used(&e.f.drv));
+	fx_frame_free(&fx);
+	env_fini(&e);
+}
+
+/* DATA_VALID reaches only a guest that negotiated GUEST_CSUM. */
+static void data_valid_reaches_only_a_guest_with_csum(void **state)
+{
+	struct fx_frame fx;
+	struct frame fr, *fp = &fr;
+	struct iovec iov[3];
+	bool tagged = false;
+	uint8_t pkt[4096];
+	struct virtio_net_hdr_mrg_rxbuf h;
+
+	(void)state;
+	for (int csum = 0; csum < 2; csum++) {
+		struct rx_env e;
+
+		env_init(&e, F_V1 | F_MRG | (csum ? F_GCSUM : 0), 4, BUF);
+		plain_frame(&fx, &fr, iov, 100, 32);
+		fr.vnet.flags = VIRTIO_NET_HDR_F_DATA_VALID;
+		assert_int_equal(vhost_rxq_deliver(&e.q, &fp, &tagged, 1).sent, 1);
+		receive(&e, pkt, sizeof(pkt), &h);
+		assert_int_equal(h.hdr.flags, csum ? VIRTIO_NET_HDR_F_DATA_VALID : 0);
+		fx_frame_free(&fx);
+		env_fini(&e);
+	}
+}
+
+/* A checksum said to start inside the 802.1Q tag being removed would
+ * wrap to a 16-bit offset near 65535: the frame is refused instead. */
+static void a_checksum_starting_in_a_removed_tag_is_refused(void **state)
+{
+	struct fx_frame fx;
+	struct frame fr, *fp = &fr;
+	struct iovec iov[3];
+	bool tagged = false;
+
+	(void)state;
+	for (int csum = 0; csum < 2; csum++) {
+		struct rx_env e;
+
+		env_init(&e, F_V1 | F_MRG | (csum ? F_GCSUM : 0), 4, BUF);
+		fx_frame_build(&fx, &(struct fx_frame_spec){ .vlan = true, .payload = 100 }, 33);
+		fx.vh.gso_type = VIRTIO_NET_HDR_GSO_NONE;
+		make_frame(&fr, iov, &fx, true);
+		fr.vnet.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		fr.vnet.csum_start = 2;
+		fr.vnet.csum_offset = 6;
+		struct vhost_rx_result r = vhost_rxq_deliver(&e.q, &fp, &tagged, 1);
+		assert_int_equal(r.sent, 0);
+		assert_int_equal(r.errors, 1);
+		assert_false(vq_drv_has_used(&e.f.drv));
+		fx_frame_free(&fx);
+		env_fini(&e);
+	}
+}
+
+/* A burst that used no buffer (all its frames dropped) signals nothing;
+ * one that used some signals the driver, which asked for interrupts. */
+static void only_a_burst_that_used_buffers_signals(void **state)
+{
+	struct fx_frame fx;
+	struct frame fr, *fp = &fr;
+	struct iovec iov[3];
+	struct rx_env e;
+	bool tagged = false;
+	eventfd_t v;
+	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+
+	(void)state;
+	assert_true(efd >= 0);
+	env_init(&e, F_V1 | F_MRG, 0, BUF);
+	vhost_rxq_start(&e.q, &e.f.dev, efd, F_V1 | F_MRG);
+	plain_frame(&fx, &fr, iov, 100, 34);
+	assert_int_equal(vhost_rxq_deliver(&e.q, &fp, &tagged, 1).dropped, 1);
+	assert_int_equal(eventfd_read(efd, &v), -1);
+	struct vq_buf b = { rf_gpa(&e.f, e.f.data), BUF };
+	assert_int_equal(vq_drv_add(&e.f.drv, NULL, 0, &b, 1, (void *)1), 0);
+	vq_drv_publish(&e.f.drv);
+	assert_int_equal(vhost_rxq_deliver(&e.q, &fp, &tagged, 1).sent, 1);
+	assert_int_equal(eventfd_read(efd, &v), 0);
+	fx_frame_free(&fx);
+	env_fini(&e);
+	close(efd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -544,6 +707,11 @@ int main(void)
 		cmocka_unit_test(buffers_a_frame_could_not_use_go_to_the_next),
 		cmocka_unit_test(a_burst_of_frames_taking_many_buffers_each_arrives_whole),
 		cmocka_unit_test(buffers_of_a_frame_too_big_for_mergeable_go_to_the_next),
+		cmocka_unit_test(a_buffer_no_frame_can_use_goes_back_empty),
+		cmocka_unit_test(a_frame_restarts_after_a_buffer_no_frame_can_use),
+		cmocka_unit_test(data_valid_reaches_only_a_guest_with_csum),
+		cmocka_unit_test(a_checksum_starting_in_a_removed_tag_is_refused),
+		cmocka_unit_test(only_a_burst_that_used_buffers_signals),
 	};
 	return cmocka_run_group_tests_name("vhost_rx", tests, NULL, NULL);
 }
