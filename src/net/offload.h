@@ -35,6 +35,15 @@ int vnet_hdr_validate_full(const struct virtio_net_hdr *h, size_t frame_len);
 _Static_assert(offsetof(struct virtio_net_hdr, gso_size) == 4,
 	       "flags, gso_type and hdr_len are the header's first 4 bytes");
 
+/* The virtio-net header's length on the rings with these features: the
+ * 12-byte one with VERSION_1 or MRG_RXBUF, else the legacy 10 bytes. */
+static inline unsigned vnet_hdr_len(uint64_t features)
+{
+	return features & ((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_NET_F_MRG_RXBUF))
+		       ? sizeof(struct virtio_net_hdr_mrg_rxbuf)
+		       : sizeof(struct virtio_net_hdr);
+}
+
 /*
  * 0 if the header's offload requests make sense for a frame of frame_len
  * bytes, else -EINVAL: known flags only; NEEDS_CSUM with the checksum

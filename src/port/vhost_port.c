@@ -81,14 +81,6 @@ static void signal_call(int fd)
 		eventfd_write(fd, 1);
 }
 
-/* Everything the data path needs to know about the negotiated features. */
-static unsigned vnet_hdr_len(uint64_t features)
-{
-	return features & ((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_NET_F_MRG_RXBUF))
-		       ? sizeof(struct virtio_net_hdr_mrg_rxbuf)
-		       : sizeof(struct virtio_net_hdr);
-}
-
 /* ---- guest TX ring -> switch ---- */
 
 /*

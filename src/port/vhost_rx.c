@@ -44,9 +44,7 @@ void vhost_rxq_start(struct vhost_rxq *q, struct vq_dev *vq, int call_fd, uint64
 	vq_dev_disable_kick(vq); /* we never wait for RX buffers: no refill kicks */
 	q->call_fd = call_fd;
 	q->mrg = features & (1ull << VIRTIO_NET_F_MRG_RXBUF);
-	q->hdr_len = features & ((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_NET_F_MRG_RXBUF))
-			     ? sizeof(struct virtio_net_hdr_mrg_rxbuf)
-			     : sizeof(struct virtio_net_hdr);
+	q->hdr_len = vnet_hdr_len(features);
 	q->guest_csum = features & (1ull << VIRTIO_NET_F_GUEST_CSUM);
 	q->guest_tso4 = q->guest_csum && features & (1ull << VIRTIO_NET_F_GUEST_TSO4);
 	q->guest_tso6 = q->guest_csum && features & (1ull << VIRTIO_NET_F_GUEST_TSO6);
