@@ -90,11 +90,12 @@ static unsigned queue_size(enum vq_layout layout, const uint8_t *hdr)
 	return layout == VQ_SPLIT ? 1u << (hdr[0] % 9) : 1u + hdr[0];
 }
 
-/* Decode the rest of the header and set the queue up over the rings. */
-static void init_queue(struct fz *z, enum vq_layout layout, const uint8_t *hdr)
+/* Decode the rest of the header and set the queue up over the rings,
+ * with `features` besides the ring ones the header picks. */
+static void init_queue(struct fz *z, enum vq_layout layout, const uint8_t *hdr, uint64_t features)
 {
 	unsigned size = queue_size(layout, hdr);
-	uint64_t features = (hdr[1] & 1 ? 1ull << VIRTIO_RING_F_INDIRECT_DESC : 0) |
+	features |= (hdr[1] & 1 ? 1ull << VIRTIO_RING_F_INDIRECT_DESC : 0) |
 			    (hdr[1] & 2 ? 1ull << VIRTIO_RING_F_EVENT_IDX : 0) |
 			    (hdr[1] & 4 ? 1ull << VIRTIO_F_IN_ORDER : 0) |
 			    (layout == VQ_PACKED ? 1ull << VIRTIO_F_RING_PACKED : 0);
@@ -196,23 +197,42 @@ static bool round_trip(struct fz *z, bool first)
 	return true;
 }
 
-void fz_run(enum vq_layout layout, const uint8_t *data, size_t len)
+struct fz *fz_open(enum vq_layout layout, const uint8_t *data, size_t len, uint64_t features)
 {
 	struct fz *z;
 
 	if (len < FZ_HDR)
-		return;
+		return NULL;
 	z = calloc(1, sizeof(*z));
 	FZ_CHECK(z);
 	plan_memory(z, layout, queue_size(layout, data));
 	load_memory(z, data + FZ_HDR, len - FZ_HDR);
-	init_queue(z, layout, data);
-	vq_dev_enable_kick(&z->vq);
-	for (int r = 0; r < FZ_MAX_ROUNDS && round_trip(z, r == 0); r++)
-		;
-	vq_dev_disable_kick(&z->vq);
+	init_queue(z, layout, data, features);
+	return z;
+}
+
+struct vq_dev *fz_vq(struct fz *z)
+{
+	return &z->vq;
+}
+
+void fz_close(struct fz *z)
+{
 	if (vq_dev_broken(&z->vq))
 		FZ_CHECK(vq_dev_pop_burst(&z->vq, z->c, 1) == -EIO);
 	free_memory(z);
 	free(z);
+}
+
+void fz_run(enum vq_layout layout, const uint8_t *data, size_t len)
+{
+	struct fz *z = fz_open(layout, data, len, 0);
+
+	if (!z)
+		return;
+	vq_dev_enable_kick(&z->vq);
+	for (int r = 0; r < FZ_MAX_ROUNDS && round_trip(z, r == 0); r++)
+		;
+	vq_dev_disable_kick(&z->vq);
+	fz_close(z);
 }

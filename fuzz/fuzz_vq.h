@@ -47,4 +47,13 @@
 /* Run one input against the device side of a `layout` queue. */
 void fz_run(enum vq_layout layout, const uint8_t *data, size_t len);
 
+/* For harnesses of their own: the guest and the queue of an input (NULL
+ * if it is too short), with `features` besides the ring ones byte 1
+ * picks; fz_close() checks a broken queue stayed broken and frees it. */
+struct fz;
+struct vq_dev;
+struct fz *fz_open(enum vq_layout layout, const uint8_t *data, size_t len, uint64_t features);
+struct vq_dev *fz_vq(struct fz *z);
+void fz_close(struct fz *z);
+
 #endif
