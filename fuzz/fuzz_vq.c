@@ -165,7 +165,7 @@ static void complete(struct fz *z, unsigned n)
 	}
 	for (unsigned i = 0; i < n; i++)
 		ndesc += z->c[i].ndesc;
-	vq_dev_push_in_order(&z->vq, z->c[n - 1].id, (uint16_t)n, (uint16_t)ndesc);
+	vq_dev_push_in_order(&z->vq, z->c[n - 1].id, (uint16_t)n, ndesc);
 }
 
 /* The device's own packed ring positions must stay on the ring, or its

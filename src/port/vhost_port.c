@@ -188,7 +188,7 @@ static void vhost_rx_done(struct port_queue *pq)
 
 		for (unsigned i = 0; i < n; i++)
 			ndesc += q->chains[i].ndesc;
-		vq_dev_push_in_order(&vr->vq, q->chains[n - 1].id, (uint16_t)n, (uint16_t)ndesc);
+		vq_dev_push_in_order(&vr->vq, q->chains[n - 1].id, (uint16_t)n, ndesc);
 	} else {
 		for (unsigned i = 0; i < n; i++)
 			vq_dev_push(&vr->vq, q->chains[i].id, q->chains[i].ndesc, 0);

@@ -22,9 +22,9 @@ static inline bool is_avail(uint16_t flags, bool wrap)
  * the ring: an in-order batch covers every slot its chains took, and a
  * hostile driver can make one burst take more slots than the ring has.
  */
-static inline void advance(uint16_t *slot, bool *wrap, uint16_t by, uint16_t size)
+static inline void advance(uint16_t *slot, bool *wrap, unsigned by, uint16_t size)
 {
-	unsigned s = *slot + (unsigned)by;
+	unsigned s = *slot + by;
 
 	while (s >= size) {
 		s -= size;
@@ -117,7 +117,7 @@ int packed_dev_pop(struct vq_dev *vq, struct vq_chain *c, unsigned n)
  * The first used entry of a batch gets its flags only at flush time, so
  * the driver, which walks used slots in order, sees the batch at once.
  */
-void packed_dev_push(struct vq_dev *vq, uint16_t id, uint32_t len, uint16_t ndesc)
+void packed_dev_push(struct vq_dev *vq, uint16_t id, uint32_t len, unsigned ndesc)
 {
 	struct vring_packed_desc *d = &vq->ring.packed.desc[vq->used_idx];
 	uint16_t flags = vq->used_wrap ? VQ_PACKED_F_AVAIL | VQ_PACKED_F_USED : 0;

@@ -134,7 +134,7 @@ void vq_dev_push_slow(struct vq_dev *vq, uint16_t id, uint16_t ndesc, uint32_t l
 }
 
 void vq_dev_push_in_order(struct vq_dev *vq, uint16_t last_id, uint16_t nbufs,
-			  uint16_t ndesc)
+			  unsigned ndesc)
 {
 	if (vq->layout == VQ_SPLIT)
 		split_dev_push(vq, last_id, 0, nbufs);

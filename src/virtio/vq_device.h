@@ -96,11 +96,12 @@ static inline void vq_dev_push(struct vq_dev *vq, uint16_t id, uint16_t ndesc, u
 
 /*
  * VIRTIO_F_IN_ORDER only: complete `nbufs` chains (taking `ndesc` slots in
- * all) with one used entry naming the last one, whose used length is 0.
+ * all: more than 16 bits hold when a hostile driver's chains lap a packed
+ * ring) with one used entry naming the last one, whose used length is 0.
  * For queues where the driver ignores the length (transmit).
  */
 void vq_dev_push_in_order(struct vq_dev *vq, uint16_t last_id, uint16_t nbufs,
-			  uint16_t ndesc);
+			  unsigned ndesc);
 
 /* Publish everything staged; false if nothing was. */
 bool vq_dev_flush(struct vq_dev *vq);

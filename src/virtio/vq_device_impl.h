@@ -95,7 +95,7 @@ void split_dev_set_kick(struct vq_dev *vq, bool enable);
 bool split_dev_has_avail(struct vq_dev *vq);
 
 int packed_dev_pop(struct vq_dev *vq, struct vq_chain *c, unsigned n);
-void packed_dev_push(struct vq_dev *vq, uint16_t id, uint32_t len, uint16_t ndesc);
+void packed_dev_push(struct vq_dev *vq, uint16_t id, uint32_t len, unsigned ndesc);
 void packed_dev_flush(struct vq_dev *vq);
 bool packed_dev_needs_call(struct vq_dev *vq);
 void packed_dev_set_kick(struct vq_dev *vq, bool enable);
