@@ -31,19 +31,29 @@ struct rx_env {
 	size_t buf_len;
 };
 
-/* A guest with `nbufs` posted receive buffers of buf_len bytes each. */
-static void env_init(struct rx_env *e, uint64_t features, unsigned nbufs, size_t buf_len)
+/* A guest with `nbufs` posted receive buffers of buf_len bytes each,
+ * tokens 1..nbufs; buffer `bad` (0: none) device-readable only. */
+static void env_init_posting(struct rx_env *e, uint64_t features, unsigned nbufs, size_t buf_len,
+			     unsigned bad)
 {
 	assert_int_equal(rf_init(&e->f, VQ_SPLIT, 256, features, 256 * buf_len), 0);
 	assert_int_equal(vhost_rxq_init(&e->q, "test", 0), 0);
 	vhost_rxq_start(&e->q, &e->f.dev, -1, features);
 	e->buf_len = buf_len;
-	for (uintptr_t i = 0; i < nbufs; i++) {
-		struct vq_buf b = { rf_gpa(&e->f, e->f.data + i * buf_len), (uint32_t)buf_len };
+	for (uintptr_t i = 1; i <= nbufs; i++) {
+		struct vq_buf b = { rf_gpa(&e->f, e->f.data + (i - 1) * buf_len), (uint32_t)buf_len };
+		bool readable = i == bad;
 
-		assert_int_equal(vq_drv_add(&e->f.drv, NULL, 0, &b, 1, (void *)(i + 1)), 0);
+		assert_int_equal(vq_drv_add(&e->f.drv, readable ? &b : NULL, readable,
+					    readable ? NULL : &b, !readable, (void *)i), 0);
 	}
 	vq_drv_publish(&e->f.drv);
+}
+
+/* A guest with `nbufs` posted receive buffers of buf_len bytes each. */
+static void env_init(struct rx_env *e, uint64_t features, unsigned nbufs, size_t buf_len)
+{
+	env_init_posting(e, features, nbufs, buf_len, 0);
 }
 
 static void env_fini(struct rx_env *e)
@@ -529,25 +539,6 @@ static void buffers_of_a_frame_too_big_for_mergeable_go_to_the_next(void **state
 	env_fini(&e);
 }
 
-/* A guest whose ring holds buffers `bad` (1-based) that are device-readable
- * only, and normal ones elsewhere, nbufs in all. */
-static void env_init_with_bad(struct rx_env *e, uint64_t features, unsigned nbufs, size_t buf_len,
-			      unsigned bad1, unsigned bad2)
-{
-	assert_int_equal(rf_init(&e->f, VQ_SPLIT, 256, features, 256 * buf_len), 0);
-	assert_int_equal(vhost_rxq_init(&e->q, "test", 0), 0);
-	vhost_rxq_start(&e->q, &e->f.dev, -1, features);
-	e->buf_len = buf_len;
-	for (uintptr_t i = 1; i <= nbufs; i++) {
-		struct vq_buf b = { rf_gpa(&e->f, e->f.data + (i - 1) * buf_len), (uint32_t)buf_len };
-		bool readable = i == bad1 || i == bad2;
-
-		assert_int_equal(vq_drv_add(&e->f.drv, readable ? &b : NULL, readable,
-					    readable ? NULL : &b, !readable, (void *)i), 0);
-	}
-	vq_drv_publish(&e->f.drv);
-}
-
 /* A buffer with nothing writable can hold no frame: it goes back empty at
  * once, in ring order, instead of standing first in line for every frame. */
 static void a_buffer_no_frame_can_use_goes_back_empty(void **state)
@@ -560,7 +551,7 @@ static void a_buffer_no_frame_can_use_goes_back_empty(void **state)
 	uint32_t len;
 
 	(void)state;
-	env_init_with_bad(&e, F_V1, 4, BUF, 1, 0);
+	env_init_posting(&e, F_V1, 4, BUF, 1);
 	plain_frame(&fx, &fr, iov, 100, 30);
 	struct vhost_rx_result r = vhost_rxq_deliver(&e.q, fp, tag, 2);
 	assert_int_equal(r.sent, 2);
@@ -590,7 +581,7 @@ static void a_frame_restarts_after_a_buffer_no_frame_can_use(void **state)
 	uint32_t len;
 
 	(void)state;
-	env_init_with_bad(&e, F_V1 | F_MRG, 8, 1000, 2, 0);
+	env_init_posting(&e, F_V1 | F_MRG, 8, 1000, 2);
 	plain_frame(&fx, &fr, iov, 1500, 31);
 	assert_int_equal(vhost_rxq_deliver(&e.q, &fp, &tagged, 1).sent, 1);
 	assert_int_equal(e.q.discarded, 2);
