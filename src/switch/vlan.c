@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Per-port VLAN configuration: parsing and formatting trunk lists, and the
- * ingress classification and egress decision per frame (see vlan.h for the
- * rules of each mode).
+ * Per-port VLAN configuration: parsing and formatting trunk lists (the
+ * per-frame decisions are inline in vlan.h).
  */
 #include "vlan.h"
 
@@ -10,14 +9,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-#define ETH_HDR_LEN 14
-#define VLAN_TAG_LEN 4
-
-static bool has(const uint64_t *map, unsigned vlan)
-{
-	return map[vlan / 64] >> (vlan % 64) & 1;
-}
 
 void port_vlan_init(struct port_vlan *pv)
 {
@@ -112,69 +103,6 @@ int port_vlan_parse_trunks(struct port_vlan *pv, const char *list,
 	return 0;
 }
 
-/* VLAN of a frame whose tag says `vid` (0: no tag, or a priority tag), or -1. */
-static int classify(const struct port_vlan *pv, unsigned vid)
-{
-	switch (pv->mode) {
-	case PORT_VLAN_ACCESS:
-		return vid ? -1 : pv->tag;
-	case PORT_VLAN_TRUNK:
-		if (vid)
-			return has(pv->trunks, vid) ||
-			       (pv->has_native && vid == pv->native) ? (int)vid : -1;
-		if (pv->has_native)
-			return pv->native;
-		return has(pv->trunks, 0) ? 0 : -1;
-	case PORT_VLAN_ALL:
-		break;
-	}
-	return (int)vid;
-}
-
-bool vlan_ingress(const struct port_vlan *pv, const uint8_t *eth, size_t len,
-		  uint16_t *vlan, uint16_t *l2_len)
-{
-	uint16_t hlen = ETH_HDR_LEN;
-	unsigned vid = 0;
-	int v;
-
-	if (len < ETH_HDR_LEN)
-		return false;
-	if ((eth[12] << 8 | eth[13]) == VLAN_TPID) {
-		if (len < ETH_HDR_LEN + VLAN_TAG_LEN)
-			return false;
-		vid = (eth[14] << 8 | eth[15]) & VLAN_ID_MAX;
-		hlen += VLAN_TAG_LEN;
-	}
-	v = classify(pv, vid);
-	if (v < 0)
-		return false;
-	*vlan = (uint16_t)v;
-	*l2_len = hlen;
-	return true;
-}
-
-bool vlan_egress(const struct port_vlan *pv, uint16_t vlan, bool *tagged)
-{
-	bool native;
-
-	if (vlan > VLAN_ID_MAX)
-		return false;
-	switch (pv->mode) {
-	case PORT_VLAN_ACCESS:
-		*tagged = false;
-		return vlan == pv->tag;
-	case PORT_VLAN_TRUNK:
-		native = pv->has_native && vlan == pv->native;
-		*tagged = vlan != 0 && !native;
-		return native || has(pv->trunks, vlan);
-	case PORT_VLAN_ALL:
-		break;
-	}
-	*tagged = vlan != 0;
-	return true;
-}
-
 /* Appending snprintf: len counts what would have been written. */
 struct sbuf {
 	char *buf;
@@ -201,9 +129,9 @@ static void put_list(struct sbuf *s, const uint64_t *map)
 	for (unsigned v = 0; v <= VLAN_ID_MAX; v++) {
 		unsigned end = v;
 
-		if (!has(map, v))
+		if (!vlan_has(map, v))
 			continue;
-		while (end < VLAN_ID_MAX && has(map, end + 1))
+		while (end < VLAN_ID_MAX && vlan_has(map, end + 1))
 			end++;
 		if (end == v)
 			put(s, "%s%u", sep, v);

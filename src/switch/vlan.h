@@ -27,6 +27,8 @@
 
 #define VLAN_ID_MAX 4095
 #define VLAN_TPID 0x8100
+#define VLAN_UNTAGGED_HLEN 14 /* an Ethernet header without a tag */
+#define VLAN_TAG_LEN 4
 
 /*
  * Room for any port_vlan_format() output.  A trunk list spends at most 10
@@ -69,21 +71,86 @@ int port_vlan_parse_trunks(struct port_vlan *pv, const char *list,
 /* Native VLAN, used in trunk mode; -EINVAL if vlan > VLAN_ID_MAX. */
 int port_vlan_set_native(struct port_vlan *pv, uint16_t vlan);
 
+/* Is `vlan` in the bitmap? */
+static inline bool vlan_has(const uint64_t *map, unsigned vlan)
+{
+	return map[vlan / 64] >> (vlan % 64) & 1;
+}
+
+/* VLAN of a frame whose tag says `vid` (0: no tag, or a priority tag), or -1. */
+static inline int vlan_classify(const struct port_vlan *pv, unsigned vid)
+{
+	switch (pv->mode) {
+	case PORT_VLAN_ACCESS:
+		return vid ? -1 : pv->tag;
+	case PORT_VLAN_TRUNK:
+		if (vid)
+			return vlan_has(pv->trunks, vid) ||
+			       (pv->has_native && vid == pv->native) ? (int)vid : -1;
+		if (pv->has_native)
+			return pv->native;
+		return vlan_has(pv->trunks, 0) ? 0 : -1;
+	case PORT_VLAN_ALL:
+		break;
+	}
+	return (int)vid;
+}
+
 /*
  * Classify a frame arriving on the port.  `eth` holds the frame's first
  * min(len, 18) bytes at least, `len` is the frame's length.  Returns false
  * to drop it (too short, or not allowed on this port); else sets *vlan and
  * *l2_len, the length of the frame's Ethernet header including its 802.1Q
  * tag if it has one (14 or 18): the payload starts at eth + *l2_len.
+ * Inline, as vlan_egress(): both run for every frame the switch forwards.
  */
-bool vlan_ingress(const struct port_vlan *pv, const uint8_t *eth, size_t len,
-		  uint16_t *vlan, uint16_t *l2_len);
+static inline bool vlan_ingress(const struct port_vlan *pv, const uint8_t *eth, size_t len,
+				uint16_t *vlan, uint16_t *l2_len)
+{
+	uint16_t hlen = VLAN_UNTAGGED_HLEN;
+	unsigned vid = 0;
+	int v;
+
+	if (len < VLAN_UNTAGGED_HLEN)
+		return false;
+	if ((eth[12] << 8 | eth[13]) == VLAN_TPID) {
+		if (len < VLAN_UNTAGGED_HLEN + VLAN_TAG_LEN)
+			return false;
+		vid = (eth[14] << 8 | eth[15]) & VLAN_ID_MAX;
+		hlen += VLAN_TAG_LEN;
+	}
+	v = vlan_classify(pv, vid);
+	if (v < 0)
+		return false;
+	*vlan = (uint16_t)v;
+	*l2_len = hlen;
+	return true;
+}
 
 /*
  * May a frame of `vlan` leave by this port?  If so, *tagged says whether it
  * leaves with an 802.1Q tag carrying `vlan`.
  */
-bool vlan_egress(const struct port_vlan *pv, uint16_t vlan, bool *tagged);
+static inline bool vlan_egress(const struct port_vlan *pv, uint16_t vlan, bool *tagged)
+{
+	bool native;
+
+	if (vlan > VLAN_ID_MAX)
+		return false;
+	switch (pv->mode) {
+	case PORT_VLAN_ACCESS:
+		*tagged = false;
+		return vlan == pv->tag;
+	case PORT_VLAN_TRUNK:
+		native = pv->has_native && vlan == pv->native;
+		*tagged = vlan != 0 && !native;
+		return native || vlan_has(pv->trunks, vlan);
+	case PORT_VLAN_ALL:
+		break;
+	}
+	*tagged = vlan != 0;
+	return true;
+}
 
 /*
  * Text for show output: "all", "access tag=10", "trunk 10,20,30-40" or
