@@ -169,6 +169,12 @@ static void discard(struct vhost_rxq *q, unsigned first)
 		vq_dev_push(q->vq, q->chains[b].id, q->chains[b].ndesc, 0);
 	counter_add(&q->discarded, q->next - first); /* writers hold q->lock */
 	make_room(q);
+	if (!q->discard_logged) {
+		q->discard_logged = true;
+		log_warn(q->name, "vring %u: the guest posts receive buffers no frame can use "
+			 "(nothing writable, too many pieces, or too small); given back empty",
+			 q->vring);
+	}
 }
 
 /* Take buffers until `total` bytes fit: chains q->chains[*first, next). */
@@ -489,12 +495,6 @@ struct vhost_rx_result vhost_rxq_deliver(struct vhost_rxq *q, struct frame *cons
 	if (vq_dev_broken(q->vq) && !q->broken_logged) {
 		q->broken_logged = true;
 		log_err(q->name, "vring %u broken, stopped: %s", q->vring, vq_dev_broken(q->vq));
-	}
-	if (q->discarded && !q->discard_logged) {
-		q->discard_logged = true;
-		log_warn(q->name, "vring %u: the guest posts receive buffers no frame can use "
-			 "(nothing writable, too many pieces, or too small); given back empty",
-			 q->vring);
 	}
 	return r;
 }
