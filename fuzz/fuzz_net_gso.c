@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "fuzz_iov.h"
-#include "offload.h"
+#include "net/offload.h"
 
 #define FZ_HDR 16
 

@@ -24,8 +24,8 @@
 #include <string.h>
 
 #include "fuzz_iov.h"
-#include "csum.h"
-#include "vxlan.h"
+#include "net/csum.h"
+#include "net/vxlan.h"
 
 #define FZ_HDR 18
 #define FZ_MAX_PKTS 4096

@@ -20,8 +20,8 @@
 #include <string.h>
 
 #include "fuzz_vq.h"
-#include "log.h"
-#include "vhost_rx.h"
+#include "util/log.h"
+#include "port/vhost_rx.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -36,7 +36,7 @@ static void frames_init(void)
 	memcpy(frame_bytes, eth, sizeof(eth));
 	for (size_t i = sizeof(eth); i < sizeof(frame_bytes); i++)
 		frame_bytes[i] = (uint8_t)i;
-	log_set_level(LOG_ERR);
+	log_set_level(LOG_LEVEL_ERROR);
 }
 
 static void make_frame(struct frame *f, struct iovec *v, uint32_t len)

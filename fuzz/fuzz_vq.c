@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "guest_mem.h"
-#include "vq_device.h"
+#include "virtio/guest_mem.h"
+#include "virtio/vq_device.h"
 
 enum { R_DESC, R_DRIVER, R_DEVICE, R_A, R_B, R_C, FZ_NREGIONS };
 

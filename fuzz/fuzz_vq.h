@@ -29,7 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "virtq.h"
+#include "virtio/virtq.h"
 
 #define FZ_HDR 5
 

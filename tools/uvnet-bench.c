@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vu_frontend.h"
+#include "vhost/vu_frontend.h"
 
 #define MAX_BURST 256
 #define MAX_FLOWS 1024

@@ -41,7 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "proc.h"
+#include "util/proc.h"
 
 #define DEFAULT_CONTROL "/run/uvnet/uvnetd.sock"
 #define MIN_MEM_MIB 128

@@ -17,9 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon.h"
-#include "log.h"
-#include "network.h"
+#include "daemon/daemon.h"
+#include "util/log.h"
+#include "daemon/network.h"
+
+LOG_MODULE("control");
 
 #define ERR_MAX CONTROL_ERR_MAX
 
@@ -93,7 +95,7 @@ static struct json_object *add_br(struct daemon *d, struct json_object *argv, ch
 	d->bridges[i] = bridge_new(name);
 	if (!d->bridges[i])
 		return control_fail(err, "bridge: out of memory");
-	log_info("control", "bridge %s added", name);
+	log_info("bridge %s added", name);
 	return ok();
 }
 
@@ -108,7 +110,7 @@ static void remove_port(struct daemon *d, struct daemon_port *dp)
 	dp->port->ops->destroy(dp->port);
 	json_object_put(dp->args);
 	*dp = (struct daemon_port){ 0 };
-	log_info("control", "port %s removed", name);
+	log_info("port %s removed", name);
 }
 
 static struct json_object *del_br(struct daemon *d, struct json_object *argv, char *err)
@@ -128,7 +130,7 @@ static struct json_object *del_br(struct daemon *d, struct json_object *argv, ch
 		if (d->bridges[i] == br)
 			d->bridges[i] = NULL;
 	bridge_free(br);
-	log_info("control", "bridge %s removed", name);
+	log_info("bridge %s removed", name);
 	return ok();
 }
 
@@ -282,7 +284,7 @@ static struct json_object *add_port(struct daemon *d, struct json_object *argv, 
 		return control_fail(err, "bridge: %s has %d ports already", brname, BRIDGE_MAX_PORTS);
 	}
 	*slot = (struct daemon_port){ .port = p, .br = br, .args = saved };
-	log_info("control", "port %s (%s) added to %s", name, type, brname);
+	log_info("port %s (%s) added to %s", name, type, brname);
 	return ok();
 }
 
@@ -521,7 +523,7 @@ struct json_object *control_execute(struct daemon *d, struct json_object *argv)
 	}
 	res = v->fn(d, argv, err);
 	if (res && v->changes_config && !d->loading && state_save(d))
-		log_err("control", "could not write the state file %s", d->state_path);
+		log_error("could not write the state file %s", d->state_path);
 	return reply(res, err);
 }
 
@@ -584,7 +586,7 @@ void control_on_accept(void *arg)
 	rep = req ? control_execute(d, req) : reply(NULL, "request: not valid JSON");
 	out = json_object_to_json_string_ext(rep, JSON_C_TO_STRING_PLAIN);
 	if (send(fd, out, strlen(out), MSG_NOSIGNAL) < 0 || send(fd, "\n", 1, MSG_NOSIGNAL) < 0)
-		log_warn("control", "could not send a reply: %s", strerror(errno));
+		log_warn("could not send a reply: %s", strerror(errno));
 	json_object_put(req);
 	json_object_put(rep);
 	close(fd);

@@ -10,9 +10,9 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
-#include "bridge.h"
-#include "port.h"
-#include "worker.h"
+#include "switch/bridge.h"
+#include "port/port.h"
+#include "daemon/worker.h"
 
 #define DAEMON_MAX_BRIDGES 64
 #define DAEMON_MAX_PORTS 1024

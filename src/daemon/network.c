@@ -36,10 +36,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon.h"
-#include "log.h"
-#include "proc.h"
-#include "network.h"
+#include "daemon/daemon.h"
+#include "util/log.h"
+#include "util/proc.h"
+#include "daemon/network.h"
+
+LOG_MODULE("network");
 
 #define ERRLEN NETWORK_ERR_MAX
 #define DNSMASQ_READY_MS 5000   /* how long a starting dnsmasq may take */
@@ -546,7 +548,7 @@ static void dnsmasq_kill_stale(const struct network *n, const char *pidf)
 		closedir(proc);
 	if (!pid || !proc_alive((pid_t)pid))
 		return;
-	log_warn("network", "%s: stopping dnsmasq pid %ld, left by an earlier uvnetd", n->name, pid);
+	log_warn("%s: stopping dnsmasq pid %ld, left by an earlier uvnetd", n->name, pid);
 	kill((pid_t)pid, SIGTERM);
 	for (int ms = 0; ms < 2000 && proc_alive((pid_t)pid); ms += 10)
 		usleep(10000);
@@ -626,7 +628,7 @@ static int dnsmasq_start(struct network *n, char *err)
 			n->dns_pid = pid;
 			n->dns_since = mono_now();
 			n->dns_retry = 0;
-			log_info("network", "%s: dnsmasq pid %d serves %s-%s on %s", n->name, (int)pid, lo, hi,
+			log_info("%s: dnsmasq pid %d serves %s-%s on %s", n->name, (int)pid, lo, hi,
 				 n->port);
 			return 0;
 		}
@@ -687,7 +689,7 @@ static void on_tick(void *arg)
 				? (n->dns_backoff ? n->dns_backoff * 2 : 1) : 1;
 			if (n->dns_backoff > DNSMASQ_BACKOFF_MAX)
 				n->dns_backoff = DNSMASQ_BACKOFF_MAX;
-			log_warn("network", "%s: dnsmasq (pid %d) %s %d; restarting it in %u s", n->name,
+			log_warn("%s: dnsmasq (pid %d) %s %d; restarting it in %u s", n->name,
 				 (int)n->dns_pid, WIFSIGNALED(status) ? "killed by signal" : "exited with status",
 				 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), n->dns_backoff);
 			n->dns_pid = 0;
@@ -699,7 +701,7 @@ static void on_tick(void *arg)
 				n->dns_backoff = !n->dns_backoff ? 1 : n->dns_backoff * 2 > DNSMASQ_BACKOFF_MAX
 					? DNSMASQ_BACKOFF_MAX : n->dns_backoff * 2;
 				n->dns_retry = now + n->dns_backoff;
-				log_err("network", "%s: %s; trying again in %u s", n->name, err, n->dns_backoff);
+				log_error("%s: %s; trying again in %u s", n->name, err, n->dns_backoff);
 			}
 		}
 	}
@@ -767,7 +769,7 @@ static void nft_remove(struct network *n)
 		return;
 	snprintf(rules, sizeof(rules), "table ip uvnet-%s\ndelete table ip uvnet-%s\n", n->name, n->name);
 	if (nft_run(rules, err))
-		log_err("network", "%s: cannot delete table ip uvnet-%s: %s", n->name, n->name, err);
+		log_error("%s: cannot delete table ip uvnet-%s: %s", n->name, n->name, err);
 	n->table = false;
 }
 
@@ -834,7 +836,7 @@ static void network_teardown(struct daemon *d, struct network *n)
 	dnsmasq_stop(n);
 	nft_remove(n);
 	if (daemon_find_bridge(d, n->name) && internal(d, err, del))
-		log_err("network", "%s: %s", n->name, err);
+		log_error("%s: %s", n->name, err);
 	n->active = false;
 	n->out[0] = '\0';
 }
@@ -848,7 +850,7 @@ static void ensure_tick(struct daemon *d)
 	tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (tick_fd < 0 || timerfd_settime(tick_fd, 0, &its, NULL) ||
 	    d->env.watch(&d->env, tick_fd, on_tick, d)) {
-		log_err("network", "cannot set up the dnsmasq watch timer: %s", strerror(errno));
+		log_error("cannot set up the dnsmasq watch timer: %s", strerror(errno));
 		if (tick_fd >= 0)
 			close(tick_fd);
 		tick_fd = -1;
@@ -885,7 +887,7 @@ static int network_start(struct daemon *d, struct network *n, char *err)
 			goto undo;
 		}
 		n->active = true;
-		log_info("network", "%s started: bridge %s, uplink %s (afpacket port %s)", n->name,
+		log_info("%s started: bridge %s, uplink %s (afpacket port %s)", n->name,
 			 n->name, n->uplink, n->port);
 		return 0;
 	}
@@ -920,7 +922,7 @@ static int network_start(struct daemon *d, struct network *n, char *err)
 	n->dns_backoff = 0;
 	n->dns_restarts = 0;
 	n->active = true;
-	log_info("network", "%s started (%s): bridge %s, gateway port %s, %s, uplink %s", n->name,
+	log_info("%s started (%s): bridge %s, gateway port %s, %s, uplink %s", n->name,
 		 mode_names[n->mode], n->name, n->port, sub,
 		 n->mode == NET_ISOLATED ? "none" : n->out[0] ? n->out : "any");
 	return 0;
@@ -935,10 +937,10 @@ static void network_stop(struct daemon *d, struct network *n)
 		struct daemon_port *dp = &d->ports[i];
 
 		if (dp->port && dp->br && !strcmp(dp->br->name, n->name) && strcmp(dp->port->name, n->port))
-			log_warn("network", "%s: stopping takes port %s with it", n->name, dp->port->name);
+			log_warn("%s: stopping takes port %s with it", n->name, dp->port->name);
 	}
 	network_teardown(d, n);
-	log_info("network", "%s stopped", n->name);
+	log_info("%s stopped", n->name);
 }
 
 /* ---- lookups ---- */
@@ -981,7 +983,7 @@ static void network_atexit(void)
 			/* uvnetd tore the bridges and ports down already */
 			dnsmasq_stop(n);
 			nft_remove(n);
-			log_info("network", "%s: dnsmasq and rules removed at exit", n->name);
+			log_info("%s: dnsmasq and rules removed at exit", n->name);
 		}
 		free(n);
 		nets[i] = NULL;
@@ -1201,7 +1203,7 @@ struct json_object *network_define(struct daemon *d, struct json_object *argv, c
 	}
 	nets[slot] = n;
 	subnet_str(n, sub, sizeof(sub));
-	log_info("network", "%s defined: mode=%s%s%s%s%s", n->name, mode_names[n->mode],
+	log_info("%s defined: mode=%s%s%s%s%s", n->name, mode_names[n->mode],
 		 n->mode == NET_BRIDGE ? "" : " subnet=", n->mode == NET_BRIDGE ? "" : sub,
 		 n->uplink[0] ? " uplink=" : "", n->uplink);
 	return json_object_new_object();
@@ -1236,7 +1238,7 @@ struct json_object *network_undefine(struct daemon *d, struct json_object *argv,
 	unlink(path);
 	state_file(n, "dnsmasq.log", path, sizeof(path));
 	unlink(path);
-	log_info("network", "%s undefined", n->name);
+	log_info("%s undefined", n->name);
 	free(n);
 	return json_object_new_object();
 }
@@ -1405,7 +1407,7 @@ void network_load(struct daemon *d, struct json_object *networks)
 		struct network *n;
 
 		if (!json_object_object_get_ex(o, "name", &v)) {
-			log_err("state", "a network without a name; skipped");
+			log_error("a network without a name; skipped");
 			continue;
 		}
 		words = json_object_new_array();
@@ -1419,7 +1421,7 @@ void network_load(struct daemon *d, struct json_object *networks)
 		res = network_define(d, words, err);
 		json_object_put(words);
 		if (!res) {
-			log_err("state", "network %zu: %s", i, err);
+			log_error("network %zu: %s", i, err);
 			continue;
 		}
 		json_object_put(res);
@@ -1427,7 +1429,7 @@ void network_load(struct daemon *d, struct json_object *networks)
 		if (n && json_object_object_get_ex(o, "started", &v) && json_object_get_boolean(v)) {
 			n->started = true;
 			if (network_start(d, n, err))
-				log_err("network", "%s: not started again: %s", n->name, err);
+				log_error("%s: not started again: %s", n->name, err);
 		}
 	}
 }

@@ -13,9 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon.h"
-#include "log.h"
-#include "network.h"
+#include "daemon/daemon.h"
+#include "util/log.h"
+#include "daemon/network.h"
+
+LOG_MODULE("state");
 
 static struct json_object *snapshot(struct daemon *d)
 {
@@ -77,7 +79,7 @@ static void replay(struct daemon *d, struct json_object *words)
 
 	if (json_object_object_get_ex(rep, "ok", &okv) && !json_object_get_boolean(okv) &&
 	    json_object_object_get_ex(rep, "error", &err))
-		log_err("state", "%s: %s", json_object_to_json_string(words),
+		log_error("%s: %s", json_object_to_json_string(words),
 			json_object_get_string(err));
 	json_object_put(rep);
 }
@@ -91,7 +93,7 @@ int state_load(struct daemon *d)
 	root = json_object_from_file(d->state_path);
 	if (!root || !json_object_object_get_ex(root, "bridges", &brs) ||
 	    !json_object_is_type(brs, json_type_array)) {
-		log_err("state", "%s is not a uvnetd state file; starting empty", d->state_path);
+		log_error("%s is not a uvnetd state file; starting empty", d->state_path);
 		json_object_put(root);
 		return -EINVAL;
 	}
@@ -113,7 +115,7 @@ int state_load(struct daemon *d)
 		if (json_object_object_get_ex(bo, "network", &net)) {
 			json_object_put(words);
 			if (!daemon_find_bridge(d, json_object_get_string(name))) {
-				log_err("state", "network %s is not active: the ports of its bridge are dropped",
+				log_error("network %s is not active: the ports of its bridge are dropped",
 					json_object_get_string(net));
 				continue;
 			}
@@ -128,6 +130,6 @@ int state_load(struct daemon *d)
 	}
 	d->loading = false;
 	json_object_put(root);
-	log_info("state", "configuration restored from %s", d->state_path);
+	log_info("configuration restored from %s", d->state_path);
 	return 0;
 }

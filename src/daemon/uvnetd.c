@@ -17,9 +17,11 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "ab.h"
-#include "daemon.h"
-#include "log.h"
+#include "util/ab.h"
+#include "daemon/daemon.h"
+#include "util/log.h"
+
+LOG_MODULE("uvnetd");
 
 #define DEFAULT_DIR "/run/uvnet"
 
@@ -100,7 +102,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	*o = (struct options){
 		.control = DEFAULT_DIR "/uvnetd.sock", .state = DEFAULT_DIR "/uvnetd.state",
 		.pid_file = DEFAULT_DIR "/uvnetd.pid", .workers = 1, .poll = POLL_ADAPTIVE,
-		.level = LOG_INFO,
+		.level = LOG_LEVEL_INFO,
 	};
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		char *end;
@@ -241,7 +243,7 @@ static void on_signal(void *arg)
 	struct signalfd_siginfo si;
 
 	if (read(d->signal_fd, &si, sizeof(si)) == sizeof(si)) {
-		log_info("uvnetd", "signal %u: shutting down", si.ssi_signo);
+		log_info("signal %u: shutting down", si.ssi_signo);
 		d->stopping = true;
 	}
 }
@@ -326,7 +328,7 @@ static void write_pid(const char *path)
 	FILE *f = fopen(path, "w");
 
 	if (!f) {
-		log_warn("uvnetd", "cannot write pid file %s: %s", path, strerror(errno));
+		log_warn("cannot write pid file %s: %s", path, strerror(errno));
 		return;
 	}
 	fprintf(f, "%d\n", getpid());
@@ -349,7 +351,7 @@ int main(int argc, char **argv)
 	log_set_level(o.level);
 #ifdef UVNET_AB_TOGGLE
 	ab_init();
-	log_warn("uvnetd", "A/B toggle build (bench/ab): SIGUSR1 runs the old way, SIGUSR2 the new");
+	log_warn("A/B toggle build (bench/ab): SIGUSR1 runs the old way, SIGUSR2 the new");
 #endif
 	d.control_path = o.control;
 	d.state_path = o.state;
@@ -379,13 +381,13 @@ int main(int argc, char **argv)
 	if (!rc)
 		rc = setup_fds(&d, &mask);
 	if (rc) {
-		log_err("uvnetd", "start-up failed: %s", strerror(-rc));
+		log_error("start-up failed: %s", strerror(-rc));
 		return 1;
 	}
 	make_parent_dir(o.pid_file);
 	write_pid(o.pid_file);
 	state_load(&d);
-	log_info("uvnetd", "ready: control %s, %u worker(s), %s polling", o.control, o.workers,
+	log_info("ready: control %s, %u worker(s), %s polling", o.control, o.workers,
 		 poll_mode_name(o.poll));
 	run(&d);
 	/* Ports go first: their rings stop while the workers still run, so
@@ -394,6 +396,6 @@ int main(int argc, char **argv)
 	worker_pool_stop(&d.pool);
 	unlink(o.control);
 	unlink(o.pid_file);
-	log_info("uvnetd", "stopped");
+	log_info("stopped");
 	return 0;
 }

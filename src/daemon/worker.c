@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "worker.h"
+#include "daemon/worker.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -12,8 +12,10 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
-#include "counter.h"
-#include "log.h"
+#include "util/counter.h"
+#include "util/log.h"
+
+LOG_MODULE("worker");
 
 static const char *const mode_names[] = { "event", "adaptive", "busy" };
 
@@ -121,7 +123,7 @@ static void *worker_main(void *arg)
 		CPU_ZERO(&set);
 		CPU_SET(w->cpu, &set);
 		if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
-			log_warn("worker", "cannot pin worker %u to CPU %d", w->id, w->cpu);
+			log_warn("cannot pin worker %u to CPU %d", w->id, w->cpu);
 	}
 	disarm_all(w);
 	t0 = __rdtsc();
@@ -181,12 +183,12 @@ static void do_attach(struct worker *w, void *arg)
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = q };
 
 	if (w->nqueues == WORKER_MAX_QUEUES) {
-		log_err("worker", "worker %u has %d queues already; %s queue %u not polled",
+		log_error("worker %u has %d queues already; %s queue %u not polled",
 			w->id, WORKER_MAX_QUEUES, q->port->name, q->idx);
 		return;
 	}
 	if (q->fd >= 0 && epoll_ctl(w->epfd, EPOLL_CTL_ADD, q->fd, &ev))
-		log_warn("worker", "cannot watch fd of %s queue %u: %s", q->port->name, q->idx,
+		log_warn("cannot watch fd of %s queue %u: %s", q->port->name, q->idx,
 			 strerror(errno));
 	w->queues[w->nqueues++] = q;
 	q->worker = (int)w->id;

@@ -18,8 +18,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bridge.h"
-#include "port.h"
+#include "switch/bridge.h"
+#include "port/port.h"
 
 #define WORKER_MAX PORT_MAX_WORKERS /* each has its port counter slot */
 #define WORKER_MAX_QUEUES 256

@@ -5,7 +5,7 @@
  * carries gathered in the high half are folded back in at the end, which
  * is exact because 2^64 = 1 modulo 2^64 - 1, a multiple of 0xffff.
  */
-#include "csum.h"
+#include "net/csum.h"
 
 #include <arpa/inet.h>
 #include <string.h>

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-#include "flow.h"
+#include "net/flow.h"
 
 #include <string.h>
 
-#include "iov.h"
+#include "net/iov.h"
 
 static uint32_t mix(uint32_t h, uint32_t v)
 {

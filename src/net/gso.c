@@ -10,7 +10,7 @@
  * moves along with the segments, and handed back as (offset, length) for
  * the caller to copy.
  */
-#include "offload.h"
+#include "net/offload.h"
 
 #include <errno.h>
 #include <string.h>
@@ -22,7 +22,7 @@
 #include <netinet/tcp.h>
 #include <netinet/udp.h>
 
-#include "csum.h"
+#include "net/csum.h"
 
 #define VLAN_HLEN   4
 #define ETH_TYPE    12 /* ethertype, and the inner one past a VLAN tag */

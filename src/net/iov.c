@@ -3,7 +3,7 @@
  * iovec helpers.  Everything is built on the cursor: a copy finds its
  * starting point once, then moves whole contiguous runs with memcpy.
  */
-#include "iov.h"
+#include "net/iov.h"
 
 #include <stdint.h>
 #include <string.h>

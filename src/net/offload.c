@@ -2,11 +2,11 @@
 /*
  * virtio_net_hdr validation and checksum completion.
  */
-#include "offload.h"
+#include "net/offload.h"
 
 #include <errno.h>
 
-#include "csum.h"
+#include "net/csum.h"
 
 #define KNOWN_FLAGS (VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID)
 

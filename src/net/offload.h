@@ -26,8 +26,8 @@
 #include <sys/uio.h>
 #include <linux/virtio_net.h>
 
-#include "frame.h"
-#include "iov.h"
+#include "net/frame.h"
+#include "net/iov.h"
 
 /* vnet_hdr_validate()'s checks, all of them, out of line. */
 int vnet_hdr_validate_full(const struct virtio_net_hdr *h, size_t frame_len);

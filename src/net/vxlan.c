@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-#include "vxlan.h"
+#include "net/vxlan.h"
 
 #include <string.h>
 
-#include "csum.h"
-#include "flow.h"
-#include "offload.h"
+#include "net/csum.h"
+#include "net/flow.h"
+#include "net/offload.h"
 
 static const char *const err_names[VXLAN_RX_NERR] = {
 	[VXLAN_RX_OK] = "ok",

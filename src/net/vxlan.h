@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "frame.h"
+#include "net/frame.h"
 
 #define VXLAN_HLEN 8
 #define VXLAN_FLAG_I 0x08            /* the VNI field is valid */

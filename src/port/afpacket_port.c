@@ -16,9 +16,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "offload.h"
-#include "port.h"
+#include "util/log.h"
+#include "net/offload.h"
+#include "port/port.h"
+
+LOG_MODULE("afpacket");
 
 #define AFP_HDR_LEN sizeof(struct virtio_net_hdr)
 #define AFP_BUF_LEN (65536 + ETH_HLEN_TAGGED)
@@ -249,7 +251,7 @@ int afpacket_port_create(const char *name, struct port_opts *o, struct port_env 
 		return rc;
 	}
 	env->attach(env, &ap->pq);
-	log_info(name, "attached to %s", dev);
+	log_info("%s: attached to %s", name, dev);
 	*out = &ap->base;
 	return 0;
 }

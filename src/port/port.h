@@ -15,8 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "counter.h"
-#include "frame.h"
+#include "util/counter.h"
+#include "net/frame.h"
 
 #define PORT_NAME_MAX 32
 #define PORT_MAX_QUEUES 8

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "port.h"
+#include "port/port.h"
 
 const char *port_opt_get(struct port_opts *o, const char *key)
 {

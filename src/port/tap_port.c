@@ -20,9 +20,11 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "offload.h"
-#include "port.h"
+#include "util/log.h"
+#include "net/offload.h"
+#include "port/port.h"
+
+LOG_MODULE("tap");
 
 #define TAP_HDR_LEN sizeof(struct virtio_net_hdr_mrg_rxbuf)
 #define TAP_BUF_LEN (65536 + ETH_HLEN_TAGGED)
@@ -286,7 +288,7 @@ int tap_port_create(const char *name, struct port_opts *o, struct port_env *env,
 	}
 	for (unsigned i = 0; i < tp->nqueues; i++)
 		env->attach(env, &tp->q[i].pq);
-	log_info(name, "tap %s up with %u queue(s)", tp->ifname, tp->nqueues);
+	log_info("%s: tap %s up with %u queue(s)", name, tp->ifname, tp->nqueues);
 	*out = &tp->base;
 	return 0;
 }

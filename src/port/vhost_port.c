@@ -21,13 +21,15 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "flow.h"
-#include "log.h"
-#include "offload.h"
-#include "port.h"
-#include "vhost_rx.h"
-#include "vu_backend.h"
-#include "vu_socket.h"
+#include "net/flow.h"
+#include "util/log.h"
+#include "net/offload.h"
+#include "port/port.h"
+#include "port/vhost_rx.h"
+#include "vhost/vu_backend.h"
+#include "vhost/vu_socket.h"
+
+LOG_MODULE("vhost");
 
 #define VHOST_PORT_FEATURES                                                    \
 	((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_RING_PACKED) |       \
@@ -153,7 +155,7 @@ static unsigned vhost_rx_burst(struct port_queue *pq, struct frame *f, unsigned 
 
 	if (got < 0) {
 		if (!q->broken_logged)
-			log_err(q->vp->base.name, "vring %u broken, stopped: %s", q->vring,
+			log_error("%s: vring %u broken, stopped: %s", q->vp->base.name, q->vring,
 				vq_dev_broken(vq));
 		q->broken_logged = true;
 		pq->broken = true;
@@ -288,12 +290,12 @@ static int queue_start(void *opaque, unsigned idx)
 	}
 	if (vp->dev.unsealed_regions && !vp->warned_unsealed) {
 		vp->warned_unsealed = true;
-		log_warn(vp->base.name, "%u guest memory region(s) are not sealed against "
+		log_warn("%s: %u guest memory region(s) are not sealed against "
 			 "shrinking: a front-end that truncates them would crash uvnetd "
-			 "(use memfd memory, as QEMU's memory-backend-memfd does)",
+			 "(use memfd memory, as QEMU's memory-backend-memfd does)", vp->base.name,
 			 vp->dev.unsealed_regions);
 	}
-	log_info(vp->base.name, "vring %u started: %u entries, %s, features %#llx", idx,
+	log_info("%s: vring %u started: %u entries, %s, features %#llx", vp->base.name, idx,
 		 vr->num, vr->vq.layout == VQ_PACKED ? "packed" : "split",
 		 (unsigned long long)vp->dev.features);
 	return 0;
@@ -312,7 +314,7 @@ static void queue_stop(void *opaque, unsigned idx)
 	} else {
 		vp->base.env->detach(vp->base.env, &vp->txq[idx / 2].pq);
 	}
-	log_info(vp->base.name, "vring %u stopped", idx);
+	log_info("%s: vring %u stopped", vp->base.name, idx);
 }
 
 /* After a migration QEMU asks us to announce the guest's MAC: a RARP
@@ -343,7 +345,7 @@ static void set_mtu(void *opaque, unsigned mtu)
 	struct vhost_port *vp = opaque;
 
 	vp->base.mtu = mtu;
-	log_info(vp->base.name, "guest MTU %u", mtu);
+	log_info("%s: guest MTU %u", vp->base.name, mtu);
 }
 
 static const struct vu_dev_ops dev_ops = {
@@ -359,7 +361,7 @@ static void drop_connection(struct vhost_port *vp, const char *why)
 {
 	if (vp->dev.sock < 0)
 		return;
-	log_warn(vp->base.name, "vhost-user connection dropped: %s", why);
+	log_warn("%s: vhost-user connection dropped: %s", vp->base.name, why);
 	vp->base.env->unwatch(vp->base.env, vp->dev.sock);
 	vu_dev_disconnect(&vp->dev);
 	vp->next_connect = 0;
@@ -379,7 +381,7 @@ static void take_connection(struct vhost_port *vp, int sock)
 	vu_dev_connect(&vp->dev, sock);
 	vp->warned_unsealed = false;
 	vp->base.env->watch(vp->base.env, sock, on_message, vp);
-	log_info(vp->base.name, "vhost-user front-end connected on %s", vp->path);
+	log_info("%s: vhost-user front-end connected on %s", vp->base.name, vp->path);
 }
 
 static void on_accept(void *arg)
@@ -390,7 +392,7 @@ static void on_accept(void *arg)
 	if (sock < 0)
 		return;
 	if (vp->dev.sock >= 0) {
-		log_warn(vp->base.name, "refusing a second vhost-user connection on %s", vp->path);
+		log_warn("%s: refusing a second vhost-user connection on %s", vp->base.name, vp->path);
 		close(sock);
 		return;
 	}

@@ -5,17 +5,19 @@
  * read buffer) into the guest's buffers: first the virtio_net_hdr, then a
  * rewritten Ethernet header (VLAN tag added or removed), then the rest.
  */
-#include "vhost_rx.h"
+#include "port/vhost_rx.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 
-#include "counter.h"
-#include "iov.h"
-#include "log.h"
-#include "offload.h"
+#include "util/counter.h"
+#include "net/iov.h"
+#include "util/log.h"
+#include "net/offload.h"
+
+LOG_MODULE("vhost");
 
 int vhost_rxq_init(struct vhost_rxq *q, const char *name, unsigned vring)
 {
@@ -171,8 +173,8 @@ static void discard(struct vhost_rxq *q, unsigned first)
 	make_room(q);
 	if (!q->discard_logged) {
 		q->discard_logged = true;
-		log_warn(q->name, "vring %u: the guest posts receive buffers no frame can use "
-			 "(nothing writable, too many pieces, or too small); given back empty",
+		log_warn("%s: vring %u: the guest posts receive buffers no frame can use "
+			 "(nothing writable, too many pieces, or too small); given back empty", q->name,
 			 q->vring);
 	}
 }
@@ -494,7 +496,7 @@ struct vhost_rx_result vhost_rxq_deliver(struct vhost_rxq *q, struct frame *cons
 		eventfd_write(q->call_fd, 1);
 	if (vq_dev_broken(q->vq) && !q->broken_logged) {
 		q->broken_logged = true;
-		log_err(q->name, "vring %u broken, stopped: %s", q->vring, vq_dev_broken(q->vq));
+		log_error("%s: vring %u broken, stopped: %s", q->name, q->vring, vq_dev_broken(q->vq));
 	}
 	return r;
 }

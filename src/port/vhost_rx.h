@@ -12,8 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "frame.h"
-#include "vq_device.h"
+#include "net/frame.h"
+#include "virtio/vq_device.h"
 
 #define VHOST_MAX_FRAME (65535u + ETH_HLEN_TAGGED)
 #define VHOST_RX_MAX_BUFS 64   /* mergeable buffers one frame may take */

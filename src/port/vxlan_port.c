@@ -64,9 +64,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "port.h"
-#include "vxlan.h"
+#include "util/log.h"
+#include "port/port.h"
+#include "net/vxlan.h"
+
+LOG_MODULE("vxlan");
 
 #define VX_BUF_LEN 65536            /* any UDP payload fits */
 #define VX_TX_BATCH 64              /* messages per sendmmsg */
@@ -880,7 +882,7 @@ int vxlan_port_create(const char *name, struct port_opts *o, struct port_env *en
 		goto fail;
 	}
 	if (!vp->underlay_mtu)
-		log_warn(name, "no route to %s yet: assuming an underlay MTU of %d",
+		log_warn("%s: no route to %s yet: assuming an underlay MTU of %d", name,
 			 ip_str(vp->remote, a), VX_DEFAULT_UNDERLAY);
 	vp->base.mtu = vp->user_mtu ? vp->user_mtu : underlay_mtu(vp) - VXLAN_OVERHEAD4;
 	ep = ep_get(env, vp->local, vp->dstport, err, errlen, &rc);
@@ -905,7 +907,7 @@ int vxlan_port_create(const char *name, struct port_opts *o, struct port_env *en
 			close(vp->ready_fd);
 		vp->ready_fd = -1; /* vx_tick() will enable it */
 	}
-	log_info(name, "vxlan: VNI %u to %s:%u from %s (underlay MTU %u, port MTU %u)", vp->vni,
+	log_info("%s: vxlan: VNI %u to %s:%u from %s (underlay MTU %u, port MTU %u)", name, vp->vni,
 		 ip_str(vp->remote, a), vp->dstport, ip_str(vp->local ? vp->local : vp->route_src, b),
 		 vp->underlay_mtu, vp->base.mtu);
 	*out = &vp->base;

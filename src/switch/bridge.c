@@ -4,7 +4,7 @@
  * port (learning sources on the way), then each destination gets its
  * frames in one tx_burst() call.
  */
-#include "bridge.h"
+#include "switch/bridge.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -15,9 +15,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "fdb.h"
-#include "port.h"
-#include "vlan.h"
+#include "switch/fdb.h"
+#include "port/port.h"
+#include "switch/vlan.h"
 
 #define BRIDGE_NAME_MAX 32
 #define BRIDGE_MAX_PORTS 256

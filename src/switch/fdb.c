@@ -54,7 +54,7 @@
  *    or sets the time of an empty slot, which no one reads.  If it lands
  *    after fdb_age() removed the entry, the next packet learns it again.
  */
-#include "fdb.h"
+#include "switch/fdb.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -3,7 +3,7 @@
  * Per-port VLAN configuration: parsing and formatting trunk lists (the
  * per-frame decisions are inline in vlan.h).
  */
-#include "vlan.h"
+#include "switch/vlan.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The A/B toggle of an ab_toggle build (see ab.h). */
-#include "ab.h"
+#include "util/ab.h"
 
 #include <string.h>
 

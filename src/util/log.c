@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "log.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum log_level log_threshold = LOG_INFO;
+enum log_level log_threshold = LOG_LEVEL_INFO;
 static int log_fd = STDERR_FILENO;
 
 static const char *const names[] = { "error", "warn", "info", "debug" };
@@ -42,7 +42,7 @@ int log_set_file(const char *path)
 }
 
 /* One write() per line, so lines from several threads never interleave. */
-void log_msg(enum log_level level, const char *component, const char *fmt, ...)
+void log_msg(enum log_level level, const char *module, const char *fmt, ...)
 {
 	char line[1024];
 	struct timespec ts;
@@ -53,7 +53,7 @@ void log_msg(enum log_level level, const char *component, const char *fmt, ...)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	n = snprintf(line, sizeof(line), "%02d:%02d:%02d.%03ld %-5s [%s] ", tm.tm_hour,
-		     tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, names[level], component);
+		     tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, names[level], module);
 	va_start(ap, fmt);
 	n += vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
 	va_end(ap);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "proc.h"
+#include "util/proc.h"
 
 #include <fcntl.h>
 #include <stdio.h>

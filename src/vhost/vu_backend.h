@@ -20,9 +20,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "guest_mem.h"
-#include "vq_device.h"
-#include "vu_msg.h"
+#include "virtio/guest_mem.h"
+#include "virtio/vq_device.h"
+#include "vhost/vu_msg.h"
 
 #define VU_MAX_QUEUE_PAIRS 8
 #define VU_MAX_VRINGS (2 * VU_MAX_QUEUE_PAIRS)

@@ -11,7 +11,7 @@
  * area (page aligned), driver area, device area (each on its own cache
  * lines), an indirect-table area, then the buffers.
  */
-#include "vu_frontend_impl.h"
+#include "vhost/vu_frontend_impl.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -27,9 +27,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "vhost_user.h"
-#include "vu_msg.h"
-#include "vu_socket.h"
+#include "vhost/vhost_user.h"
+#include "vhost/vu_msg.h"
+#include "vhost/vu_socket.h"
 
 #define FE_DEFAULT_QSIZE 256u
 #define FE_DEFAULT_BUF 2048u

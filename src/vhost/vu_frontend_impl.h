@@ -15,8 +15,8 @@
 #include <errno.h>
 #include <pthread.h>
 
-#include "vq_driver.h"
-#include "vu_frontend.h"
+#include "virtio/vq_driver.h"
+#include "vhost/vu_frontend.h"
 
 enum fe_state { FE_DOWN, FE_UP };
 

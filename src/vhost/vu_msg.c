@@ -4,7 +4,7 @@
  * header and `size` payload bytes; fds ride on the header as SCM_RIGHTS.
  * Everything the peer sends is checked before anyone looks at it.
  */
-#include "vu_msg.h"
+#include "vhost/vu_msg.h"
 
 #include <errno.h>
 #include <stdio.h>

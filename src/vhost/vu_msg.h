@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "vhost_user.h"
+#include "vhost/vhost_user.h"
 
 struct vu_msg {
 	struct vhost_user_msg m;

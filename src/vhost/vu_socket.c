@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "vu_socket.h"
+#include "vhost/vu_socket.h"
 
 #include <errno.h>
 #include <string.h>

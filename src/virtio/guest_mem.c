@@ -4,7 +4,7 @@
  * queue's buffers almost always sit in the same region as its previous
  * ones), then binary-search the gpa-sorted table.
  */
-#include "guest_mem.h"
+#include "virtio/guest_mem.h"
 
 #include <errno.h>
 #include <string.h>

@@ -2,7 +2,7 @@
 /*
  * Ring geometry shared by both sides (VIRTIO 1.2 §2.7 and §2.8).
  */
-#include "virtq.h"
+#include "virtio/virtq.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -18,8 +18,8 @@
 #ifndef UVNET_VIRTIO_VQ_DEVICE_H
 #define UVNET_VIRTIO_VQ_DEVICE_H
 
-#include "guest_mem.h"
-#include "virtq.h"
+#include "virtio/guest_mem.h"
+#include "virtio/virtq.h"
 
 #define VQ_USED_SHADOW 64 /* split: used entries held back per flush */
 

@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "vq_device.h"
+#include "virtio/vq_device.h"
 
 /* Mark the queue broken with a reason; returns -EIO for tail calls. */
 int vq_dev_fail(struct vq_dev *vq, const char *fmt, ...)

@@ -14,7 +14,7 @@
 #ifndef UVNET_VIRTIO_VQ_DRIVER_H
 #define UVNET_VIRTIO_VQ_DRIVER_H
 
-#include "virtq.h"
+#include "virtio/virtq.h"
 
 /* A buffer as the driver names it: an address in the shared space. */
 struct vq_buf {

@@ -8,7 +8,7 @@
 
 #include <errno.h>
 
-#include "vq_driver.h"
+#include "virtio/vq_driver.h"
 
 int vq_drv_fail(struct vq_drv *vq, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), cold));

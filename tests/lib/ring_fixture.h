@@ -8,9 +8,9 @@
 #ifndef UVNET_TESTS_RING_FIXTURE_H
 #define UVNET_TESTS_RING_FIXTURE_H
 
-#include "guest_mem.h"
-#include "vq_device.h"
-#include "vq_driver.h"
+#include "virtio/guest_mem.h"
+#include "virtio/vq_device.h"
+#include "virtio/vq_driver.h"
 
 #define RF_GPA_BASE 0x100000ull
 #define RF_IND_MAX 16

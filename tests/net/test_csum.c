@@ -14,7 +14,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
-#include "csum.h"
+#include "net/csum.h"
 #include "net_fixture.h"
 
 static uint8_t data[1 << 20];

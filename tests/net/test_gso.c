@@ -16,7 +16,7 @@
 #include <netinet/in.h>
 #include <cmocka.h>
 
-#include "offload.h"
+#include "net/offload.h"
 #include "net_fixture.h"
 
 #define TCP_HDR_OPT 12

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "iov.h"
+#include "net/iov.h"
 #include "net_fixture.h"
 
 static uint8_t flat[256];

@@ -14,7 +14,7 @@
 #include <netinet/in.h>
 #include <cmocka.h>
 
-#include "offload.h"
+#include "net/offload.h"
 #include "net_fixture.h"
 
 static struct virtio_net_hdr csum_hdr(uint16_t start, uint16_t offset)

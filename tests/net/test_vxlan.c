@@ -15,7 +15,7 @@
 #include <netinet/in.h>
 #include <cmocka.h>
 
-#include "vxlan.h"
+#include "net/vxlan.h"
 #include "net_fixture.h"
 
 #define A_SRC 0x0100f00au /* 10.240.0.1, network order */

@@ -17,7 +17,7 @@
 
 #include "net_fixture.h"
 #include "ring_fixture.h"
-#include "vhost_rx.h"
+#include "port/vhost_rx.h"
 
 #define BUF 2048
 #define F_MRG (1ull << VIRTIO_NET_F_MRG_RXBUF)

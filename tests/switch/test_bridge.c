@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "bridge.h"
+#include "switch/bridge.h"
 
 /* A port that records which frames it was given. */
 struct rec_port {

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "fdb.h"
+#include "switch/fdb.h"
 
 #define AGING 1000
 

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vlan.h"
+#include "switch/vlan.h"
 
 #define UNTAGGED -1
 

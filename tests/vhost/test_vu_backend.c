@@ -28,7 +28,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "vu_backend.h"
+#include "vhost/vu_backend.h"
 #include "vu_test_util.h"
 
 /* ---- the device the tests offer ---- */

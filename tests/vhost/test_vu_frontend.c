@@ -40,9 +40,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "vu_backend.h"
-#include "vu_frontend.h"
-#include "vu_socket.h"
+#include "vhost/vu_backend.h"
+#include "vhost/vu_frontend.h"
+#include "vhost/vu_socket.h"
 
 #define F(bit) (1ull << (bit))
 #define P(bit) (1ull << (bit))

@@ -37,7 +37,7 @@
 #include <unistd.h>
 #include <linux/virtio_ring.h>
 
-#include "vu_msg.h"
+#include "vhost/vu_msg.h"
 #include "vu_test_util.h"
 
 #define V1 VHOST_USER_VERSION

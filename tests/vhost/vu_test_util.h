@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "vhost_user.h"
+#include "vhost/vhost_user.h"
 
 #define VU_T_MAX_RAW_FDS 16
 

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "guest_mem.h"
+#include "virtio/guest_mem.h"
 
 static uint8_t buf_a[8192], buf_b[4096];
 
