@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The control verbs: one table that uvnetd dispatches on and uvnetctl
+ * prints its --help from.  A verb's spelling, argument counts and usage
+ * live here and nowhere else; the daemon binds a handler to each entry
+ * (src/daemon/verbs.c), the CLI a printer.
+ *
+ * Requests travel as a JSON array of words (["add-port", "br0", "vm1",
+ * "type=tap"]); see client.h.
+ */
+#ifndef UVNET_CONTROL_VERBS_H
+#define UVNET_CONTROL_VERBS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+enum verb_group { VERB_GROUP_SWITCH, VERB_GROUP_INSPECT, VERB_GROUP_NETWORK, VERB_GROUPS };
+
+/* X(ID, spelling, min words, max words (after the verb), changes the
+ *   configuration, group, synopsis, one-line help) */
+#define CONTROL_VERBS(X)                                                                  \
+	X(ADD_BR, "add-br", 1, 1, true, VERB_GROUP_SWITCH, "add-br BRIDGE",               \
+	  "create a bridge")                                                              \
+	X(DEL_BR, "del-br", 1, 1, true, VERB_GROUP_SWITCH, "del-br BRIDGE",               \
+	  "delete a bridge and its ports")                                                \
+	X(ADD_PORT, "add-port", 3, 19, true, VERB_GROUP_SWITCH,                           \
+	  "add-port BRIDGE PORT type=KIND [key=value...]",                                \
+	  "add a port of a kind (below) to a bridge")                                     \
+	X(DEL_PORT, "del-port", 1, 2, true, VERB_GROUP_SWITCH, "del-port [BRIDGE] PORT",  \
+	  "delete a port")                                                                \
+	X(SHOW, "show", 0, 0, false, VERB_GROUP_INSPECT, "show",                          \
+	  "bridges, ports and their state")                                               \
+	X(STATS, "stats", 0, 1, false, VERB_GROUP_INSPECT, "stats [PORT]",                \
+	  "packet, byte, drop and error counters, and the workers'")                      \
+	X(FDB_SHOW, "fdb-show", 1, 1, false, VERB_GROUP_INSPECT, "fdb-show BRIDGE",       \
+	  "learned MAC addresses")                                                        \
+	X(NET_DEFINE, "net-define", 1, 5, true, VERB_GROUP_NETWORK,                       \
+	  "net-define NAME mode=nat|isolated|bridge [subnet=CIDR] [dhcp-range=START,END] [uplink=DEV]", \
+	  "define a network (subnet default: a free 192.168.X.0/24; uplink default: the "  \
+	  "default route's device; mode=bridge needs uplink=)")                          \
+	X(NET_UNDEFINE, "net-undefine", 1, 1, true, VERB_GROUP_NETWORK, "net-undefine NAME", \
+	  "forget a stopped network")                                                     \
+	X(NET_START, "net-start", 1, 1, true, VERB_GROUP_NETWORK, "net-start NAME",       \
+	  "start a network: bridge, gateway tap, dnsmasq, nftables rules")                \
+	X(NET_STOP, "net-stop", 1, 1, true, VERB_GROUP_NETWORK, "net-stop NAME",          \
+	  "stop a network and take down what it made")                                    \
+	X(NET_LIST, "net-list", 0, 0, false, VERB_GROUP_NETWORK, "net-list",              \
+	  "networks and their state")                                                     \
+	X(NET_DHCP_LEASES, "net-dhcp-leases", 1, 1, false, VERB_GROUP_NETWORK,            \
+	  "net-dhcp-leases NAME", "the DHCP leases of a network")
+
+#define VERB_ENUM(id, ...) VERB_##id,
+enum verb_id { CONTROL_VERBS(VERB_ENUM) VERB_COUNT };
+#undef VERB_ENUM
+
+struct verb_info {
+	const char *name;
+	unsigned min_words, max_words;  /* after the verb */
+	bool changes_config;            /* the daemon writes its state file after it */
+	enum verb_group group;
+	const char *synopsis;
+	const char *help;
+};
+
+extern const struct verb_info verb_table[VERB_COUNT];
+
+/* The verb spelled `name`, or -1. */
+int verb_find(const char *name);
+
+/* The port kinds' options, for the help text under add-port. */
+extern const char *const verb_port_kind_help[];
+
+/* Every verb, grouped, with its synopsis and help, as --help shows it. */
+void verb_print_usage(FILE *to);
+
+#endif
