@@ -20,6 +20,7 @@
 #include "daemon/daemon.h"
 #include "util/log.h"
 #include "daemon/network.h"
+#include "port/port_kind.h"
 
 LOG_MODULE("control");
 
@@ -224,16 +225,12 @@ static bool parse_mtu(const char *s, unsigned *mtu, char *err)
 static int create_port(struct daemon *d, const char *type, const char *name,
 		       struct port_opts *o, struct port **p, char *err)
 {
-	if (!strcmp(type, "vhost-user"))
-		return vhost_port_create(name, o, &d->env, p, err, ERR_MAX);
-	if (!strcmp(type, "tap"))
-		return tap_port_create(name, o, &d->env, p, err, ERR_MAX);
-	if (!strcmp(type, "afpacket"))
-		return afpacket_port_create(name, o, &d->env, p, err, ERR_MAX);
-	if (!strcmp(type, "vxlan"))
-		return vxlan_port_create(name, o, &d->env, p, err, ERR_MAX);
-	snprintf(err, ERR_MAX, "type: '%s' is not a port type (vhost-user, tap, afpacket, vxlan)", type);
-	return -EINVAL;
+	struct error e = { 0 };
+	int rc = port_create(type, name, o, &d->env, p, &e);
+
+	if (rc)
+		snprintf(err, ERR_MAX, "%s", e.msg);
+	return rc;
 }
 
 static struct daemon_port *free_port_slot(struct daemon *d)

@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "frame.h"
+#include "net/frame.h"
 
 /* f->l2_len must be set (the bridge's VLAN ingress sets it). */
 uint32_t frame_flow_hash(const struct frame *f);

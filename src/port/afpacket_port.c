@@ -18,7 +18,7 @@
 
 #include "util/log.h"
 #include "net/offload.h"
-#include "port/port.h"
+#include "port/port_kind.h"
 
 LOG_MODULE("afpacket");
 
@@ -215,8 +215,8 @@ static int open_socket(unsigned ifindex, bool rx)
 	return fd;
 }
 
-int afpacket_port_create(const char *name, struct port_opts *o, struct port_env *env,
-			 struct port **out, char *err, size_t errlen)
+static int afp_create(const char *name, struct port_opts *o, struct port_env *env,
+		      struct port **out, struct error *e)
 {
 	const char *dev = port_opt_get(o, "dev");
 	struct afpacket_port *ap;
@@ -224,29 +224,26 @@ int afpacket_port_create(const char *name, struct port_opts *o, struct port_env 
 	int rc;
 
 	if (!dev || !*dev || strlen(dev) >= IFNAMSIZ)
-		return snprintf(err, errlen, "dev: an afpacket port needs dev=INTERFACE"), -EINVAL;
-	rc = port_opts_check_unused(o, err, errlen);
+		return error_set(e, -EINVAL, "dev: an afpacket port needs dev=INTERFACE");
+	rc = port_opts_check_unused(o, e);
 	if (rc)
 		return rc;
 	ifindex = if_nametoindex(dev);
 	if (!ifindex)
-		return snprintf(err, errlen, "dev: no interface named '%s'", dev), -ENODEV;
+		return error_set(e, -ENODEV, "dev: no interface named '%s'", dev);
 	ap = calloc(1, sizeof(*ap));
 	if (!ap)
-		return -ENOMEM;
-	ap->base.ops = &afpacket_ops;
-	ap->base.env = env;
-	snprintf(ap->base.name, sizeof(ap->base.name), "%s", name);
+		return error_set(e, -ENOMEM, "out of memory");
+	port_init(&ap->base, name, &afpacket_ops, env);
 	snprintf(ap->dev, sizeof(ap->dev), "%s", dev);
-	ap->pq = (struct port_queue){ .port = &ap->base, .fd = open_socket(ifindex, true),
-				       .worker = -1, .priv = ap };
+	port_queue_init(&ap->pq, &ap->base, 0, open_socket(ifindex, true), ap);
 	ap->tx_fd = open_socket(ifindex, false);
 	for (unsigned b = 0; b < FRAME_BURST; b++)
 		if (!(ap->buf[b] = malloc(AFP_BUF_LEN)))
 			rc = -ENOMEM;
 	if (ap->pq.fd < 0 || ap->tx_fd < 0 || rc) {
 		rc = ap->pq.fd < 0 ? ap->pq.fd : ap->tx_fd < 0 ? ap->tx_fd : rc;
-		snprintf(err, errlen, "dev: cannot attach to '%s': %s", dev, strerror(-rc));
+		error_set(e, rc, "dev: cannot attach to '%s': %s", dev, strerror(-rc));
 		afp_free(ap);
 		return rc;
 	}
@@ -255,3 +252,9 @@ int afpacket_port_create(const char *name, struct port_opts *o, struct port_env 
 	*out = &ap->base;
 	return 0;
 }
+
+const struct port_kind afpacket_port_kind = {
+	.name = "afpacket",
+	.options = "dev=INTERFACE",
+	.create = afp_create,
+};

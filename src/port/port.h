@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A switch port: something frames come from and go to.  Each kind
- * (vhost-user, tap, afpacket) fills in a struct port_ops and embeds a
- * struct port; nothing outside its file knows how a kind moves bytes.
+ * (vhost-user, tap, afpacket, vxlan) fills in a struct port_ops and embeds
+ * a struct port; nothing outside its file knows how a kind moves bytes.
+ * Kinds are found by name in port_kind.h's registry.
  *
  * Frames enter through a port's rx queues, each polled by exactly one
  * worker thread; frames leave through tx_burst(), which any worker may call
@@ -142,30 +143,15 @@ static inline struct port_counters port_read(const struct port *p, bool tx)
 }
 
 /*
- * Options parsed from "key=value" words on the command line or the state
- * file.  port_opt_get() marks a key as used; port_opts_check_unused()
- * names the first key nobody asked for.
+ * What every kind does first: name (cut to PORT_NAME_MAX - 1), ops and env
+ * set, everything else zero.  A kind allocates its own struct (with
+ * struct port first) and calls this before anything can fail.
  */
-#define PORT_MAX_OPTS 16
-struct port_opts {
-	unsigned n;
-	struct { char key[32]; const char *value; bool used; } kv[PORT_MAX_OPTS];
-};
+void port_init(struct port *p, const char *name, const struct port_ops *ops,
+	       struct port_env *env);
 
-const char *port_opt_get(struct port_opts *o, const char *key);
-int port_opts_check_unused(const struct port_opts *o, char *err, size_t errlen);
-/* An optional numeric option: *out is left alone when the key is absent. */
-int port_opt_uint(struct port_opts *o, const char *key, unsigned min, unsigned max,
-		  unsigned *out, char *err, size_t errlen);
-
-/* Constructors: 0 or -errno with `err` naming the bad field. */
-int vhost_port_create(const char *name, struct port_opts *o, struct port_env *env,
-		      struct port **out, char *err, size_t errlen);
-int tap_port_create(const char *name, struct port_opts *o, struct port_env *env,
-		    struct port **out, char *err, size_t errlen);
-int afpacket_port_create(const char *name, struct port_opts *o, struct port_env *env,
-			 struct port **out, char *err, size_t errlen);
-int vxlan_port_create(const char *name, struct port_opts *o, struct port_env *env,
-		      struct port **out, char *err, size_t errlen);
+/* A queue of port p (NULL: not yet known, a shared tunnel endpoint) with
+ * index idx, waiting on fd (-1: none yet), not on a worker yet. */
+void port_queue_init(struct port_queue *q, struct port *p, unsigned idx, int fd, void *priv);
 
 #endif

@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* key=value options of a port, shared by every kind. */
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+/* key=value options of a port, shared by every kind (port_opts.h). */
+#include "port/port_opts.h"
 
-#include "port/port.h"
+#include <errno.h>
+#include <string.h>
 
 const char *port_opt_get(struct port_opts *o, const char *key)
 {
@@ -17,30 +15,45 @@ const char *port_opt_get(struct port_opts *o, const char *key)
 	return NULL;
 }
 
-int port_opts_check_unused(const struct port_opts *o, char *err, size_t errlen)
+int port_opts_check_unused(const struct port_opts *o, struct error *e)
 {
 	for (unsigned i = 0; i < o->n; i++)
-		if (!o->kv[i].used) {
-			snprintf(err, errlen, "%s: unknown option for this port type", o->kv[i].key);
-			return -EINVAL;
-		}
+		if (!o->kv[i].used)
+			return error_set(e, -EINVAL, "%s: unknown option for this port type",
+					 o->kv[i].key);
 	return 0;
 }
 
+/* Decimal digits only, at most max; strtoul would take " 10", "+10" and
+ * "-18446744073709551606" (which it negates into 10). */
+static bool parse_decimal(const char *s, unsigned max, unsigned *out)
+{
+	unsigned long long v = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		v = v * 10 + (unsigned)(*s - '0');
+		if (v > max)
+			return false;
+	}
+	*out = (unsigned)v;
+	return true;
+}
+
 int port_opt_uint(struct port_opts *o, const char *key, unsigned min, unsigned max,
-		  unsigned *out, char *err, size_t errlen)
+		  unsigned *out, struct error *e)
 {
 	const char *v = port_opt_get(o, key);
-	unsigned long n;
-	char *end;
+	unsigned n;
 
 	if (!v)
 		return 0;
-	n = strtoul(v, &end, 10);
-	if (*end || end == v || n < min || n > max) {
-		snprintf(err, errlen, "%s: '%s' is not a number from %u to %u", key, v, min, max);
-		return -EINVAL;
-	}
-	*out = (unsigned)n;
+	if (!parse_decimal(v, max, &n) || n < min)
+		return error_set(e, -EINVAL, "%s: '%s' is not a number from %u to %u", key, v,
+				 min, max);
+	*out = n;
 	return 0;
 }

@@ -22,7 +22,7 @@
 
 #include "util/log.h"
 #include "net/offload.h"
-#include "port/port.h"
+#include "port/port_kind.h"
 
 LOG_MODULE("tap");
 
@@ -192,7 +192,7 @@ static const struct port_ops tap_ops = {
 	.destroy = tap_destroy,
 };
 
-static int open_queue(struct tap_port *tp, char *err, size_t errlen)
+static int open_queue(struct tap_port *tp, struct error *e)
 {
 	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR };
 	int hdr_len = TAP_HDR_LEN;
@@ -200,17 +200,16 @@ static int open_queue(struct tap_port *tp, char *err, size_t errlen)
 	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0)
-		return snprintf(err, errlen, "tap: cannot open /dev/net/tun: %s", strerror(errno)), -errno;
+		return error_set(e, -errno, "tap: cannot open /dev/net/tun: %s", strerror(errno));
 	if (tp->nqueues > 1)
 		ifr.ifr_flags |= IFF_MULTI_QUEUE;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", tp->ifname);
 	if (ioctl(fd, TUNSETIFF, &ifr) || ioctl(fd, TUNSETVNETHDRSZ, &hdr_len) ||
 	    ioctl(fd, TUNSETOFFLOAD, offload)) {
-		int e = errno;
+		int rc = -errno;
 
 		close(fd);
-		snprintf(err, errlen, "ifname: cannot set up tap '%s': %s", tp->ifname, strerror(e));
-		return -e;
+		return error_set(e, rc, "ifname: cannot set up tap '%s': %s", tp->ifname, strerror(-rc));
 	}
 	snprintf(tp->ifname, sizeof(tp->ifname), "%s", ifr.ifr_name);
 	return fd;
@@ -236,52 +235,51 @@ static int link_up(const char *ifname)
 }
 
 static int parse_opts(struct tap_port *tp, const char *name, struct port_opts *o,
-		      char *err, size_t errlen)
+		      struct error *e)
 {
 	const char *ifname = port_opt_get(o, "ifname");
 
 	if (!ifname)
 		ifname = name;
 	if (!*ifname || strlen(ifname) >= IFNAMSIZ || strchr(ifname, '/') || strchr(ifname, ' '))
-		return snprintf(err, errlen, "ifname: '%s' is not a valid interface name (1-%d characters)",
-				ifname, IFNAMSIZ - 1), -EINVAL;
+		return error_set(e, -EINVAL, "ifname: '%s' is not a valid interface name (1-%d characters)",
+				 ifname, IFNAMSIZ - 1);
 	snprintf(tp->ifname, sizeof(tp->ifname), "%s", ifname);
 	tp->nqueues = 1;
-	if (port_opt_uint(o, "queues", 1, PORT_MAX_QUEUES, &tp->nqueues, err, errlen))
+	if (port_opt_uint(o, "queues", 1, PORT_MAX_QUEUES, &tp->nqueues, e))
 		return -EINVAL;
-	return port_opts_check_unused(o, err, errlen);
+	return port_opts_check_unused(o, e);
 }
 
-int tap_port_create(const char *name, struct port_opts *o, struct port_env *env,
-		    struct port **out, char *err, size_t errlen)
+static int tap_create(const char *name, struct port_opts *o, struct port_env *env,
+		      struct port **out, struct error *e)
 {
 	struct tap_port *tp = calloc(1, sizeof(*tp));
 	int rc;
 
 	if (!tp)
-		return -ENOMEM;
-	tp->base.ops = &tap_ops;
-	tp->base.env = env;
-	snprintf(tp->base.name, sizeof(tp->base.name), "%s", name);
-	for (unsigned i = 0; i < PORT_MAX_QUEUES; i++)
-		tp->q[i].pq.fd = -1;
-	rc = parse_opts(tp, name, o, err, errlen);
+		return error_set(e, -ENOMEM, "out of memory");
+	port_init(&tp->base, name, &tap_ops, env);
+	for (unsigned i = 0; i < PORT_MAX_QUEUES; i++) {
+		tp->q[i].tp = tp;
+		port_queue_init(&tp->q[i].pq, &tp->base, i, -1, &tp->q[i]);
+	}
+	rc = parse_opts(tp, name, o, e);
 	for (unsigned i = 0; !rc && i < tp->nqueues; i++) {
 		struct tap_queue *q = &tp->q[i];
-		int fd = open_queue(tp, err, errlen);
+		int fd = open_queue(tp, e);
 
 		if (fd < 0) {
 			rc = fd;
 			break;
 		}
-		q->tp = tp;
-		q->pq = (struct port_queue){ .port = &tp->base, .idx = i, .fd = fd, .worker = -1, .priv = q };
+		q->pq.fd = fd;
 		for (unsigned b = 0; b < FRAME_BURST && !rc; b++)
 			if (!(q->buf[b] = malloc(TAP_BUF_LEN)))
-				rc = -ENOMEM;
+				rc = error_set(e, -ENOMEM, "out of memory");
 	}
 	if (!rc && (rc = link_up(tp->ifname)))
-		snprintf(err, errlen, "ifname: cannot bring '%s' up: %s", tp->ifname, strerror(-rc));
+		error_set(e, rc, "ifname: cannot bring '%s' up: %s", tp->ifname, strerror(-rc));
 	if (rc) {
 		tap_free(tp);
 		return rc;
@@ -292,3 +290,9 @@ int tap_port_create(const char *name, struct port_opts *o, struct port_env *env,
 	*out = &tp->base;
 	return 0;
 }
+
+const struct port_kind tap_port_kind = {
+	.name = "tap",
+	.options = "[ifname=NAME] [queues=N]",
+	.create = tap_create,
+};

@@ -24,7 +24,7 @@
 #include "net/flow.h"
 #include "util/log.h"
 #include "net/offload.h"
-#include "port/port.h"
+#include "port/port_kind.h"
 #include "port/vhost_rx.h"
 #include "vhost/vu_backend.h"
 #include "vhost/vu_socket.h"
@@ -480,43 +480,41 @@ static const struct port_ops vhost_ops = {
 	.destroy = vhost_destroy,
 };
 
-static int parse_opts(struct vhost_port *vp, struct port_opts *o, char *err, size_t errlen)
+static int parse_opts(struct vhost_port *vp, struct port_opts *o, struct error *e)
 {
 	const char *path = port_opt_get(o, "path");
 	const char *mode = port_opt_get(o, "mode");
 
 	if (!path || !*path)
-		return snprintf(err, errlen, "path: a vhost-user port needs path=SOCKET"), -EINVAL;
+		return error_set(e, -EINVAL, "path: a vhost-user port needs path=SOCKET");
 	if (strlen(path) >= sizeof(vp->path))
-		return snprintf(err, errlen, "path: '%s' is longer than %zu bytes", path,
-				sizeof(vp->path) - 1), -EINVAL;
+		return error_set(e, -EINVAL, "path: '%s' is longer than %zu bytes", path,
+				 sizeof(vp->path) - 1);
 	strcpy(vp->path, path);
 	if (mode && strcmp(mode, "server") && strcmp(mode, "client"))
-		return snprintf(err, errlen, "mode: '%s' is not server or client", mode), -EINVAL;
+		return error_set(e, -EINVAL, "mode: '%s' is not server or client", mode);
 	vp->server = !mode || !strcmp(mode, "server");
 	vp->queue_pairs = 1;
-	if (port_opt_uint(o, "queues", 1, VU_MAX_QUEUE_PAIRS, &vp->queue_pairs, err, errlen))
+	if (port_opt_uint(o, "queues", 1, VU_MAX_QUEUE_PAIRS, &vp->queue_pairs, e))
 		return -EINVAL;
-	return port_opts_check_unused(o, err, errlen);
+	return port_opts_check_unused(o, e);
 }
 
-int vhost_port_create(const char *name, struct port_opts *o, struct port_env *env,
-		      struct port **out, char *err, size_t errlen)
+static int vhost_create(const char *name, struct port_opts *o, struct port_env *env,
+			struct port **out, struct error *e)
 {
 	struct vhost_port *vp = calloc(1, sizeof(*vp));
 	int rc;
 
 	if (!vp)
-		return -ENOMEM;
-	rc = parse_opts(vp, o, err, errlen);
+		return error_set(e, -ENOMEM, "out of memory");
+	port_init(&vp->base, name, &vhost_ops, env);
+	rc = parse_opts(vp, o, e);
 	if (rc) {
 		free(vp);
 		return rc;
 	}
-	vp->base.ops = &vhost_ops;
-	vp->base.env = env;
 	vp->listen_fd = -1;
-	snprintf(vp->base.name, sizeof(vp->base.name), "%s", name);
 	vu_dev_init(&vp->dev, &(struct vu_dev_config){
 		.features = VHOST_PORT_FEATURES | (vp->queue_pairs > 1 ? 1ull << VIRTIO_NET_F_MQ : 0),
 		.protocol_features = VHOST_PORT_PROTOCOL_FEATURES,
@@ -525,26 +523,23 @@ int vhost_port_create(const char *name, struct port_opts *o, struct port_env *en
 		.opaque = vp,
 	});
 	for (unsigned i = 0; i < VU_MAX_QUEUE_PAIRS; i++) {
-		vp->txq[i] = (struct guest_txq){
-			.pq = { .port = &vp->base, .idx = i, .fd = -1, .worker = -1, .priv = &vp->txq[i] },
-			.vp = vp, .vring = 2 * i + 1,
-		};
+		vp->txq[i] = (struct guest_txq){ .vp = vp, .vring = 2 * i + 1 };
+		port_queue_init(&vp->txq[i].pq, &vp->base, i, -1, &vp->txq[i]);
 		pthread_spin_init(&vp->rxq[i].lock, PTHREAD_PROCESS_PRIVATE);
 		if (vhost_rxq_init(&vp->rxq[i], vp->base.name, 2 * i))
 			rc = -ENOMEM;
 	}
 	if (rc) {
-		snprintf(err, errlen, "out of memory for the receive queues");
+		error_set(e, rc, "out of memory for the receive queues");
 		vhost_destroy(&vp->base);
 		return rc;
 	}
 	if (vp->server) {
 		vp->listen_fd = vu_socket_listen(vp->path, 0600);
 		if (vp->listen_fd < 0) {
-			snprintf(err, errlen, "path: cannot listen on '%s': %s", vp->path,
-				 vp->listen_fd == -EEXIST ? "a file that is not a socket is there"
-							  : strerror(-vp->listen_fd));
-			rc = vp->listen_fd;
+			rc = error_set(e, vp->listen_fd, "path: cannot listen on '%s': %s", vp->path,
+				       vp->listen_fd == -EEXIST ? "a file that is not a socket is there"
+								: strerror(-vp->listen_fd));
 			vhost_destroy(&vp->base);
 			return rc;
 		}
@@ -553,3 +548,9 @@ int vhost_port_create(const char *name, struct port_opts *o, struct port_env *en
 	*out = &vp->base;
 	return 0;
 }
+
+const struct port_kind vhost_port_kind = {
+	.name = "vhost-user",
+	.options = "path=SOCKET [mode=server|client] [queues=N]",
+	.create = vhost_create,
+};

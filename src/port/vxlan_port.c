@@ -65,7 +65,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
-#include "port/port.h"
+#include "port/port_kind.h"
 #include "net/vxlan.h"
 
 LOG_MODULE("vxlan");
@@ -577,7 +577,7 @@ static const char *ip_str(uint32_t a, char *buf)
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
 }
 
-static int ep_open(struct vxlan_ep *ep, char *err, size_t errlen)
+static int ep_open(struct vxlan_ep *ep, struct error *e)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(ep->port),
 				  .sin_addr.s_addr = ep->local };
@@ -586,65 +586,65 @@ static int ep_open(struct vxlan_ep *ep, char *err, size_t errlen)
 
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return snprintf(err, errlen, "local: cannot open a UDP socket: %s", strerror(errno)), -errno;
+		return error_set(e, -errno, "local: cannot open a UDP socket: %s", strerror(errno));
 	ep->pq.fd = fd;
 	set_buf(fd, SO_RCVBUFFORCE, SO_RCVBUF, VX_SOCKBUF);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		int e = errno;
-
-		snprintf(err, errlen, "%s: cannot bind %s:%u: %s", ep->local ? "local" : "dstport",
-			 ip_str(ep->local, a), ep->port, strerror(e));
-		return -e;
-	}
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		return error_set(e, -errno, "%s: cannot bind %s:%u: %s", ep->local ? "local" : "dstport",
+				 ip_str(ep->local, a), ep->port, strerror(errno));
 	fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
 	if (fd < 0)
-		return snprintf(err, errlen, "remote: cannot open a raw IP socket: %s", strerror(errno)), -errno;
+		return error_set(e, -errno, "remote: cannot open a raw IP socket: %s", strerror(errno));
 	ep->tx_fd = fd;
 	set_buf(fd, SO_SNDBUFFORCE, SO_SNDBUF, VX_SOCKBUF);
 	sa.sin_port = 0;
 	if (setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one)) ||
-	    (ep->local && bind(fd, (struct sockaddr *)&sa, sizeof(sa)))) {
-		int e = errno;
-
-		snprintf(err, errlen, "local: cannot set up the sending socket: %s", strerror(e));
-		return -e;
-	}
+	    (ep->local && bind(fd, (struct sockaddr *)&sa, sizeof(sa))))
+		return error_set(e, -errno, "local: cannot set up the sending socket: %s",
+				 strerror(errno));
 	return 0;
 }
 
-static struct vxlan_ep *ep_get(struct port_env *env, uint32_t local, uint16_t port,
-			       char *err, size_t errlen, int *rc)
+/* The endpoint bound to local:port, shared or new, in *out. */
+static int ep_get(struct port_env *env, uint32_t local, uint16_t port, struct vxlan_ep **out,
+		  struct error *e)
 {
 	struct vxlan_ep *ep;
+	int rc;
 
 	for (ep = endpoints; ep; ep = ep->next)
-		if (ep->local == local && ep->port == port)
-			return ep;
+		if (ep->local == local && ep->port == port) {
+			*out = ep;
+			return 0;
+		}
 	ep = calloc(1, sizeof(*ep));
 	if (!ep)
-		return *rc = -ENOMEM, NULL;
+		return error_set(e, -ENOMEM, "out of memory");
 	*ep = (struct vxlan_ep){ .env = env, .local = local, .port = port, .tx_fd = -1,
 				 .ntx = env->nworkers ? env->nworkers : 1 };
-	ep->pq = (struct port_queue){ .fd = -1, .worker = -1, .priv = ep };
+	port_queue_init(&ep->pq, NULL, 0, -1, ep);
 	ep->tx = calloc(ep->ntx, sizeof(*ep->tx));
-	*rc = ep->tx ? 0 : -ENOMEM;
-	for (unsigned i = 0; !*rc && i < ep->ntx; i++) {
+	rc = ep->tx ? 0 : -ENOMEM;
+	for (unsigned i = 0; !rc && i < ep->ntx; i++) {
 		pthread_mutex_init(&ep->tx[i].lock, NULL);
 		if (!(ep->tx[i].arena = malloc(VX_ARENA)))
-			*rc = -ENOMEM;
+			rc = -ENOMEM;
 	}
-	for (unsigned b = 0; !*rc && b < FRAME_BURST; b++)
+	for (unsigned b = 0; !rc && b < FRAME_BURST; b++)
 		if (!(ep->buf[b] = malloc(VX_BUF_LEN)))
-			*rc = -ENOMEM;
-	if (!*rc)
-		*rc = ep_open(ep, err, errlen);
-	if (*rc) {
+			rc = -ENOMEM;
+	if (rc)
+		error_set(e, rc, "out of memory");
+	else
+		rc = ep_open(ep, e);
+	if (rc) {
 		ep_free(ep);
-		return NULL;
+		return rc;
 	}
 	ep->next = endpoints;
 	endpoints = ep;
-	return ep;
+	*out = ep;
+	return 0;
 }
 
 static void ep_put(struct vxlan_ep *ep)
@@ -776,123 +776,97 @@ static const struct port_ops vxlan_ops = {
 	.destroy = vx_destroy,
 };
 
-static int parse_u32(const char *s, unsigned long max, uint32_t *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (!s || !*s || *s == '-' || *s == '+')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*end || errno || v > max)
-		return -EINVAL;
-	*out = (uint32_t)v;
-	return 0;
-}
-
-/* A unicast IPv4 address; err names key. */
-static int parse_ip4(const char *key, const char *s, uint32_t *out, char *err, size_t errlen)
+/* A unicast IPv4 address; e names key. */
+static int parse_ip4(const char *key, const char *s, uint32_t *out, struct error *e)
 {
 	struct in6_addr a6;
 	uint32_t h;
 
 	if (inet_pton(AF_INET, s, out) != 1) {
 		if (inet_pton(AF_INET6, s, &a6) == 1)
-			return snprintf(err, errlen, "%s: '%s': IPv6 underlays are not supported (IPv4 only)",
-					key, s), -EAFNOSUPPORT;
-		return snprintf(err, errlen, "%s: '%s' is not an IPv4 address", key, s), -EINVAL;
+			return error_set(e, -EAFNOSUPPORT,
+					 "%s: '%s': IPv6 underlays are not supported (IPv4 only)", key, s);
+		return error_set(e, -EINVAL, "%s: '%s' is not an IPv4 address", key, s);
 	}
 	h = ntohl(*out);
 	if (h == 0 || h == 0xffffffffu || (h >> 28) == 0xe)
-		return snprintf(err, errlen, "%s: '%s' is not a unicast address", key, s), -EINVAL;
+		return error_set(e, -EINVAL, "%s: '%s' is not a unicast address", key, s);
 	return 0;
 }
 
-static int parse_opts(struct vxlan_port *vp, struct port_opts *o, char *err, size_t errlen)
+static int parse_opts(struct vxlan_port *vp, struct port_opts *o, struct error *e)
 {
-	const char *remote = port_opt_get(o, "remote"), *vni = port_opt_get(o, "vni");
-	const char *local = port_opt_get(o, "local"), *dstport = port_opt_get(o, "dstport");
-	const char *mtu = port_opt_get(o, "mtu");
-	uint32_t v;
+	const char *remote = port_opt_get(o, "remote"), *local = port_opt_get(o, "local");
+	unsigned dstport = VXLAN_DEFAULT_PORT;
 	int rc;
 
 	if (!remote)
-		return snprintf(err, errlen, "remote: a vxlan port needs remote=IPv4ADDRESS"), -EINVAL;
-	if ((rc = parse_ip4("remote", remote, &vp->remote, err, errlen)))
+		return error_set(e, -EINVAL, "remote: a vxlan port needs remote=IPv4ADDRESS");
+	if ((rc = parse_ip4("remote", remote, &vp->remote, e)))
 		return rc;
-	if (!vni)
-		return snprintf(err, errlen, "vni: a vxlan port needs vni=N (0-%u)", VXLAN_VNI_MAX), -EINVAL;
-	if (parse_u32(vni, VXLAN_VNI_MAX, &vp->vni))
-		return snprintf(err, errlen, "vni: '%s' is not a number from 0 to %u", vni,
-				VXLAN_VNI_MAX), -EINVAL;
-	if (local && (rc = parse_ip4("local", local, &vp->local, err, errlen)))
+	if (!port_opt_get(o, "vni"))
+		return error_set(e, -EINVAL, "vni: a vxlan port needs vni=N (0-%u)", VXLAN_VNI_MAX);
+	if ((rc = port_opt_uint(o, "vni", 0, VXLAN_VNI_MAX, &vp->vni, e)))
 		return rc;
-	vp->dstport = VXLAN_DEFAULT_PORT;
-	if (dstport) {
-		if (parse_u32(dstport, 65535, &v) || v == 0)
-			return snprintf(err, errlen, "dstport: '%s' is not a UDP port (1-65535)",
-					dstport), -EINVAL;
-		vp->dstport = (uint16_t)v;
-	}
-	if (mtu && parse_u32(mtu, 65535, &vp->user_mtu)) /* the daemon checked it */
-		return snprintf(err, errlen, "mtu: '%s' is not a number", mtu), -EINVAL;
-	return port_opts_check_unused(o, err, errlen);
+	if (local && (rc = parse_ip4("local", local, &vp->local, e)))
+		return rc;
+	if (port_opt_uint(o, "dstport", 1, 65535, &dstport, NULL))
+		return error_set(e, -EINVAL, "dstport: '%s' is not a UDP port (1-65535)",
+				 port_opt_get(o, "dstport"));
+	vp->dstport = (uint16_t)dstport;
+	/* the daemon has checked mtu= already, and sets the port's mtu */
+	if ((rc = port_opt_uint(o, "mtu", 68, 65535, &vp->user_mtu, e)))
+		return rc;
+	return port_opts_check_unused(o, e);
 }
 
-int vxlan_port_create(const char *name, struct port_opts *o, struct port_env *env,
-		      struct port **out, char *err, size_t errlen)
+static int vx_create(const char *name, struct port_opts *o, struct port_env *env,
+		     struct port **out, struct error *e)
 {
 	struct vxlan_port *vp = calloc(1, sizeof(*vp));
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
-	struct vxlan_ep *ep;
+	struct vxlan_ep *ep = NULL;
 	int rc;
 
 	if (!vp)
-		return -ENOMEM;
-	vp->base.ops = &vxlan_ops;
-	vp->base.env = env;
+		return error_set(e, -ENOMEM, "out of memory");
+	port_init(&vp->base, name, &vxlan_ops, env);
 	vp->probe_fd = vp->ready_fd = -1;
-	snprintf(vp->base.name, sizeof(vp->base.name), "%s", name);
-	rc = parse_opts(vp, o, err, errlen);
+	rc = parse_opts(vp, o, e);
 	if (rc)
 		goto fail;
 	vp->src = vp->local;
 	vp->dst = (struct sockaddr_in){ .sin_family = AF_INET, .sin_addr.s_addr = vp->remote };
 	vp->probe_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (vp->probe_fd < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "remote: cannot open a UDP socket: %s", strerror(-rc));
+		rc = error_set(e, -errno, "remote: cannot open a UDP socket: %s", strerror(errno));
 		goto fail;
 	}
 	sa.sin_addr.s_addr = vp->local;
 	if (vp->local && bind(vp->probe_fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		rc = -errno;
-		snprintf(err, errlen, "local: %s is not an address of this host: %s", ip_str(vp->local, a),
-			 strerror(-rc));
+		rc = error_set(e, -errno, "local: %s is not an address of this host: %s",
+			       ip_str(vp->local, a), strerror(errno));
 		goto fail;
 	}
 	probe_route(vp);
 	if (vp->user_mtu && vp->underlay_mtu && vp->user_mtu + VXLAN_OVERHEAD4 > vp->underlay_mtu) {
-		rc = -EINVAL;
-		snprintf(err, errlen, "mtu: %u does not fit the underlay: the route to %s has MTU %u, "
-			 "so at most %u", vp->user_mtu, ip_str(vp->remote, a), vp->underlay_mtu,
-			 vp->underlay_mtu - VXLAN_OVERHEAD4);
+		rc = error_set(e, -EINVAL, "mtu: %u does not fit the underlay: the route to %s has "
+			       "MTU %u, so at most %u", vp->user_mtu, ip_str(vp->remote, a),
+			       vp->underlay_mtu, vp->underlay_mtu - VXLAN_OVERHEAD4);
 		goto fail;
 	}
 	if (!vp->underlay_mtu)
 		log_warn("%s: no route to %s yet: assuming an underlay MTU of %d", name,
 			 ip_str(vp->remote, a), VX_DEFAULT_UNDERLAY);
 	vp->base.mtu = vp->user_mtu ? vp->user_mtu : underlay_mtu(vp) - VXLAN_OVERHEAD4;
-	ep = ep_get(env, vp->local, vp->dstport, err, errlen, &rc);
-	if (!ep)
+	rc = ep_get(env, vp->local, vp->dstport, &ep, e);
+	if (rc)
 		goto fail;
 	for (struct vxlan_port *x = ep->all; x; x = x->ep_next)
 		if (x->remote == vp->remote && x->vni == vp->vni) {
-			rc = -EEXIST;
-			snprintf(err, errlen, "remote: port %s already tunnels VNI %u to %s", x->base.name,
-				 vp->vni, ip_str(vp->remote, a));
+			rc = error_set(e, -EEXIST, "remote: port %s already tunnels VNI %u to %s",
+				       x->base.name, vp->vni, ip_str(vp->remote, a));
 			ep_put(ep);
 			goto fail;
 		}
@@ -916,3 +890,9 @@ fail:
 	vx_free(vp);
 	return rc;
 }
+
+const struct port_kind vxlan_port_kind = {
+	.name = "vxlan",
+	.options = "remote=IPv4ADDRESS vni=N [local=IPv4ADDRESS] [dstport=4789] [mtu=N]",
+	.create = vx_create,
+};
