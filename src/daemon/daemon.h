@@ -1,74 +1,108 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The daemon's state, owned by the control thread: bridges, ports (with
- * the options they were created with, for the state file), the worker
- * pool, and the control-thread event loop.
+ * The daemon's world and the one typed API that changes it.  Bridges,
+ * ports and networks are created and torn down here and nowhere else:
+ * the control verbs (verbs.c), the state-file replay (state.c) and the
+ * networks (network.c) all call these functions; nothing goes back
+ * through the verb table.  Everything here runs on the control thread.
+ *
+ * A bridge or port a network made carries that network's name as its
+ * owner: only a call made as that network (`as`) may delete it, so an
+ * operator's del-br cannot pull a network's bridge from under it.
+ *
+ * Every change marks the configuration dirty; daemon_save_state() writes
+ * the state file once per request (not while the file is being replayed).
  */
 #ifndef UVNET_DAEMON_DAEMON_H
 #define UVNET_DAEMON_DAEMON_H
 
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdbool.h>
 
-#include "switch/bridge.h"
-#include "port/port.h"
+#include "daemon/loop.h"
+#include "daemon/network.h"
 #include "daemon/worker.h"
+#include "port/port.h"
+#include "switch/bridge.h"
+#include "util/error.h"
 
 #define DAEMON_MAX_BRIDGES 64
 #define DAEMON_MAX_PORTS 1024
-#define DAEMON_MAX_WATCHES 2048
 
-struct daemon_port {
-	struct port *port;
-	struct bridge *br;
-	struct json_object *args;   /* the add-port words, for the state file */
+struct daemon_bridge {
+	struct bridge *sw;              /* NULL: a free slot */
+	char owner[NETWORK_NAME_MAX];   /* the network that made it; "" = an operator */
 };
 
-struct watch {
-	int fd;
-	void (*cb)(void *arg);
-	void *arg;
+struct daemon_port {
+	struct port *port;              /* NULL: a free slot */
+	struct daemon_bridge *br;
+	char owner[NETWORK_NAME_MAX];
+	struct json_object *options;    /* the key=value words it was made with */
+};
+
+struct daemon_config {
+	const char *control_path;       /* its directory holds run-time files */
+	const char *state_path;         /* NULL: no state file */
+	unsigned workers;
+	enum poll_mode poll;
+	const int *cpus;                /* pin workers here; NULL: no pinning */
+	unsigned ncpus;
 };
 
 struct daemon {
-	const char *control_path;
-	const char *state_path;
-	int epfd;
-	int control_fd;
-	int signal_fd;
-	int timer_fd;
-	bool stopping;
+	const char *control_path, *state_path;
+	char state_dir[PATH_MAX];       /* absolute: networks' dnsmasq files */
+	struct loop loop;
 	struct worker_pool pool;
-	struct port_env env;
-	struct bridge *bridges[DAEMON_MAX_BRIDGES];
+	struct port_env env;            /* what ports get: workers, the loop, the switch */
+	struct fwd_scratch *inject_scratch;  /* the control thread's forwarding state */
+	int timer_fd;                   /* the 1 s housekeeping tick */
+	struct daemon_bridge bridges[DAEMON_MAX_BRIDGES];
 	struct daemon_port ports[DAEMON_MAX_PORTS];
-	struct watch *watches[DAEMON_MAX_WATCHES];
-	bool loading;               /* replaying the state file: don't rewrite it */
+	struct network *networks[NETWORK_MAX];
+	bool replaying;                 /* the state file is being replayed */
+	bool dirty;                     /* changed since the state file was written */
 };
 
-/* Run one control request (argv words); returns a JSON reply object:
- * {"ok": true, "result": ...} or {"ok": false, "error": "..."}. */
-struct json_object *control_execute(struct daemon *d, struct json_object *argv);
+/* Event loop, worker threads and the 1 s tick; nothing configured yet. */
+int daemon_start(struct daemon *d, const struct daemon_config *cfg, struct error *e);
+/* Networks stopped, ports and bridges torn down (rings stop while the
+ * workers still run), workers joined, the loop closed.  The state file is
+ * left as it was: a restart rebuilds the same switch. */
+void daemon_stop(struct daemon *d);
 
-/* For verb implementations: fill err (CONTROL_ERR_MAX bytes) and return
- * NULL; word i of a request. */
-#define CONTROL_ERR_MAX 256
-struct json_object *control_fail(char *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-const char *control_word(struct json_object *argv, size_t i);
+/* Bridges.  owner/as: a network's name, or NULL for an operator. */
+int daemon_add_bridge(struct daemon *d, const char *name, const char *owner, struct error *e);
+int daemon_del_bridge(struct daemon *d, const char *name, const char *as, struct error *e);
+struct daemon_bridge *daemon_find_bridge(struct daemon *d, const char *name);
 
-/* Control socket: accept and serve one request per connection. */
-int control_listen(struct daemon *d);
-void control_on_accept(void *arg);
-
-/* State file: rewrite atomically after every change / replay at start. */
-int state_save(struct daemon *d);
-int state_load(struct daemon *d);
-
-/* Tear down every port and bridge (SIGTERM). */
-void daemon_clear(struct daemon *d);
-
-struct bridge *daemon_find_bridge(struct daemon *d, const char *name);
+/* Ports: opts are the "key=value" words (type=KIND first among them or
+ * not; tag=, trunks=, mtu= for every kind, the rest the kind's own). */
+int daemon_add_port(struct daemon *d, const char *bridge, const char *name,
+		    const char *const *opts, unsigned nopts, const char *owner, struct error *e);
+/* bridge NULL: wherever the port is. */
+int daemon_del_port(struct daemon *d, const char *bridge, const char *name, const char *as,
+		    struct error *e);
 struct daemon_port *daemon_find_port(struct daemon *d, const char *name);
+
+/* Networks (network.h says what each mode makes). */
+int daemon_net_define(struct daemon *d, const char *name, const char *const *opts, unsigned nopts,
+		      struct error *e);
+int daemon_net_undefine(struct daemon *d, const char *name, struct error *e);
+int daemon_net_start(struct daemon *d, const char *name, struct error *e);
+int daemon_net_stop(struct daemon *d, const char *name, struct error *e);
+struct network *daemon_find_net(struct daemon *d, const char *name);
+
+/* Write the state file if anything changed; 0 or -errno (e says where). */
+int daemon_save_state(struct daemon *d, struct error *e);
+/* Replay the state file: networks, bridges, ports, each through the API
+ * above; what cannot be rebuilt is logged and skipped. */
+int daemon_load_state(struct daemon *d, struct error *e);
+
+/* Names: what an interface name may hold ("A-Z a-z 0-9 - _ ."), 1 to
+ * max-1 characters. */
+bool daemon_valid_name(const char *s, size_t max);
 
 #endif

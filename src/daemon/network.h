@@ -15,39 +15,71 @@
  *   mode=bridge    an afpacket port uv-NAME on an existing netdev (uplink=),
  *                  nothing else.
  *
- * Everything a started network made (port, tap, dnsmasq, table) is taken
- * down by net-stop and when uvnetd exits; the definitions and whether each
- * was started are kept in the state file, so a restarted daemon starts them
- * again.  All of it runs on the control thread.
+ * This file is the lifecycle; it makes the bridge and port through the
+ * daemon API (daemon.h) as their owner.  Everything a started network
+ * made is taken down by network_stop(); the definition and whether it was
+ * started go to the state file, so a restarted daemon starts it again.
+ * All of it runs on the control thread.
  */
 #ifndef UVNET_DAEMON_NETWORK_H
 #define UVNET_DAEMON_NETWORK_H
 
 #include <json-c/json.h>
+#include <net/if.h>
 #include <stdbool.h>
+
+#include "daemon/dnsmasq.h"
+#include "daemon/ipv4.h"
+#include "util/error.h"
 
 struct daemon;
 
 #define NETWORK_NAME_MAX 13     /* 12 characters: "uv-" + NAME fits IFNAMSIZ */
 #define NETWORK_MAX 32
-#define NETWORK_ERR_MAX 256     /* the control verbs' error buffer */
 
-/* Control verbs (argv = the words, argv[0] the verb); NULL + err on failure. */
-struct json_object *network_define(struct daemon *d, struct json_object *argv, char *err);
-struct json_object *network_undefine(struct daemon *d, struct json_object *argv, char *err);
-struct json_object *network_start_verb(struct daemon *d, struct json_object *argv, char *err);
-struct json_object *network_stop_verb(struct daemon *d, struct json_object *argv, char *err);
-struct json_object *network_list(struct daemon *d, struct json_object *argv, char *err);
-struct json_object *network_dhcp_leases(struct daemon *d, struct json_object *argv, char *err);
+enum network_mode { NETWORK_NAT, NETWORK_ISOLATED, NETWORK_BRIDGE };
 
-/* The network an active network's bridge or own port belongs to, else NULL
- * (del-br and del-port refuse those: net-stop takes them down). */
-const char *network_owning_bridge(const char *bridge);
-const char *network_owning_port(const char *port);
+struct network {
+	char name[NETWORK_NAME_MAX];
+	enum network_mode mode;
+	struct ipv4_subnet subnet;  /* nat/isolated */
+	uint32_t lo, hi;            /* DHCP range */
+	char uplink[IFNAMSIZ];      /* as defined; "" = the default route's device */
+	bool started;               /* wanted (persisted): net-start'ed, not stopped */
+	bool active;
+	/* while active */
+	char port[IFNAMSIZ];        /* uv-NAME: the gateway tap or the uplink's afpacket port */
+	char out[IFNAMSIZ];         /* nat: uplink in use ("" = any but our own) */
+	bool table;                 /* our nft table is loaded */
+	struct dnsmasq dns;
+};
 
-/* State file: the "networks" array, and replaying it (defines every
- * network, starts those that were started) before the bridges are. */
-struct json_object *network_snapshot(void);
-void network_load(struct daemon *d, struct json_object *networks);
+/*
+ * Parse a definition ("mode=..." "subnet=..." "dhcp-range=..." "uplink=..."
+ * words) into a new network, checked against the others (subnets that
+ * overlap, an uplink already taken) and, with check_kernel, against the
+ * host's addresses.  Without subnet= the first free 192.168.X.0/24.
+ */
+int network_parse(const char *name, const char *const *opts, unsigned nopts,
+		  struct network *const *others, unsigned nothers, bool check_kernel,
+		  struct network **out, struct error *e);
+void network_free(struct network *n);
+
+/* Make the bridge, the port, and (nat/isolated) the address, rules and
+ * dnsmasq; all or nothing.  state_dir holds dnsmasq's files. */
+int network_start(struct network *n, struct daemon *d, const char *state_dir, struct error *e);
+/* Take down everything network_start() made. */
+void network_stop(struct network *n, struct daemon *d);
+/* Once a second: supervise dnsmasq. */
+void network_tick(struct network *n);
+
+/* For net-list; for the state file (what network_parse() reads back). */
+struct json_object *network_describe(const struct network *n);
+struct json_object *network_definition(const struct network *n);
+/* The unexpired leases, for net-dhcp-leases. */
+int network_leases(const struct network *n, const char *state_dir, struct json_object **out,
+		   struct error *e);
+/* Files of the network under state_dir (leases, dnsmasq.log) removed. */
+void network_remove_files(const struct network *n, const char *state_dir);
 
 #endif

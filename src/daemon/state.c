@@ -1,134 +1,242 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The state file: every bridge and the add-port words of every port, so a
- * restarted daemon rebuilds the same switch, and every network (network.c)
- * with whether it was started.  A started network's bridge is marked
- * "network": net-start makes it and its own port, the file keeps the other
- * ports on it.  Written to a temporary file and renamed over the old one,
- * so a crash never leaves half a file.
+ * The state file: every network definition (and whether it was started),
+ * every bridge, and the add-port words of every port, so a restarted
+ * daemon rebuilds the same switch.  A network's bridge is marked
+ * "network": starting the network makes it and its own port, the file
+ * keeps the other ports on it.  Written to a temporary file, synced and
+ * renamed over the old one, so a crash never leaves half a file.
+ *
+ *   {"version": 1,
+ *    "networks": [{"name": "default", "mode": "nat", "subnet": ..., "started": true}],
+ *    "bridges": [{"name": "br0", "ports": [["add-port", "br0", "vm1", "type=tap"]]},
+ *                {"name": "default", "network": "default", "ports": [...]}]}
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon/daemon.h"
 #include "util/log.h"
-#include "daemon/network.h"
 
 LOG_MODULE("state");
 
+#define STATE_MAX_WORDS 24
+
+static struct json_object *port_words(const struct daemon_port *dp)
+{
+	struct json_object *w = json_object_new_array();
+
+	json_object_array_add(w, json_object_new_string("add-port"));
+	json_object_array_add(w, json_object_new_string(dp->br->sw->name));
+	json_object_array_add(w, json_object_new_string(dp->port->name));
+	for (size_t i = 0; i < json_object_array_length(dp->options); i++)
+		json_object_array_add(w, json_object_get(json_object_array_get_idx(dp->options, i)));
+	return w;
+}
+
+static struct json_object *bridge_json(struct daemon *d, const struct daemon_bridge *br)
+{
+	struct json_object *bo = json_object_new_object(), *ports = json_object_new_array();
+
+	json_object_object_add(bo, "name", json_object_new_string(br->sw->name));
+	if (br->owner[0])
+		json_object_object_add(bo, "network", json_object_new_string(br->owner));
+	/* A network's own port is made by starting it: only the others. */
+	for (unsigned i = 0; i < DAEMON_MAX_PORTS; i++)
+		if (d->ports[i].port && d->ports[i].br == br && !d->ports[i].owner[0])
+			json_object_array_add(ports, port_words(&d->ports[i]));
+	json_object_object_add(bo, "ports", ports);
+	return bo;
+}
+
 static struct json_object *snapshot(struct daemon *d)
 {
-	struct json_object *root = json_object_new_object(), *brs = json_object_new_array();
+	struct json_object *root = json_object_new_object();
+	struct json_object *brs = json_object_new_array(), *nets = json_object_new_array();
 
 	json_object_object_add(root, "version", json_object_new_int(1));
-	for (unsigned b = 0; b < DAEMON_MAX_BRIDGES; b++) {
-		struct json_object *bo, *ports;
-		const char *net;
-
-		if (!d->bridges[b])
-			continue;
-		bo = json_object_new_object();
-		ports = json_object_new_array();
-		json_object_object_add(bo, "name", json_object_new_string(d->bridges[b]->name));
-		/* A network's bridge and own port are made by net-start: only the
-		 * other ports on it (the guests') are replayed. */
-		net = network_owning_bridge(d->bridges[b]->name);
-		if (net)
-			json_object_object_add(bo, "network", json_object_new_string(net));
-		for (unsigned i = 0; i < DAEMON_MAX_PORTS; i++)
-			if (d->ports[i].port && d->ports[i].br == d->bridges[b] &&
-			    !network_owning_port(d->ports[i].port->name))
-				json_object_array_add(ports, json_object_get(d->ports[i].args));
-		json_object_object_add(bo, "ports", ports);
-		json_object_array_add(brs, bo);
-	}
+	for (unsigned i = 0; i < NETWORK_MAX; i++)
+		if (d->networks[i])
+			json_object_array_add(nets, network_definition(d->networks[i]));
+	for (unsigned b = 0; b < DAEMON_MAX_BRIDGES; b++)
+		if (d->bridges[b].sw)
+			json_object_array_add(brs, bridge_json(d, &d->bridges[b]));
 	json_object_object_add(root, "bridges", brs);
-	json_object_object_add(root, "networks", network_snapshot());
+	json_object_object_add(root, "networks", nets);
 	return root;
 }
 
-int state_save(struct daemon *d)
+static int write_file(const char *path, const char *text, struct error *e)
 {
-	char tmp[4096];
-	struct json_object *root;
-	const char *text;
-	int fd, rc = 0;
+	char tmp[PATH_MAX], dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t len = strlen(text);
+	int fd, dfd, rc = 0;
 
-	if (!d->state_path)
-		return 0;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", d->state_path);
-	root = snapshot(d);
-	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text) || fsync(fd) ||
-	    rename(tmp, d->state_path))
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	unlink(tmp); /* a leftover of a crash, or something planted: never followed */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) || rename(tmp, path))
 		rc = -errno;
 	if (fd >= 0)
 		close(fd);
+	if (rc) {
+		unlink(tmp);
+		return error_set(e, rc, "cannot write the state file %s: %s", path, strerror(-rc));
+	}
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + (slash == path) : 1,
+		 slash ? path : ".");
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) { /* the rename itself survives a power cut */
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+int daemon_save_state(struct daemon *d, struct error *e)
+{
+	struct json_object *root;
+	int rc;
+
+	if (!d->dirty || d->replaying || !d->state_path)
+		return 0;
+	root = snapshot(d);
+	rc = write_file(d->state_path,
+			json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY), e);
 	json_object_put(root);
+	if (!rc)
+		d->dirty = false;
 	return rc;
 }
 
-static void replay(struct daemon *d, struct json_object *words)
-{
-	struct json_object *rep = control_execute(d, words);
-	struct json_object *okv, *err;
+/* ---- replay ---- */
 
-	if (json_object_object_get_ex(rep, "ok", &okv) && !json_object_get_boolean(okv) &&
-	    json_object_object_get_ex(rep, "error", &err))
-		log_error("%s: %s", json_object_to_json_string(words),
-			json_object_get_string(err));
-	json_object_put(rep);
+static const char *string_of(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+		? json_object_get_string(v) : NULL;
 }
 
-int state_load(struct daemon *d)
+static struct json_object *array_of(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_array) ? v
+												  : NULL;
+}
+
+static void load_network(struct daemon *d, struct json_object *o, size_t i)
+{
+	static const char *const keys[] = { "mode", "subnet", "dhcp-range", "uplink" };
+	char words[4][128];
+	const char *opts[4];
+	const char *name = string_of(o, "name");
+	struct json_object *started;
+	unsigned n = 0;
+	struct error e;
+
+	if (!name) {
+		log_error("network %zu has no name; skipped", i);
+		return;
+	}
+	for (size_t k = 0; k < 4; k++)
+		if (string_of(o, keys[k])) {
+			snprintf(words[n], sizeof(words[n]), "%s=%s", keys[k], string_of(o, keys[k]));
+			opts[n] = words[n];
+			n++;
+		}
+	if (daemon_net_define(d, name, opts, n, &e)) {
+		log_error("network %s: %s", name, e.msg);
+		return;
+	}
+	if (json_object_object_get_ex(o, "started", &started) && json_object_get_boolean(started) &&
+	    daemon_net_start(d, name, &e))
+		log_error("%s: not started again: %s", name, e.msg);
+}
+
+/* ["add-port", BRIDGE, PORT, "key=value"...]: the words as add-port took them. */
+static void load_port(struct daemon *d, const char *bridge, struct json_object *w)
+{
+	const char *words[STATE_MAX_WORDS];
+	size_t n = json_object_is_type(w, json_type_array) ? json_object_array_length(w) : 0;
+	struct error e;
+
+	for (size_t i = 0; i < n && i < STATE_MAX_WORDS; i++) {
+		struct json_object *x = json_object_array_get_idx(w, i);
+
+		words[i] = json_object_is_type(x, json_type_string) ? json_object_get_string(x) : NULL;
+		if (!words[i])
+			n = 0;
+	}
+	if (n < 3 || n > STATE_MAX_WORDS || strcmp(words[0], "add-port") || strcmp(words[1], bridge)) {
+		log_error("bridge %s: %s is not a port of it; skipped", bridge, json_object_to_json_string(w));
+		return;
+	}
+	if (daemon_add_port(d, bridge, words[2], words + 3, (unsigned)n - 3, NULL, &e))
+		log_error("port %s on %s: %s", words[2], bridge, e.msg);
+}
+
+static void load_bridge(struct daemon *d, struct json_object *bo, size_t i)
+{
+	const char *name = string_of(bo, "name"), *net = string_of(bo, "network");
+	struct json_object *ports = array_of(bo, "ports");
+	struct error e;
+
+	if (!name || !ports) {
+		log_error("bridge %zu has no name or no port list; skipped", i);
+		return;
+	}
+	if (net && !daemon_find_bridge(d, name)) {
+		log_error("network %s is not active: the ports of its bridge are dropped", net);
+		return;
+	}
+	if (!net && daemon_add_bridge(d, name, NULL, &e)) {
+		log_error("%s", e.msg);
+		return;
+	}
+	for (size_t p = 0; p < json_object_array_length(ports); p++)
+		load_port(d, name, json_object_array_get_idx(ports, p));
+}
+
+/* Keep a state file that cannot be read: the first change would
+ * otherwise overwrite the only copy. */
+static const char *set_aside(const char *path, char *aside, size_t len)
+{
+	snprintf(aside, len, "%s.corrupt-%ld", path, (long)time(NULL));
+	return rename(path, aside) ? "nowhere (it could not be renamed)" : aside;
+}
+
+int daemon_load_state(struct daemon *d, struct error *e)
 {
 	struct json_object *root, *brs, *nets;
+	char aside[PATH_MAX];
 
 	if (!d->state_path || access(d->state_path, F_OK))
 		return 0;
 	root = json_object_from_file(d->state_path);
-	if (!root || !json_object_object_get_ex(root, "bridges", &brs) ||
-	    !json_object_is_type(brs, json_type_array)) {
-		log_error("%s is not a uvnetd state file; starting empty", d->state_path);
+	brs = root ? array_of(root, "bridges") : NULL;
+	if (!brs) {
 		json_object_put(root);
-		return -EINVAL;
+		return error_set(e, -EINVAL, "%s is not a uvnetd state file; starting empty, the file is kept as %s",
+				 d->state_path, set_aside(d->state_path, aside, sizeof(aside)));
 	}
-	d->loading = true;
+	d->replaying = true;
 	/* Networks first: starting one makes its bridge, which the bridges
 	 * below then only get their ports back on. */
-	if (json_object_object_get_ex(root, "networks", &nets) &&
-	    json_object_is_type(nets, json_type_array))
-		network_load(d, nets);
-	for (size_t b = 0; b < json_object_array_length(brs); b++) {
-		struct json_object *bo = json_object_array_get_idx(brs, b), *name, *ports, *net;
-		struct json_object *words = json_object_new_array();
-
-		if (!json_object_object_get_ex(bo, "name", &name) ||
-		    !json_object_object_get_ex(bo, "ports", &ports)) {
-			json_object_put(words);
-			continue;
-		}
-		if (json_object_object_get_ex(bo, "network", &net)) {
-			json_object_put(words);
-			if (!daemon_find_bridge(d, json_object_get_string(name))) {
-				log_error("network %s is not active: the ports of its bridge are dropped",
-					json_object_get_string(net));
-				continue;
-			}
-		} else {
-			json_object_array_add(words, json_object_new_string("add-br"));
-			json_object_array_add(words, json_object_get(name));
-			replay(d, words);
-			json_object_put(words);
-		}
-		for (size_t p = 0; p < json_object_array_length(ports); p++)
-			replay(d, json_object_array_get_idx(ports, p));
-	}
-	d->loading = false;
+	nets = array_of(root, "networks");
+	for (size_t i = 0; nets && i < json_object_array_length(nets); i++)
+		load_network(d, json_object_array_get_idx(nets, i), i);
+	for (size_t b = 0; b < json_object_array_length(brs); b++)
+		load_bridge(d, json_object_array_get_idx(brs, b), b);
+	d->replaying = false;
+	d->dirty = false;
 	json_object_put(root);
 	log_info("configuration restored from %s", d->state_path);
 	return 0;

@@ -17,13 +17,17 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "util/ab.h"
+#include "daemon/control.h"
 #include "daemon/daemon.h"
+#include "util/ab.h"
 #include "util/log.h"
+#include "util/parse.h"
 
 LOG_MODULE("uvnetd");
 
 #define DEFAULT_DIR "/run/uvnet"
+#define DEFAULT_CONTROL DEFAULT_DIR "/uvnetd.sock"
+#define STATE_DIR "/var/lib/uvnet"
 
 struct options {
 	bool foreground;
@@ -41,7 +45,9 @@ static void usage(FILE *to)
 		"  --foreground          stay attached to the terminal, log to stderr\n"
 		"  --control PATH        control socket (default " DEFAULT_DIR "/uvnetd.sock)\n"
 		"  --state PATH          state file, rewritten on every change and replayed at\n"
-		"                        start (default " DEFAULT_DIR "/uvnetd.state)\n"
+		"                        start (default " STATE_DIR "/uvnetd.state; with\n"
+		"                        another --control, " STATE_DIR "/NAME-HASH.state\n"
+		"                        named after the control socket's absolute path)\n"
 		"  --workers N           data-plane threads, 1-%d (default 1)\n"
 		"  --cpu-list LIST       pin workers to these CPUs, e.g. 0,1 or 0-3\n"
 		"  --poll MODE           event (sleep when idle), adaptive (spin briefly, then\n"
@@ -100,12 +106,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 	int c;
 
 	*o = (struct options){
-		.control = DEFAULT_DIR "/uvnetd.sock", .state = DEFAULT_DIR "/uvnetd.state",
+		.control = DEFAULT_CONTROL, .state = NULL,
 		.pid_file = DEFAULT_DIR "/uvnetd.pid", .workers = 1, .poll = POLL_ADAPTIVE,
 		.level = LOG_LEVEL_INFO,
 	};
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		char *end;
+		uint64_t v;
 
 		switch (c) {
 		case 'f': o->foreground = true; break;
@@ -115,12 +121,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'L': o->log_file = optarg; break;
 		case 'P': o->pid_file = optarg; break;
 		case 'w':
-			o->workers = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || end == optarg || o->workers < 1 || o->workers > WORKER_MAX) {
+			if (!parse_uint(optarg, 1, WORKER_MAX, &v)) {
 				fprintf(stderr, "uvnetd: --workers: '%s' is not a number from 1 to %d\n",
 					optarg, WORKER_MAX);
 				return -1;
 			}
+			o->workers = (unsigned)v;
 			break;
 		case 'p':
 			if (!poll_mode_parse(optarg, &o->poll)) {
@@ -144,170 +150,6 @@ static int parse_args(int argc, char **argv, struct options *o)
 		return -1;
 	}
 	return 0;
-}
-
-/* ---- control-thread fd watches (port_env) ---- */
-
-static struct daemon *the_daemon(struct port_env *env)
-{
-	return (struct daemon *)((char *)env - offsetof(struct daemon, env));
-}
-
-static int env_watch(struct port_env *env, int fd, void (*cb)(void *), void *arg)
-{
-	struct daemon *d = the_daemon(env);
-	struct epoll_event ev = { .events = EPOLLIN };
-
-	for (unsigned i = 0; i < DAEMON_MAX_WATCHES; i++) {
-		if (d->watches[i])
-			continue;
-		d->watches[i] = malloc(sizeof(struct watch));
-		if (!d->watches[i])
-			return -ENOMEM;
-		*d->watches[i] = (struct watch){ fd, cb, arg };
-		ev.data.ptr = d->watches[i];
-		return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
-	}
-	return -ENOSPC;
-}
-
-static void env_unwatch(struct port_env *env, int fd)
-{
-	struct daemon *d = the_daemon(env);
-
-	for (unsigned i = 0; i < DAEMON_MAX_WATCHES; i++)
-		if (d->watches[i] && d->watches[i]->fd == fd) {
-			epoll_ctl(d->epfd, EPOLL_CTL_DEL, fd, NULL);
-			/* an event for it may still be in this round's list */
-			d->watches[i]->cb = NULL;
-			d->watches[i]->fd = -1;
-			return;
-		}
-}
-
-static void reap_watches(struct daemon *d)
-{
-	for (unsigned i = 0; i < DAEMON_MAX_WATCHES; i++)
-		if (d->watches[i] && !d->watches[i]->cb) {
-			free(d->watches[i]);
-			d->watches[i] = NULL;
-		}
-}
-
-static void env_attach(struct port_env *env, struct port_queue *q)
-{
-	worker_pool_attach(&the_daemon(env)->pool, q);
-}
-
-static void env_detach(struct port_env *env, struct port_queue *q)
-{
-	worker_pool_detach(&the_daemon(env)->pool, q);
-}
-
-/* Frames made by the control thread (RARP announcements) go through the
- * bridge like any other; scratch space is the control thread's own. */
-static void env_inject(struct port_env *env, struct port *p, struct frame *f)
-{
-	static struct fwd_scratch scratch;
-
-	(void)env;
-	if (p->bridge)
-		bridge_forward(&scratch, p, f, 1, PORT_SLOT_CONTROL);
-}
-
-/* ---- lifecycle ---- */
-
-void daemon_clear(struct daemon *d)
-{
-	for (unsigned i = 0; i < DAEMON_MAX_PORTS; i++) {
-		struct daemon_port *dp = &d->ports[i];
-
-		if (!dp->port)
-			continue;
-		bridge_remove_port(dp->br, dp->port);
-		worker_pool_sync(&d->pool);
-		dp->port->ops->destroy(dp->port);
-		json_object_put(dp->args);
-		*dp = (struct daemon_port){ 0 };
-	}
-	for (unsigned b = 0; b < DAEMON_MAX_BRIDGES; b++)
-		if (d->bridges[b]) {
-			bridge_free(d->bridges[b]);
-			d->bridges[b] = NULL;
-		}
-}
-
-static void on_signal(void *arg)
-{
-	struct daemon *d = arg;
-	struct signalfd_siginfo si;
-
-	if (read(d->signal_fd, &si, sizeof(si)) == sizeof(si)) {
-		log_info("signal %u: shutting down", si.ssi_signo);
-		d->stopping = true;
-	}
-}
-
-static void on_timer(void *arg)
-{
-	struct daemon *d = arg;
-	uint64_t ticks;
-	struct timespec ts;
-
-	if (read(d->timer_fd, &ticks, sizeof(ticks)) < 0)
-		return;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	for (unsigned b = 0; b < DAEMON_MAX_BRIDGES; b++)
-		if (d->bridges[b])
-			fdb_age(d->bridges[b]->fdb,
-				(uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
-	for (unsigned i = 0; i < DAEMON_MAX_PORTS; i++)
-		if (d->ports[i].port && d->ports[i].port->ops->tick)
-			d->ports[i].port->ops->tick(d->ports[i].port);
-}
-
-/* Blocked in every thread (workers inherit the mask), taken by signalfd. */
-static void block_signals(sigset_t *mask)
-{
-	sigemptyset(mask);
-	sigaddset(mask, SIGTERM);
-	sigaddset(mask, SIGINT);
-	sigaddset(mask, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
-static int setup_fds(struct daemon *d, sigset_t *mask)
-{
-	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
-
-	d->epfd = epoll_create1(EPOLL_CLOEXEC);
-	d->signal_fd = signalfd(-1, mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	d->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (d->epfd < 0 || d->signal_fd < 0 || d->timer_fd < 0 ||
-	    timerfd_settime(d->timer_fd, 0, &its, NULL))
-		return -errno;
-	if (env_watch(&d->env, d->signal_fd, on_signal, d) ||
-	    env_watch(&d->env, d->timer_fd, on_timer, d) ||
-	    env_watch(&d->env, d->control_fd, control_on_accept, d))
-		return -errno;
-	return 0;
-}
-
-static void run(struct daemon *d)
-{
-	while (!d->stopping) {
-		struct epoll_event ev[32];
-		int n = epoll_wait(d->epfd, ev, 32, -1);
-
-		for (int i = 0; i < n; i++) {
-			struct watch *w = ev[i].data.ptr;
-
-			if (w->cb)
-				w->cb(w->arg);
-		}
-		reap_watches(d);
-	}
 }
 
 static void make_parent_dir(const char *path)
@@ -335,12 +177,133 @@ static void write_pid(const char *path)
 	fclose(f);
 }
 
+/*
+ * Without --state: the default control socket keeps its state in
+ * STATE_DIR/uvnetd.state; any other in STATE_DIR/NAME-HASH.state, NAME its
+ * file name and HASH a hash of its absolute path, so two daemons with
+ * different --control never share a state file.
+ */
+static void default_state_path(const char *control, char *buf, size_t len)
+{
+	char abs[PATH_MAX], cwd[PATH_MAX] = "";
+	const char *base = strrchr(control, '/') ? strrchr(control, '/') + 1 : control;
+	uint32_t h = 2166136261u;
+	size_t blen = strcspn(base, ".");
+
+	if (!strcmp(control, DEFAULT_CONTROL)) {
+		snprintf(buf, len, "%s/uvnetd.state", STATE_DIR);
+		return;
+	}
+	if (control[0] != '/' && !getcwd(cwd, sizeof(cwd)))
+		cwd[0] = '\0';
+	snprintf(abs, sizeof(abs), "%s%s%s", cwd, cwd[0] ? "/" : "", control);
+	for (const char *c = abs; *c; c++)
+		h = (h ^ (uint8_t)*c) * 16777619u;
+	snprintf(buf, len, "%s/%.*s-%08x.state", STATE_DIR, (int)(blen ? blen : 6),
+		 blen ? base : "uvnetd", h);
+}
+
+static void make_dirs(const struct options *o, const char *state)
+{
+	make_parent_dir(o->control);
+	make_parent_dir(state);
+	make_parent_dir(o->pid_file);
+}
+
+static int go_background(const struct options *o)
+{
+	const char *lf = o->log_file ? o->log_file : DEFAULT_DIR "/uvnetd.log";
+
+	if (!o->foreground) {
+		make_parent_dir(lf);
+		if (log_set_file(lf) || daemon(0, 0)) {
+			fprintf(stderr, "uvnetd: cannot go to the background (log %s): %s\n", lf,
+				strerror(errno));
+			return -1;
+		}
+	} else if (o->log_file && log_set_file(o->log_file)) {
+		fprintf(stderr, "uvnetd: cannot open log file %s: %s\n", o->log_file, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The process: the daemon, its control socket, the signals that stop it. */
+struct uvnetd {
+	struct daemon d;
+	struct control_server control;
+	int signal_fd;
+};
+
+static void on_signal(void *arg)
+{
+	struct uvnetd *u = arg;
+	struct signalfd_siginfo si;
+
+	if (read(u->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+		log_info("signal %u: shutting down", si.ssi_signo);
+		u->d.loop.stopping = true;
+	}
+}
+
+/* Blocked in every thread (the workers inherit the mask), taken by a
+ * signalfd the loop watches. */
+static int block_signals(struct uvnetd *u, struct error *e)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	u->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	return u->signal_fd < 0 ? error_set(e, -errno, "signalfd: %s", strerror(errno)) : 0;
+}
+
+static int start(struct uvnetd *u, const struct options *o, const char *state, int listen_fd,
+		 const int *cpus, unsigned ncpus)
+{
+	struct daemon_config cfg = { o->control, state, o->workers, o->poll,
+				     ncpus ? cpus : NULL, ncpus };
+	struct error e;
+	int rc;
+
+	if ((rc = block_signals(u, &e)) || (rc = daemon_start(&u->d, &cfg, &e)) ||
+	    (rc = control_start(&u->control, &u->d, o->control, listen_fd, &e)))
+		goto fail;
+	rc = loop_watch(&u->d.loop, u->signal_fd, on_signal, u);
+	if (!rc)
+		return 0;
+	error_set(&e, rc, "signalfd: cannot watch it: %s", strerror(-rc));
+fail:
+	log_error("start-up failed: %s", e.msg);
+	return -1;
+}
+
+static void run(struct uvnetd *u)
+{
+	struct error e;
+
+	while (!u->d.loop.stopping) {
+		struct timespec ts;
+
+		loop_run_once(&u->d.loop, 1000);
+		clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+		control_expire(&u->control, ts.tv_sec);
+		if (daemon_save_state(&u->d, &e))
+			log_error("%s", e.msg);
+	}
+}
+
 int main(int argc, char **argv)
 {
-	static struct daemon d;
+	static struct uvnetd u;
+	char state[PATH_MAX];
 	struct options o;
-	int cpus[256], ncpus = 0, rc;
-	sigset_t mask;
+	int cpus[256], ncpus = 0, listen_fd;
+	struct error e;
 
 	if (parse_args(argc, argv, &o))
 		return 2;
@@ -348,53 +311,31 @@ int main(int argc, char **argv)
 		fprintf(stderr, "uvnetd: --cpu-list: '%s' is not a list like 0,2-3\n", o.cpu_list);
 		return 2;
 	}
+	if (o.state)
+		snprintf(state, sizeof(state), "%s", o.state);
+	else
+		default_state_path(o.control, state, sizeof(state));
 	log_set_level(o.level);
 #ifdef UVNET_AB_TOGGLE
 	ab_init();
 	log_warn("A/B toggle build (bench/ab): SIGUSR1 runs the old way, SIGUSR2 the new");
 #endif
-	d.control_path = o.control;
-	d.state_path = o.state;
-	d.env = (struct port_env){ env_attach, env_detach, env_watch, env_unwatch, env_inject, o.workers };
-	make_parent_dir(o.control);
-	make_parent_dir(o.state);
-	rc = control_listen(&d);
-	if (rc) {
-		fprintf(stderr, "uvnetd: cannot listen on %s: %s\n", o.control, strerror(-rc));
+	make_dirs(&o, state);
+	listen_fd = control_listen(o.control, &e);
+	if (listen_fd < 0) {
+		fprintf(stderr, "uvnetd: %s\n", e.msg);
 		return 1;
 	}
-	if (!o.foreground) {
-		const char *lf = o.log_file ? o.log_file : DEFAULT_DIR "/uvnetd.log";
-
-		make_parent_dir(lf);
-		if (log_set_file(lf) || daemon(0, 0)) {
-			fprintf(stderr, "uvnetd: cannot go to the background (log %s): %s\n", lf,
-				strerror(errno));
-			return 1;
-		}
-	} else if (o.log_file && log_set_file(o.log_file)) {
-		fprintf(stderr, "uvnetd: cannot open log file %s: %s\n", o.log_file, strerror(errno));
+	if (go_background(&o) || start(&u, &o, state, listen_fd, cpus, (unsigned)ncpus))
 		return 1;
-	}
-	block_signals(&mask);
-	rc = worker_pool_start(&d.pool, o.workers, o.poll, cpus, (unsigned)ncpus);
-	if (!rc)
-		rc = setup_fds(&d, &mask);
-	if (rc) {
-		log_error("start-up failed: %s", strerror(-rc));
-		return 1;
-	}
-	make_parent_dir(o.pid_file);
 	write_pid(o.pid_file);
-	state_load(&d);
-	log_info("ready: control %s, %u worker(s), %s polling", o.control, o.workers,
-		 poll_mode_name(o.poll));
-	run(&d);
-	/* Ports go first: their rings stop while the workers still run, so
-	 * every popped chain is completed before the memory is unmapped. */
-	daemon_clear(&d);
-	worker_pool_stop(&d.pool);
-	unlink(o.control);
+	if (daemon_load_state(&u.d, &e))
+		log_error("%s", e.msg);
+	log_info("ready: control %s, state %s, %u worker(s), %s polling", o.control, state,
+		 o.workers, poll_mode_name(o.poll));
+	run(&u);
+	control_stop(&u.control);
+	daemon_stop(&u.d);
 	unlink(o.pid_file);
 	log_info("stopped");
 	return 0;

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The control socket: uvnetctl and uvnet-vm connect, send one request (a
+ * JSON array of words and a newline, or EOF), get one JSON reply, and the
+ * connection closes.  Connections are non-blocking and buffered in the
+ * event loop, so a slow or silent client holds only its own connection:
+ * one that has not sent a whole request within CONTROL_REQUEST_S seconds
+ * is dropped, and at most CONTROL_MAX_CONNS are open at once.
+ */
+#ifndef UVNET_DAEMON_CONTROL_H
+#define UVNET_DAEMON_CONTROL_H
+
+#include <time.h>
+
+#include "util/error.h"
+
+#define CONTROL_MAX_CONNS 64
+#define CONTROL_REQUEST_MAX 65536   /* bytes in one request */
+#define CONTROL_REQUEST_S 2         /* to send it whole */
+#define CONTROL_REPLY_S 2           /* for the reply to leave */
+
+struct daemon;
+struct control_conn;
+
+struct control_server {
+	struct daemon *d;
+	const char *path;
+	int listen_fd;
+	struct control_conn *conns[CONTROL_MAX_CONNS];
+};
+
+/* Listen on path (0600; an old socket file there is replaced): the fd. */
+int control_listen(const char *path, struct error *e);
+/* Serve requests on it from the daemon's loop. */
+int control_start(struct control_server *s, struct daemon *d, const char *path, int listen_fd,
+		  struct error *e);
+/* Drop connections past their deadline; call about once a second. */
+void control_expire(struct control_server *s, time_t now);
+void control_stop(struct control_server *s);
+
+#endif

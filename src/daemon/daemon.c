@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The daemon's bridges and ports (see daemon.h): the only place they are
+ * made and torn down, the port environment (workers, the event loop, the
+ * switch) lent to every port kind, and the 1 s housekeeping tick.
+ */
+#include "daemon/daemon.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "port/port_kind.h"
+#include "util/log.h"
+#include "util/parse.h"
+
+LOG_MODULE("daemon");
+
+static struct daemon *env_daemon(struct port_env *env)
+{
+	return (struct daemon *)((char *)env - offsetof(struct daemon, env));
+}
+
+static void env_attach(struct port_env *env, struct port_queue *q)
+{
+	worker_pool_attach(&env_daemon(env)->pool, q);
+}
+
+static void env_detach(struct port_env *env, struct port_queue *q)
+{
+	worker_pool_detach(&env_daemon(env)->pool, q);
+}
+
+static int env_watch(struct port_env *env, int fd, void (*cb)(void *), void *arg)
+{
+	return loop_watch(&env_daemon(env)->loop, fd, cb, arg);
+}
+
+static void env_unwatch(struct port_env *env, int fd)
+{
+	loop_unwatch(&env_daemon(env)->loop, fd);
+}
+
+/* Frames made by the control thread (RARP announcements) go through the
+ * bridge like any other, with the control thread's own scratch space. */
+static void env_inject(struct port_env *env, struct port *p, struct frame *f)
+{
+	if (p->bridge)
+		bridge_forward(env_daemon(env)->inject_scratch, p, f, 1, PORT_SLOT_CONTROL);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Once a second: FDB aging, the ports' housekeeping (reconnects), the
+ * networks' (dnsmasq supervision). */
+static void on_tick(void *arg)
+{
+	struct daemon *d = arg;
+	uint64_t ticks, ms = now_ms();
+
+	if (read(d->timer_fd, &ticks, sizeof(ticks)) < 0)
+		return;
+	for (unsigned b = 0; b < DAEMON_MAX_BRIDGES; b++)
+		if (d->bridges[b].sw)
+			fdb_age(d->bridges[b].sw->fdb, ms);
+	for (unsigned i = 0; i < DAEMON_MAX_PORTS; i++)
+		if (d->ports[i].port && d->ports[i].port->ops->tick)
+			d->ports[i].port->ops->tick(d->ports[i].port);
+	for (unsigned i = 0; i < NETWORK_MAX; i++)
+		if (d->networks[i])
+			network_tick(d->networks[i]);
+}
+
+static int start_tick(struct daemon *d, struct error *e)
+{
+	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+	int rc;
+
+	d->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (d->timer_fd < 0 || timerfd_settime(d->timer_fd, 0, &its, NULL))
+		return error_set(e, -errno, "timer: %s", strerror(errno));
+	rc = loop_watch(&d->loop, d->timer_fd, on_tick, d);
+	return rc ? error_set(e, rc, "timer: cannot watch it: %s", strerror(-rc)) : 0;
+}
+
+/* The state file's directory (the control socket's without one), made
+ * absolute: dnsmasq changes its working directory. */
+static void set_state_dir(struct daemon *d)
+{
+	const char *p = d->state_path ? d->state_path : d->control_path;
+	const char *slash = strrchr(p, '/');
+	char cwd[PATH_MAX] = "";
+
+	if (p[0] != '/' && !getcwd(cwd, sizeof(cwd)))
+		cwd[0] = '\0';
+	snprintf(d->state_dir, sizeof(d->state_dir), "%s%s%.*s", cwd, cwd[0] ? "/" : "",
+		 slash ? (int)(slash - p) : 1, slash ? p : ".");
+}
+
+int daemon_start(struct daemon *d, const struct daemon_config *cfg, struct error *e)
+{
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	d->timer_fd = -1;
+	d->control_path = cfg->control_path;
+	d->state_path = cfg->state_path;
+	set_state_dir(d);
+	d->env = (struct port_env){ env_attach, env_detach, env_watch, env_unwatch, env_inject,
+				    cfg->workers };
+	d->inject_scratch = calloc(1, sizeof(*d->inject_scratch));
+	if (!d->inject_scratch)
+		return error_set(e, -ENOMEM, "out of memory");
+	rc = loop_init(&d->loop, e);
+	if (rc)
+		return rc;
+	rc = worker_pool_start(&d->pool, cfg->workers, cfg->poll, cfg->cpus, cfg->ncpus);
+	if (rc)
+		return error_set(e, rc, "workers: cannot start %u: %s", cfg->workers, strerror(-rc));
+	return start_tick(d, e);
+}
+
+static void remove_port(struct daemon *d, struct daemon_port *dp)
+{
+	char name[PORT_NAME_MAX];
+
+	snprintf(name, sizeof(name), "%s", dp->port->name);
+	bridge_remove_port(dp->br->sw, dp->port);
+	worker_pool_sync(&d->pool); /* no burst still comes from or goes to it */
+	bridge_forget_port(dp->br->sw, dp->port);
+	dp->port->ops->destroy(dp->port);
+	json_object_put(dp->options);
+	*dp = (struct daemon_port){ 0 };
+	d->dirty = true;
+	log_info("port %s removed", name);
+}
+
+static void remove_bridge(struct daemon *d, struct daemon_bridge *br)
+{
+	char name[BRIDGE_NAME_MAX];
+
+	snprintf(name, sizeof(name), "%s", br->sw->name);
+	for (unsigned i = 0; i < DAEMON_MAX_PORTS; i++)
+		if (d->ports[i].port && d->ports[i].br == br)
+			remove_port(d, &d->ports[i]);
+	bridge_free(br->sw);
+	*br = (struct daemon_bridge){ 0 };
+	d->dirty = true;
+	log_info("bridge %s removed", name);
+}
+
+void daemon_stop(struct daemon *d)
+{
+	/* Networks first (dnsmasq, rules), then ports: their rings stop while
+	 * the workers still run, so every popped chain is completed before
+	 * the memory is unmapped. */
+	for (unsigned i = 0; i < NETWORK_MAX; i++)
+		if (d->networks[i]) {
+			network_stop(d->networks[i], d);
+			network_free(d->networks[i]);
+			d->networks[i] = NULL;
+		}
+	for (unsigned b = 0; b < DAEMON_MAX_BRIDGES; b++)
+		if (d->bridges[b].sw)
+			remove_bridge(d, &d->bridges[b]);
+	worker_pool_stop(&d->pool);
+	if (d->timer_fd >= 0)
+		close(d->timer_fd);
+	loop_fini(&d->loop);
+	free(d->inject_scratch);
+	d->inject_scratch = NULL;
+}
+
+bool daemon_valid_name(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(s[i] >= 'a' && s[i] <= 'z') && !(s[i] >= 'A' && s[i] <= 'Z') &&
+		    !(s[i] >= '0' && s[i] <= '9') && !strchr("-_.", s[i]))
+			return false;
+	return true;
+}
+
+struct daemon_bridge *daemon_find_bridge(struct daemon *d, const char *name)
+{
+	for (unsigned i = 0; i < DAEMON_MAX_BRIDGES; i++)
+		if (d->bridges[i].sw && !strcmp(d->bridges[i].sw->name, name))
+			return &d->bridges[i];
+	return NULL;
+}
+
+struct daemon_port *daemon_find_port(struct daemon *d, const char *name)
+{
+	for (unsigned i = 0; i < DAEMON_MAX_PORTS; i++)
+		if (d->ports[i].port && !strcmp(d->ports[i].port->name, name))
+			return &d->ports[i];
+	return NULL;
+}
+
+/* May a call made as `as` (a network, or NULL) delete what `owner` made? */
+static bool may_delete(const char *owner, const char *as)
+{
+	return !owner[0] || (as && !strcmp(owner, as));
+}
+
+int daemon_add_bridge(struct daemon *d, const char *name, const char *owner, struct error *e)
+{
+	struct daemon_bridge *slot = NULL;
+
+	if (!daemon_valid_name(name, BRIDGE_NAME_MAX))
+		return error_set(e, -EINVAL, "bridge: '%s' is not a valid name (1-%d of A-Z a-z 0-9 - _ .)",
+				 name, BRIDGE_NAME_MAX - 1);
+	if (daemon_find_bridge(d, name))
+		return error_set(e, -EEXIST, "bridge: %s already exists", name);
+	for (unsigned i = 0; i < DAEMON_MAX_BRIDGES && !slot; i++)
+		if (!d->bridges[i].sw)
+			slot = &d->bridges[i];
+	if (!slot)
+		return error_set(e, -ENOSPC, "bridge: the daemon already has %d bridges",
+				 DAEMON_MAX_BRIDGES);
+	slot->sw = bridge_new(name);
+	if (!slot->sw)
+		return error_set(e, -ENOMEM, "bridge: out of memory");
+	snprintf(slot->owner, sizeof(slot->owner), "%s", owner ? owner : "");
+	d->dirty = true;
+	log_info("bridge %s added", name);
+	return 0;
+}
+
+int daemon_del_bridge(struct daemon *d, const char *name, const char *as, struct error *e)
+{
+	struct daemon_bridge *br = daemon_find_bridge(d, name);
+
+	if (!br)
+		return error_set(e, -ENOENT, "bridge: no bridge named %s", name);
+	if (!may_delete(br->owner, as))
+		return error_set(e, -EPERM, "bridge: %s belongs to network %s (net-stop it instead)",
+				 name, br->owner);
+	remove_bridge(d, br);
+	return 0;
+}
+
+/* Split "key=value" words into o; values point into the words. */
+static int parse_options(const char *const *w, unsigned n, struct port_opts *o, struct error *e)
+{
+	o->n = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const char *eq = strchr(w[i], '=');
+		size_t klen = eq ? (size_t)(eq - w[i]) : 0;
+
+		if (!eq || klen == 0 || klen >= sizeof(o->kv[0].key))
+			return error_set(e, -EINVAL, "%s: expected key=value", w[i]);
+		if (o->n == PORT_MAX_OPTS)
+			return error_set(e, -E2BIG, "%s: more than %d options", w[i], PORT_MAX_OPTS);
+		memcpy(o->kv[o->n].key, w[i], klen);
+		o->kv[o->n].key[klen] = '\0';
+		for (unsigned k = 0; k < o->n; k++)
+			if (!strcmp(o->kv[k].key, o->kv[o->n].key))
+				return error_set(e, -EINVAL, "%s: given twice", o->kv[k].key);
+		o->kv[o->n].value = eq + 1;
+		o->kv[o->n].used = false;
+		o->n++;
+	}
+	return 0;
+}
+
+/* tag=N alone: access port.  trunks=LIST: trunk port, with tag=N as its
+ * native (untagged) VLAN if both are given.  Neither: carries all VLANs. */
+static int vlan_from_options(struct port_opts *o, struct port_vlan *v, struct error *e)
+{
+	const char *tag = port_opt_get(o, "tag"), *trunks = port_opt_get(o, "trunks");
+	char why[ERROR_MSG_MAX];
+	uint64_t id;
+
+	port_vlan_init(v);
+	if (trunks && port_vlan_parse_trunks(v, trunks, why, sizeof(why)))
+		return error_set(e, -EINVAL, "trunks: %s", why);
+	if (!tag)
+		return 0;
+	if (!parse_uint(tag, 0, VLAN_ID_MAX, &id))
+		return error_set(e, -EINVAL, "tag: '%s' is not a VLAN id (0-4095)", tag);
+	if (trunks ? port_vlan_set_native(v, (uint16_t)id) : port_vlan_set_access(v, (uint16_t)id))
+		return error_set(e, -EINVAL, "tag: %u cannot be used here", (unsigned)id);
+	return 0;
+}
+
+static int mtu_from_options(struct port_opts *o, unsigned *mtu, struct error *e)
+{
+	const char *s = port_opt_get(o, "mtu");
+	uint64_t v;
+
+	*mtu = 0;
+	if (!s)
+		return 0;
+	if (!parse_uint(s, 68, 65535, &v))
+		return error_set(e, -EINVAL, "mtu: '%s' is not a number from 68 to 65535", s);
+	*mtu = (unsigned)v;
+	return 0;
+}
+
+static struct json_object *words_json(const char *const *w, unsigned n)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (unsigned i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(w[i]));
+	return a;
+}
+
+static struct daemon_port *free_port_slot(struct daemon *d)
+{
+	for (unsigned i = 0; i < DAEMON_MAX_PORTS; i++)
+		if (!d->ports[i].port)
+			return &d->ports[i];
+	return NULL;
+}
+
+static int check_new_port(struct daemon *d, struct daemon_bridge *br, const char *bridge,
+			  const char *name, struct error *e)
+{
+	if (!br)
+		return error_set(e, -ENOENT, "bridge: no bridge named %s", bridge);
+	if (!daemon_valid_name(name, PORT_NAME_MAX))
+		return error_set(e, -EINVAL, "port: '%s' is not a valid name (1-%d of A-Z a-z 0-9 - _ .)",
+				 name, PORT_NAME_MAX - 1);
+	if (daemon_find_port(d, name))
+		return error_set(e, -EEXIST, "port: %s already exists", name);
+	if (!free_port_slot(d))
+		return error_set(e, -ENOSPC, "port: the daemon already has %d ports", DAEMON_MAX_PORTS);
+	return 0;
+}
+
+int daemon_add_port(struct daemon *d, const char *bridge, const char *name,
+		    const char *const *opts, unsigned nopts, const char *owner, struct error *e)
+{
+	struct daemon_bridge *br = daemon_find_bridge(d, bridge);
+	struct daemon_port *slot;
+	struct port_vlan vlan;
+	struct port_opts o;
+	struct port *p;
+	const char *type;
+	unsigned mtu;
+	int rc;
+
+	rc = check_new_port(d, br, bridge, name, e);
+	if (rc)
+		return rc;
+	if ((rc = parse_options(opts, nopts, &o, e)))
+		return rc;
+	if (!(type = port_opt_get(&o, "type")))
+		return error_set(e, -EINVAL, "type: add-port needs type=vhost-user|tap|afpacket|vxlan");
+	if ((rc = vlan_from_options(&o, &vlan, e)) || (rc = mtu_from_options(&o, &mtu, e)) ||
+	    (rc = port_create(type, name, &o, &d->env, &p, e)))
+		return rc;
+	if (mtu) /* else keep what the port found itself (a tunnel's underlay) */
+		p->mtu = mtu;
+	if (bridge_add_port(br->sw, p, &vlan)) {
+		p->ops->destroy(p);
+		return error_set(e, -ENOSPC, "bridge: %s has %d ports already", bridge, BRIDGE_MAX_PORTS);
+	}
+	slot = free_port_slot(d);
+	*slot = (struct daemon_port){ .port = p, .br = br, .options = words_json(opts, nopts) };
+	snprintf(slot->owner, sizeof(slot->owner), "%s", owner ? owner : "");
+	d->dirty = true;
+	log_info("port %s (%s) added to %s", name, type, bridge);
+	return 0;
+}
+
+int daemon_del_port(struct daemon *d, const char *bridge, const char *name, const char *as,
+		    struct error *e)
+{
+	struct daemon_port *dp = daemon_find_port(d, name);
+
+	if (!dp)
+		return error_set(e, -ENOENT, "port: no port named %s", name);
+	if (!may_delete(dp->owner, as))
+		return error_set(e, -EPERM, "port: %s belongs to network %s (net-stop it instead)", name,
+				 dp->owner);
+	if (bridge && strcmp(dp->br->sw->name, bridge))
+		return error_set(e, -EINVAL, "bridge: port %s is not on bridge %s", name, bridge);
+	remove_port(d, dp);
+	return 0;
+}

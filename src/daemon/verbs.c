@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One handler per entry of the verb table (control/verbs.h).  A handler
+ * gets the words after the verb, already counted against the table, and
+ * returns its result object, or NULL with e saying why.
+ */
+#include "daemon/verbs.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "control/verbs.h"
+#include "daemon/daemon.h"
+#include "util/log.h"
+
+LOG_MODULE("control");
+
+typedef struct json_object *(*verb_fn)(struct daemon *d, const char *const *w, unsigned n,
+				       struct error *e);
+
+static struct json_object *done(int rc)
+{
+	return rc ? NULL : json_object_new_object();
+}
+
+static struct json_object *add_br(struct daemon *d, const char *const *w, unsigned n,
+				  struct error *e)
+{
+	(void)n;
+	return done(daemon_add_bridge(d, w[0], NULL, e));
+}
+
+static struct json_object *del_br(struct daemon *d, const char *const *w, unsigned n,
+				  struct error *e)
+{
+	(void)n;
+	return done(daemon_del_bridge(d, w[0], NULL, e));
+}
+
+static struct json_object *add_port(struct daemon *d, const char *const *w, unsigned n,
+				    struct error *e)
+{
+	return done(daemon_add_port(d, w[0], w[1], w + 2, n - 2, NULL, e));
+}
+
+static struct json_object *del_port(struct daemon *d, const char *const *w, unsigned n,
+				    struct error *e)
+{
+	return done(daemon_del_port(d, n == 2 ? w[0] : NULL, w[n - 1], NULL, e));
+}
+
+static struct json_object *net_define(struct daemon *d, const char *const *w, unsigned n,
+				      struct error *e)
+{
+	return done(daemon_net_define(d, w[0], w + 1, n - 1, e));
+}
+
+static struct json_object *net_undefine(struct daemon *d, const char *const *w, unsigned n,
+					struct error *e)
+{
+	(void)n;
+	return done(daemon_net_undefine(d, w[0], e));
+}
+
+static struct json_object *net_start(struct daemon *d, const char *const *w, unsigned n,
+				     struct error *e)
+{
+	(void)n;
+	return done(daemon_net_start(d, w[0], e));
+}
+
+static struct json_object *net_stop(struct daemon *d, const char *const *w, unsigned n,
+				    struct error *e)
+{
+	(void)n;
+	return done(daemon_net_stop(d, w[0], e));
+}
+
+/* ---- inspection ---- */
+
+static struct json_object *counters_json(const struct port *p, bool tx)
+{
+	struct port_counters v = port_read(p, tx);
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "packets", json_object_new_uint64(v.packets));
+	json_object_object_add(o, "bytes", json_object_new_uint64(v.bytes));
+	json_object_object_add(o, "dropped", json_object_new_uint64(v.dropped));
+	json_object_object_add(o, "errors", json_object_new_uint64(v.errors));
+	return o;
+}
+
+static struct json_object *port_json(const struct daemon_port *dp)
+{
+	struct json_object *o = json_object_new_object();
+	char vlan[PORT_VLAN_FORMAT_MAX];
+
+	port_vlan_format(&dp->br->sw->vlan[dp->port->index], vlan, sizeof(vlan));
+	json_object_object_add(o, "name", json_object_new_string(dp->port->name));
+	json_object_object_add(o, "type", json_object_new_string(dp->port->ops->kind));
+	json_object_object_add(o, "vlan", json_object_new_string(vlan));
+	if (dp->port->mtu)
+		json_object_object_add(o, "mtu", json_object_new_int((int)dp->port->mtu));
+	dp->port->ops->describe(dp->port, o);
+	return o;
+}
+
+static struct json_object *show(struct daemon *d, const char *const *w, unsigned n,
+				struct error *e)
+{
+	struct json_object *res = json_object_new_object(), *brs = json_object_new_array();
+
+	(void)w, (void)n, (void)e;
+	for (unsigned b = 0; b < DAEMON_MAX_BRIDGES; b++) {
+		struct daemon_bridge *br = &d->bridges[b];
+		struct json_object *bo, *ports;
+
+		if (!br->sw)
+			continue;
+		bo = json_object_new_object();
+		ports = json_object_new_array();
+		json_object_object_add(bo, "name", json_object_new_string(br->sw->name));
+		for (unsigned i = 0; i < DAEMON_MAX_PORTS; i++)
+			if (d->ports[i].port && d->ports[i].br == br)
+				json_object_array_add(ports, port_json(&d->ports[i]));
+		json_object_object_add(bo, "ports", ports);
+		json_object_array_add(brs, bo);
+	}
+	json_object_object_add(res, "bridges", brs);
+	json_object_object_add(res, "workers", json_object_new_int((int)d->pool.n));
+	json_object_object_add(res, "poll", json_object_new_string(poll_mode_name(d->pool.w[0].mode)));
+	return res;
+}
+
+static uint64_t read_u64(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+/* Per worker: what it moved and the TSC cycles it spent per frame. */
+static struct json_object *workers_json(const struct worker_pool *pool)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (unsigned i = 0; i < pool->n; i++) {
+		const struct worker *w = &pool->w[i];
+		struct json_object *o = json_object_new_object();
+		uint64_t frames = read_u64(&w->frames), cycles = read_u64(&w->busy_cycles);
+
+		json_object_object_add(o, "id", json_object_new_int((int)w->id));
+		json_object_object_add(o, "cpu", json_object_new_int(w->cpu));
+		json_object_object_add(o, "frames", json_object_new_uint64(frames));
+		json_object_object_add(o, "bursts", json_object_new_uint64(read_u64(&w->bursts)));
+		json_object_object_add(o, "sleeps", json_object_new_uint64(read_u64(&w->sleeps)));
+		json_object_object_add(o, "busy_cycles", json_object_new_uint64(cycles));
+		json_object_object_add(o, "cycles_per_frame",
+				       json_object_new_double(frames ? (double)cycles / (double)frames : 0));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+static struct json_object *port_stats_json(const struct daemon_port *dp)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(dp->port->name));
+	json_object_object_add(o, "bridge", json_object_new_string(dp->br->sw->name));
+	json_object_object_add(o, "type", json_object_new_string(dp->port->ops->kind));
+	json_object_object_add(o, "rx", counters_json(dp->port, false));
+	json_object_object_add(o, "tx", counters_json(dp->port, true));
+	return o;
+}
+
+static struct json_object *stats(struct daemon *d, const char *const *w, unsigned n,
+				 struct error *e)
+{
+	const char *only = n ? w[0] : NULL;
+	struct json_object *res, *ports;
+
+	if (only && !daemon_find_port(d, only)) {
+		error_set(e, -ENOENT, "port: no port named %s", only);
+		return NULL;
+	}
+	res = json_object_new_object();
+	ports = json_object_new_array();
+	for (unsigned i = 0; i < DAEMON_MAX_PORTS; i++)
+		if (d->ports[i].port && (!only || !strcmp(d->ports[i].port->name, only)))
+			json_object_array_add(ports, port_stats_json(&d->ports[i]));
+	json_object_object_add(res, "ports", ports);
+	if (!only)
+		json_object_object_add(res, "workers", workers_json(&d->pool));
+	return res;
+}
+
+struct fdb_dump {
+	struct bridge *br;
+	struct json_object *entries;
+};
+
+static void fdb_entry(void *arg, const uint8_t mac[6], uint16_t vlan, uint32_t port,
+		      uint64_t age_ms)
+{
+	struct fdb_dump *fd = arg;
+	struct json_object *o = json_object_new_object();
+	struct port *p = port < BRIDGE_MAX_PORTS ? fd->br->ports[port] : NULL;
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
+		 mac[3], mac[4], mac[5]);
+	json_object_object_add(o, "port", json_object_new_string(p ? p->name : "?"));
+	json_object_object_add(o, "vlan", json_object_new_int(vlan));
+	json_object_object_add(o, "mac", json_object_new_string(buf));
+	json_object_object_add(o, "age", json_object_new_int((int)(age_ms / 1000)));
+	json_object_array_add(fd->entries, o);
+}
+
+static struct json_object *fdb_show(struct daemon *d, const char *const *w, unsigned n,
+				    struct error *e)
+{
+	struct daemon_bridge *br = daemon_find_bridge(d, w[0]);
+	struct json_object *res;
+	struct fdb_dump dump;
+	struct timespec ts;
+
+	(void)n;
+	if (!br) {
+		error_set(e, -ENOENT, "bridge: no bridge named %s", w[0]);
+		return NULL;
+	}
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	res = json_object_new_object();
+	dump = (struct fdb_dump){ br->sw, json_object_new_array() };
+	fdb_foreach(br->sw->fdb, fdb_entry, &dump,
+		    (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+	json_object_object_add(res, "bridge", json_object_new_string(br->sw->name));
+	json_object_object_add(res, "entries", dump.entries);
+	return res;
+}
+
+static struct json_object *net_list(struct daemon *d, const char *const *w, unsigned n,
+				    struct error *e)
+{
+	struct json_object *res = json_object_new_object(), *arr = json_object_new_array();
+
+	(void)w, (void)n, (void)e;
+	for (unsigned i = 0; i < NETWORK_MAX; i++)
+		if (d->networks[i])
+			json_object_array_add(arr, network_describe(d->networks[i]));
+	json_object_object_add(res, "networks", arr);
+	return res;
+}
+
+static struct json_object *net_dhcp_leases(struct daemon *d, const char *const *w, unsigned n,
+					   struct error *e)
+{
+	struct network *net = daemon_find_net(d, w[0]);
+	struct json_object *res;
+
+	(void)n;
+	if (!net) {
+		error_set(e, -ENOENT, "name: no network named %s", w[0]);
+		return NULL;
+	}
+	return network_leases(net, d->state_dir, &res, e) ? NULL : res;
+}
+
+/* ---- dispatch ---- */
+
+static const verb_fn handlers[VERB_COUNT] = {
+	[VERB_ADD_BR] = add_br,
+	[VERB_DEL_BR] = del_br,
+	[VERB_ADD_PORT] = add_port,
+	[VERB_DEL_PORT] = del_port,
+	[VERB_SHOW] = show,
+	[VERB_STATS] = stats,
+	[VERB_FDB_SHOW] = fdb_show,
+	[VERB_NET_DEFINE] = net_define,
+	[VERB_NET_UNDEFINE] = net_undefine,
+	[VERB_NET_START] = net_start,
+	[VERB_NET_STOP] = net_stop,
+	[VERB_NET_LIST] = net_list,
+	[VERB_NET_DHCP_LEASES] = net_dhcp_leases,
+};
+
+static struct json_object *reply(struct json_object *result, const char *err)
+{
+	struct json_object *r = json_object_new_object();
+
+	json_object_object_add(r, "ok", json_object_new_boolean(result != NULL));
+	if (result)
+		json_object_object_add(r, "result", result);
+	else
+		json_object_object_add(r, "error", json_object_new_string(err));
+	return r;
+}
+
+#define REQUEST_MAX_WORDS 32
+
+/* The request's words, all strings, at most REQUEST_MAX_WORDS. */
+static int request_words(struct json_object *req, const char **w, unsigned *n, struct error *e)
+{
+	size_t len;
+
+	if (!json_object_is_type(req, json_type_array) || !(len = json_object_array_length(req)))
+		return error_set(e, -EINVAL, "request: expected a JSON array of words");
+	if (len > REQUEST_MAX_WORDS)
+		return error_set(e, -E2BIG, "request: more than %d words", REQUEST_MAX_WORDS);
+	for (size_t i = 0; i < len; i++) {
+		struct json_object *x = json_object_array_get_idx(req, i);
+
+		if (!json_object_is_type(x, json_type_string))
+			return error_set(e, -EINVAL, "request: every word must be a string");
+		w[i] = json_object_get_string(x);
+	}
+	*n = (unsigned)len;
+	return 0;
+}
+
+struct json_object *verbs_execute(struct daemon *d, struct json_object *request)
+{
+	const char *w[REQUEST_MAX_WORDS];
+	struct json_object *res;
+	struct error e = { 0 };
+	const struct verb_info *v;
+	unsigned n = 0;
+	int id;
+
+	if (request_words(request, w, &n, &e))
+		return reply(NULL, e.msg);
+	id = verb_find(w[0]);
+	if (id < 0) {
+		error_set(&e, -EINVAL, "%s: unknown command (try uvnetctl --help)", w[0]);
+		return reply(NULL, e.msg);
+	}
+	v = &verb_table[id];
+	if (n - 1 < v->min_words || n - 1 > v->max_words) {
+		error_set(&e, -EINVAL, "%s: usage: %s", v->name, v->synopsis);
+		return reply(NULL, e.msg);
+	}
+	res = handlers[id](d, w + 1, n - 1, &e);
+	if (res && v->changes_config && daemon_save_state(d, &e))
+		log_error("%s", e.msg);
+	return reply(res, e.msg);
+}
