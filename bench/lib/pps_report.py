@@ -21,7 +21,7 @@ from collections import defaultdict
 
 ORDER = ["uvnetd", "testpmd", "ovs"]
 LABEL = {"uvnetd": "uvnetd", "testpmd": "testpmd vhost io", "ovs": "OVS-DPDK"}
-NEAR_NS = 80  # measured here: ~30 ns within a shared L3, ~200 ns across
+NEAR_NS = 80  # splits xcore-latency's two clusters (docs/performance.md)
 
 
 def load(path):

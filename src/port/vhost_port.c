@@ -134,8 +134,7 @@ static bool chain_to_frame(const struct vq_chain *c, unsigned hdr_len, struct fr
  * is read: chain_to_frame() reads the Ethernet header there, from a line
  * the sending CPU has just written, and asked for together the transfers
  * overlap.  (The virtio header before it is usually on a line that stays
- * shared: see frame_start() in vhost_rx.c.)  bench/ab at 64 B: +5.8% when
- * the CPUs share a cache, nothing measurable when not.
+ * shared: see frame_start() in vhost_rx.c.)
  */
 static void prefetch_frames(const struct vq_chain *c, int n, unsigned hdr_len)
 {

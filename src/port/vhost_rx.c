@@ -104,9 +104,9 @@ static const void *frame_start(const struct vhost_rxq *q, const struct vq_chain 
  * dry; refill() asks for the line where each new buffer's frame starts:
  * the receiving CPU owns those lines, and fetched all at once their
  * transfers overlap instead of each stalling its frame's first store.
- * take() and copy_flat() run for every frame and are inlined (689 -> 632
- * callgrind instructions a 64-byte frame); refill(), which runs when the
- * pool is dry (as a rule once a burst), stays out of line.
+ * take() and copy_flat() run for every frame and are inlined; refill(),
+ * which runs when the pool is dry (as a rule once a burst), stays out of
+ * line.
  */
 static __attribute__((noinline)) int refill(struct vhost_rxq *q, unsigned want)
 {

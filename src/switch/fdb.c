@@ -116,7 +116,7 @@ static inline uint64_t mix(uint64_t a, uint64_t b)
 /*
  * Keyed hash of one 64-bit word: wyhash's construction, with all four of
  * its constants random per table.  Not a cryptographic PRF: SipHash-1-3
- * costs 11 ns a call here, this 3, twice per packet.  What an attacker
+ * costs several times as much, twice per packet.  What an attacker
  * would gain from collisions is bounded anyway: a full pair of buckets
  * only refuses new MACs; it never evicts known hosts nor slows lookups.
  */

@@ -4,8 +4,9 @@
  * holds the old way (A) and the new way (B) and switches between them on a
  * signal, so that the two are compared second by second under the same
  * load, vCPU placement and code layout.  Timing two builds one after the
- * other measures those instead: builds of the same source differ by ~10%,
- * and the host moves the vCPUs between cache domains within seconds.
+ * other measures those instead: builds of the same source differ in speed
+ * by code layout alone, and the host moves the vCPUs between cache domains
+ * within seconds.
  *
  * Only in a build configured with -Dab_toggle=true (bench/ab makes one).
  * An experiment reads

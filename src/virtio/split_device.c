@@ -138,9 +138,7 @@ int split_dev_pop(struct vq_dev *vq, struct vq_chain *c, unsigned n)
  * reads those lines, and polls used->idx, which shares its line with the
  * first entries: a store per frame into a line the other CPU holds,
  * between the stores into each frame's buffers, waited for its own line
- * transfer; back to back at the flush, the transfers overlap.  Measured
- * with bench/ab: +7.6% at 64 bytes when the CPUs share no cache, even
- * when they do.
+ * transfer; back to back at the flush, the transfers overlap.
  */
 static void write_shadow(struct vq_dev *vq)
 {
