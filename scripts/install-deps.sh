@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages uvnet needs to build and test, skipping the
 # ones already present.  Needs root (apt-get).  usage: install-deps.sh [GROUP...]
-#   build: compiler, meson, libraries       test: cmocka, clang's fuzzer runtime
+#   build: compiler, meson, libraries, cmocka (meson builds the unit tests too)
+#   test:  clang's fuzzer runtime
 #   e2e:   QEMU, guest image parts, peers  (default: build test e2e)
 #   bench: DPDK and OVS-DPDK peers, valgrind, gnuplot for the charts
 set -euo pipefail
 
-build=(gcc meson ninja-build pkg-config libjson-c-dev libmnl-dev)
-test=(libcmocka-dev clang libclang-rt-14-dev iproute2)
+build=(gcc meson ninja-build pkg-config libjson-c-dev libmnl-dev libcmocka-dev)
+test=(clang libclang-rt-14-dev iproute2)
 e2e=(qemu-system-x86 busybox-static iperf3 cpio gzip dnsmasq-base nftables dpdk-dev python3)
 bench=(dpdk-dev openvswitch-switch-dpdk valgrind gnuplot-nox python3 util-linux)
 

@@ -159,6 +159,26 @@ void control_expire(struct control_server *s, time_t now)
 		}
 }
 
+/* Replace only a socket nobody listens on: not a file, not another
+ * running daemon's control socket. */
+static int check_path_free(const char *path, const struct sockaddr_un *sa, struct error *e)
+{
+	struct stat st;
+	int fd, busy;
+
+	if (lstat(path, &st))
+		return 0;
+	if (!S_ISSOCK(st.st_mode))
+		return error_set(e, -EEXIST, "cannot listen on %s: it exists and is not a socket", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	busy = fd >= 0 && !connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	if (fd >= 0)
+		close(fd);
+	return busy ? error_set(e, -EADDRINUSE,
+				"cannot listen on %s: another uvnetd answers there (stop it, or give --control)",
+				path) : 0;
+}
+
 int control_listen(const char *path, struct error *e)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -167,6 +187,8 @@ int control_listen(const char *path, struct error *e)
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return error_set(e, -ENAMETOOLONG, "--control: '%s' is too long for a socket path", path);
 	strcpy(sa.sun_path, path);
+	if ((rc = check_path_free(path, &sa, e)))
+		return rc;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return error_set(e, -errno, "cannot listen on %s: %s", path, strerror(errno));

@@ -208,6 +208,8 @@ static void make_dirs(const struct options *o, const char *state)
 	make_parent_dir(o->control);
 	make_parent_dir(state);
 	make_parent_dir(o->pid_file);
+	if (o->log_file)
+		make_parent_dir(o->log_file);
 }
 
 static int go_background(const struct options *o)
