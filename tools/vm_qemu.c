@@ -56,6 +56,7 @@ const char *pick_accel(const char *given)
 
 /* ---- the command line ---- */
 
+/* qcow2 when the image starts with qcow2's magic, else raw. */
 static const char *disk_format(const char *path)
 {
 	unsigned char magic[4] = { 0 };
@@ -68,7 +69,6 @@ static const char *disk_format(const char *path)
 	}
 	return !memcmp(magic, "QFI\xfb", 4) ? "qcow2" : "raw";
 }
-
 
 /* The option values QEMU's command line points into. */
 struct qemu_cmdline {

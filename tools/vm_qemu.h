@@ -31,7 +31,7 @@ struct run_opts {
 struct vm {
 	struct run_opts *o;
 	char port[40], bridge[64], sock[PATH_MAX], cons[PATH_MAX], log[PATH_MAX], qmp[PATH_MAX];
-	char rec_path[PATH_MAX], lock_path[PATH_MAX];
+	char lock_path[PATH_MAX];
 	pid_t qemu;
 	int qmp_fd;
 	char qmp_buf[65536];

@@ -273,7 +273,6 @@ static void name_files(struct vm *vm)
 	const char *name = vm->o->name;
 
 	vm_path(vm->lock_path, sizeof(vm->lock_path), name, "lock");
-	vm_path(vm->rec_path, sizeof(vm->rec_path), name, "json");
 	vm_path(vm->sock, sizeof(vm->sock), name, "sock");
 	vm_path(vm->cons, sizeof(vm->cons), name, "console");
 	vm_path(vm->qmp, sizeof(vm->qmp), name, "qmp");
