@@ -14,7 +14,7 @@ declare -A allowed=(
 	[switch]="util net port switch"
 	[control]="util control"
 	[daemon]="util virtio net vhost port switch control daemon"
-	[tools]="util vhost control"
+	[tools]="util vhost control tools"
 )
 folders=(util virtio net vhost port switch control daemon tools)
 

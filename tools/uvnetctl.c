@@ -1,95 +1,40 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * uvnetctl: configure and inspect a running uvnetd, in the manner of
- * ovs-vsctl.  Sends the command words to the daemon's control socket as a
- * JSON array and prints the reply, as text or (--json) as it came.
+ * ovs-vsctl.  Sends the command words to the daemon's control socket
+ * (control/client.h) and prints the reply, as text or (--json) as it came.
+ * The verbs, their word counts and their help come from the table the
+ * daemon dispatches on (control/verbs.h).
+ *
+ * Exit status: 0 done, 1 the daemon refused or could not be reached,
+ * 2 a usage error (found here, before anything is sent).
  */
-#include <errno.h>
-#include <getopt.h>
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
-#include <unistd.h>
 
-#define DEFAULT_CONTROL "/run/uvnet/uvnetd.sock"
+#include "control/client.h"
+#include "control/verbs.h"
+
+#define EXIT_REFUSED 1
+#define EXIT_USAGE 2
 
 static void usage(FILE *to)
 {
+	fprintf(to, "usage: uvnetctl [--control PATH] [--json] COMMAND [ARG...]\n\n");
+	verb_print_usage(to);
 	fprintf(to,
-		"usage: uvnetctl [--control PATH] [--json] COMMAND [ARG...]\n\n"
-		"Bridges and ports:\n"
-		"  add-br BRIDGE                    create a bridge\n"
-		"  del-br BRIDGE                    delete a bridge and its ports\n"
-		"  add-port BRIDGE PORT type=vhost-user path=SOCKET [mode=server|client] [queues=N]\n"
-		"  add-port BRIDGE PORT type=tap [ifname=NAME] [queues=N]\n"
-		"  add-port BRIDGE PORT type=afpacket dev=NETDEV\n"
-		"  add-port BRIDGE PORT type=vxlan remote=IP vni=N [local=IP] [dstport=4789]\n"
-		"      any port also takes: tag=VLAN (access), trunks=LIST (e.g. 10,20-30), mtu=N\n"
-		"  del-port [BRIDGE] PORT           delete a port\n"
-		"Inspection:\n"
-		"  show                             bridges, ports and their state\n"
-		"  stats [PORT]                     packet, byte, drop and error counters\n"
-		"  fdb-show BRIDGE                  learned MAC addresses\n"
-		"Networks (a bridge + gateway, DHCP and NAT, like libvirt's):\n"
-		"  net-define NAME mode=nat|isolated|bridge [subnet=CIDR] [dhcp-range=START,END]\n"
-		"             [uplink=DEV]          define a network (subnet default: a free\n"
-		"                                   192.168.X.0/24; uplink default: the default\n"
-		"                                   route's device; bridge mode needs uplink=)\n"
-		"  net-start NAME | net-stop NAME   start (bridge, gateway tap, dnsmasq, rules) / stop\n"
-		"  net-undefine NAME                forget a stopped network\n"
-		"  net-list                         networks and their state\n"
-		"  net-dhcp-leases NAME             the DHCP leases of a network\n\n"
-		"  --control PATH   the daemon's control socket (default " DEFAULT_CONTROL ")\n"
+		"\nOptions:\n"
+		"  --control PATH   the daemon's control socket (default " CONTROL_DEFAULT_SOCKET ")\n"
+		"                   (also --control=PATH)\n"
 		"  --json           print the reply as JSON\n"
-		"  --help           this text\n");
-}
-
-static int connect_to(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "uvnetctl: --control: path too long\n");
-		return -1;
-	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		fprintf(stderr, "uvnetctl: cannot connect to %s: %s (is uvnetd running?)\n", path,
-			strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static struct json_object *transact(const char *path, struct json_object *req)
-{
-	const char *text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
-	static char buf[1 << 20];
-	size_t len = 0;
-	ssize_t r;
-	int fd = connect_to(path);
-
-	if (fd < 0)
-		return NULL;
-	if (write(fd, text, strlen(text)) < 0 || write(fd, "\n", 1) < 0) {
-		fprintf(stderr, "uvnetctl: sending the request: %s\n", strerror(errno));
-		close(fd);
-		return NULL;
-	}
-	while (len < sizeof(buf) - 1 && (r = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
-		len += (size_t)r;
-	close(fd);
-	buf[len] = '\0';
-	return json_tokener_parse(buf);
+		"  --help           this text\n\n"
+		"Options go anywhere on the line (uvnetctl show --json, uvnetctl --json show).\n"
+		"After COMMAND only these exact spellings are options; every other word,\n"
+		"tag=-1 included, goes to the daemon.  A word after -- is never an option.\n");
 }
 
 static const char *str(struct json_object *o, const char *key)
@@ -216,63 +161,132 @@ static void print_leases(struct json_object *res)
 	}
 }
 
-int main(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "control", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	const char *control = DEFAULT_CONTROL;
-	struct json_object *req, *rep, *okv;
-	bool json = false;
-	int c, status;
+struct cmdline {
+	const char *control;
+	bool json, help;
+	int nwords;
+	char **words;   /* COMMAND [ARG...], in order, options taken out */
+};
 
-	/* "+": options end at the command, so "add-port ... tag=-1" stays intact */
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c': control = optarg; break;
-		case 'j': json = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+/* The rule: --json, --help, --control PATH and --control=PATH are options
+ * wherever they stand; before COMMAND any other word starting with '-' is
+ * an error; after COMMAND it is a word; after "--" everything is a word.
+ * 0, or EXIT_USAGE with the message printed. */
+static int parse_cmdline(int argc, char **argv, struct cmdline *cl)
+{
+	bool options = true;
+
+	*cl = (struct cmdline){ .control = CONTROL_DEFAULT_SOCKET };
+	cl->words = calloc((size_t)argc, sizeof(*cl->words));
+	if (!cl->words) {
+		fprintf(stderr, "uvnetctl: out of memory\n");
+		return EXIT_REFUSED;
+	}
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (options && !strcmp(a, "--")) {
+			options = false;
+		} else if (options && !strcmp(a, "--json")) {
+			cl->json = true;
+		} else if (options && !strcmp(a, "--help")) {
+			cl->help = true;
+		} else if (options && !strncmp(a, "--control=", 10)) {
+			cl->control = a + 10;
+		} else if (options && !strcmp(a, "--control")) {
+			if (i + 1 == argc) {
+				fprintf(stderr, "uvnetctl: --control: needs a PATH\n");
+				return EXIT_USAGE;
+			}
+			cl->control = argv[++i];
+		} else if (options && !cl->nwords && a[0] == '-' && a[1]) {
+			fprintf(stderr, "uvnetctl: %s: unknown option (see uvnetctl --help)\n", a);
+			return EXIT_USAGE;
+		} else {
+			cl->words[cl->nwords++] = argv[i];
 		}
 	}
-	if (optind == argc) {
-		usage(stderr);
-		return 2;
+	if (!cl->control[0]) {
+		fprintf(stderr, "uvnetctl: --control: needs a PATH\n");
+		return EXIT_USAGE;
 	}
-	req = json_object_new_array();
-	for (int i = optind; i < argc; i++)
-		json_object_array_add(req, json_object_new_string(argv[i]));
-	rep = transact(control, req);
-	json_object_put(req);
-	if (!rep) {
-		if (errno != ECONNREFUSED && errno != ENOENT)
-			fprintf(stderr, "uvnetctl: no valid reply from uvnetd\n");
-		return 1;
-	}
-	if (!json_object_object_get_ex(rep, "ok", &okv) || !json_object_get_boolean(okv)) {
-		fprintf(stderr, "uvnetctl: %s\n", str(rep, "error"));
-		status = 1;
-	} else {
-		struct json_object *res = get(rep, "result");
-		const char *verb = argv[optind];
+	return 0;
+}
 
-		status = 0;
-		if (json)
-			printf("%s\n", json_object_to_json_string_ext(res, JSON_C_TO_STRING_PRETTY));
-		else if (!strcmp(verb, "show"))
-			print_show(res);
-		else if (!strcmp(verb, "stats"))
-			print_stats(res);
-		else if (!strcmp(verb, "fdb-show"))
-			print_fdb(res);
-		else if (!strcmp(verb, "net-list"))
-			print_net_list(res);
-		else if (!strcmp(verb, "net-dhcp-leases"))
-			print_leases(res);
+/* The verb and its word count, checked against the table: -1 (and the
+ * message printed) for a verb the daemon would refuse unread. */
+static int check_words(const struct cmdline *cl)
+{
+	const struct verb_info *v;
+	unsigned nargs;
+	int id;
+
+	if (!cl->nwords) {
+		usage(stderr);
+		return -1;
 	}
-	json_object_put(rep);
-	return status;
+	id = verb_find(cl->words[0]);
+	if (id < 0) {
+		fprintf(stderr, "uvnetctl: %s: unknown command (see uvnetctl --help)\n", cl->words[0]);
+		return -1;
+	}
+	v = &verb_table[id];
+	nargs = (unsigned)cl->nwords - 1;
+	if (nargs < v->min_words || nargs > v->max_words) {
+		fprintf(stderr, "uvnetctl: %s: usage: uvnetctl %s\n", v->name, v->synopsis);
+		return -1;
+	}
+	return id;
+}
+
+static void print_result(int verb, struct json_object *res, bool json)
+{
+	if (json) {
+		printf("%s\n", json_object_to_json_string_ext(res, JSON_C_TO_STRING_PRETTY));
+		return;
+	}
+	switch (verb) {
+	case VERB_SHOW: print_show(res); break;
+	case VERB_STATS: print_stats(res); break;
+	case VERB_FDB_SHOW: print_fdb(res); break;
+	case VERB_NET_LIST: print_net_list(res); break;
+	case VERB_NET_DHCP_LEASES: print_leases(res); break;
+	default: break; /* the other verbs print nothing when they succeed */
+	}
+}
+
+/* Send the words; print the reply.  0 or EXIT_REFUSED. */
+static int run(const struct cmdline *cl, int verb)
+{
+	struct json_object *req = json_object_new_array(), *res;
+	struct error e = { 0 };
+	int rc = 0;
+
+	for (int i = 0; i < cl->nwords; i++)
+		json_object_array_add(req, json_object_new_string(cl->words[i]));
+	if (control_request(cl->control, req, &res, &e)) {
+		fprintf(stderr, "uvnetctl: %s\n", e.msg);
+		rc = EXIT_REFUSED;
+	} else {
+		print_result(verb, res, cl->json);
+		json_object_put(res);
+	}
+	json_object_put(req);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct cmdline cl;
+	int verb, rc;
+
+	rc = parse_cmdline(argc, argv, &cl);
+	if (!rc && cl.help) {
+		usage(stdout);
+	} else if (!rc) {
+		verb = check_words(&cl);
+		rc = verb < 0 ? EXIT_USAGE : run(&cl, verb);
+	}
+	free(cl.words);
+	return rc;
 }

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: MIT */
+/* QEMU for a `uvnet-vm run`, and its monitor (vm_qemu.h). */
+#include "tools/vm_qemu.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "tools/vm.h"
+#include "util/proc.h"
+
+/* ---- the accelerator ---- */
+
+const char *pick_accel(const char *given)
+{
+	static char buf[16];
+	char path[PATH_MAX], script[PATH_MAX];
+	const char *env = getenv("UVNET_ACCEL");
+	FILE *f;
+
+	if (given)
+		return given;
+	if (env && *env)
+		return env;
+	snprintf(path, sizeof(path), "%s/accel", cache_dir());
+	if ((f = fopen(path, "re"))) {
+		bool got = fgets(buf, sizeof(buf), f) != NULL;
+
+		fclose(f);
+		buf[strcspn(buf, "\n")] = '\0';
+		if (got && (!strcmp(buf, "kvm") || !strcmp(buf, "tcg")))
+			return buf;
+	}
+	if (access("/dev/kvm", R_OK | W_OK))
+		return "tcg";
+	if (find_guest_script("pick-accel.sh", script, sizeof(script)) && (f = popen(script, "re"))) {
+		bool got = fgets(buf, sizeof(buf), f) != NULL;
+
+		pclose(f);
+		buf[strcspn(buf, "\n")] = '\0';
+		if (got && (!strcmp(buf, "kvm") || !strcmp(buf, "tcg")))
+			return buf;
+	}
+	note("cannot tell whether KVM works here (no scripts/guest/pick-accel.sh): using TCG; "
+	     "--accel kvm to override");
+	return "tcg";
+}
+
+/* ---- the command line ---- */
+
+/* qcow2 when the image starts with qcow2's magic, else raw. */
+static const char *disk_format(const char *path)
+{
+	unsigned char magic[4] = { 0 };
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (read(fd, magic, 4) != 4)
+			magic[0] = 0;
+		close(fd);
+	}
+	return !memcmp(magic, "QFI\xfb", 4) ? "qcow2" : "raw";
+}
+
+/* The option values QEMU's command line points into. */
+struct qemu_cmdline {
+	char mem[64], memobj[128], smp[16], append[4096], serial[PATH_MAX * 2 + 64];
+	char qmpdev[PATH_MAX + 64], netchr[PATH_MAX + 64], netdev[128], dev[256], drive[PATH_MAX + 64];
+	const char *argv[64 + 256];
+	int argc;
+};
+
+static void arg(struct qemu_cmdline *q, const char *a)
+{
+	q->argv[q->argc++] = a;
+}
+
+static void arg2(struct qemu_cmdline *q, const char *opt, const char *value)
+{
+	arg(q, opt);
+	arg(q, value);
+}
+
+/* The serial console (on a socket for `console`, or this terminal) and the
+ * monitor, each on a chardev. */
+static void chardevs(struct qemu_cmdline *q, const struct vm *vm, bool tty)
+{
+	if (tty)
+		snprintf(q->serial, sizeof(q->serial), "stdio,id=ser0,signal=off,logfile=%s,logappend=off",
+			 vm->log);
+	else
+		snprintf(q->serial, sizeof(q->serial),
+			 "socket,id=ser0,path=%s,server=on,wait=off,logfile=%s,logappend=off", vm->cons,
+			 vm->log);
+	snprintf(q->qmpdev, sizeof(q->qmpdev), "socket,id=qmp,path=%s,server=on,wait=off", vm->qmp);
+}
+
+/* The vhost-user NIC on the port's socket. */
+static void nic(struct qemu_cmdline *q, const struct vm *vm, const char *accel)
+{
+	const struct run_opts *o = vm->o;
+
+	snprintf(q->netchr, sizeof(q->netchr), "socket,id=net0,path=%s,reconnect=1", vm->sock);
+	if (o->queues > 1)
+		snprintf(q->netdev, sizeof(q->netdev), "vhost-user,id=n0,chardev=net0,queues=%u", o->queues);
+	else
+		snprintf(q->netdev, sizeof(q->netdev), "vhost-user,id=n0,chardev=net0");
+	/* QEMU 7.2 crashes with MSI-X on a vhost-user NIC under TCG: vectors=0 */
+	if (!strcmp(accel, "tcg"))
+		snprintf(q->dev, sizeof(q->dev), "virtio-net-pci,netdev=n0,mac=%s,vectors=0%s", o->mac,
+			 o->queues > 1 ? ",mq=on" : "");
+	else if (o->queues > 1)
+		snprintf(q->dev, sizeof(q->dev), "virtio-net-pci,netdev=n0,mac=%s,mq=on,vectors=%u", o->mac,
+			 2 * o->queues + 2);
+	else
+		snprintf(q->dev, sizeof(q->dev), "virtio-net-pci,netdev=n0,mac=%s", o->mac);
+}
+
+/* The whole command line, in q->argv (NULL-terminated). */
+static void qemu_cmdline(struct qemu_cmdline *q, const struct vm *vm, const char *accel, bool tty)
+{
+	const struct run_opts *o = vm->o;
+	const int max = (int)(sizeof(q->argv) / sizeof(q->argv[0])) - 1;
+
+	snprintf(q->mem, sizeof(q->mem), "%lluM", o->mem_mib);
+	snprintf(q->memobj, sizeof(q->memobj), "memory-backend-memfd,id=mem,size=%lluM,share=on",
+		 o->mem_mib);
+	snprintf(q->smp, sizeof(q->smp), "%u", o->cpus);
+	snprintf(q->append, sizeof(q->append), "console=ttyS0%s%s", o->cmdline ? " " : "",
+		 o->cmdline ? o->cmdline : "");
+	chardevs(q, vm, tty);
+	nic(q, vm, accel);
+
+	q->argc = 0;
+	arg(q, o->qemu);
+	arg2(q, "-name", o->name);
+	arg2(q, "-accel", accel);
+	if (!strcmp(accel, "kvm"))
+		arg2(q, "-cpu", "host");
+	arg2(q, "-m", q->mem);
+	arg2(q, "-smp", q->smp);
+	arg(q, "-nodefaults");
+	arg(q, "-no-user-config");
+	arg2(q, "-display", "none");
+	arg(q, "-no-reboot");
+	arg2(q, "-object", q->memobj);
+	arg2(q, "-numa", "node,memdev=mem");
+	arg2(q, "-kernel", o->kernel);
+	arg2(q, "-initrd", o->initrd);
+	arg2(q, "-append", q->append);
+	arg2(q, "-chardev", q->serial);
+	arg2(q, "-serial", "chardev:ser0");
+	arg2(q, "-chardev", q->qmpdev);
+	arg2(q, "-mon", "chardev=qmp,mode=control");
+	arg2(q, "-chardev", q->netchr);
+	arg2(q, "-netdev", q->netdev);
+	arg2(q, "-device", q->dev);
+	if (o->disk) {
+		snprintf(q->drive, sizeof(q->drive), "file=%s,if=virtio,format=%s", o->disk,
+			 disk_format(o->disk));
+		arg2(q, "-drive", q->drive);
+	}
+	for (int i = 0; i < o->nextra && q->argc < max; i++)
+		arg(q, o->extra[i]);
+	q->argv[q->argc] = NULL;
+}
+
+/* ---- starting it ---- */
+
+/* In the child: the signals uvnet-vm blocks unblocked, gone when uvnet-vm
+ * goes, and (with the console on a socket) off the terminal. */
+static void exec_qemu(const char *const argv[], bool tty, int nul)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM); /* a SIGKILLed uvnet-vm takes QEMU along */
+	if (!tty) {
+		setpgid(0, 0);  /* the terminal's Ctrl-C is ours to pass on */
+		dup2(nul, 0);
+	}
+	execvp(argv[0], (char **)argv);
+	fprintf(stderr, "uvnet-vm: cannot run %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+pid_t start_qemu(struct vm *vm, const char *accel, bool tty)
+{
+	struct qemu_cmdline q;
+	int nul;
+	pid_t pid;
+
+	qemu_cmdline(&q, vm, accel, tty);
+	nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+	pid = fork();
+	if (pid == 0)
+		exec_qemu(q.argv, tty, nul);
+	if (nul >= 0)
+		close(nul);
+	return pid;
+}
+
+/* ---- the monitor (QMP) ---- */
+
+void qmp_send(struct vm *vm, const char *cmd)
+{
+	char line[128];
+
+	if (vm->qmp_fd < 0)
+		return;
+	snprintf(line, sizeof(line), "{\"execute\":\"%s\"}\n", cmd);
+	if (write(vm->qmp_fd, line, strlen(line)) < 0) {
+		close(vm->qmp_fd);
+		vm->qmp_fd = -1;
+	}
+}
+
+void qmp_connect(struct vm *vm)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	fmt(sa.sun_path, sizeof(sa.sun_path), "%s", vm->qmp);
+	for (int i = 0; i < 200 && proc_alive(vm->qemu); i++) {
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && !connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+			vm->qmp_fd = fd;
+			qmp_send(vm, "qmp_capabilities");
+			return;
+		}
+		if (fd >= 0)
+			close(fd);
+		usleep(50000);
+	}
+	note("no QMP connection to QEMU: the exit status will not tell a reboot from a poweroff");
+}
+
+void qmp_read(struct vm *vm)
+{
+	ssize_t r = read(vm->qmp_fd, vm->qmp_buf + vm->qmp_len, sizeof(vm->qmp_buf) - 1 - vm->qmp_len);
+	char *line, *nl;
+
+	if (r <= 0) {
+		close(vm->qmp_fd);
+		vm->qmp_fd = -1;
+		return;
+	}
+	vm->qmp_len += (size_t)r;
+	vm->qmp_buf[vm->qmp_len] = '\0';
+	line = vm->qmp_buf;
+	while ((nl = strchr(line, '\n'))) {
+		struct json_object *m, *data;
+
+		*nl = '\0';
+		m = json_tokener_parse(line);
+		if (m && !strcmp(jstr(m, "event"), "SHUTDOWN") &&
+		    json_object_object_get_ex(m, "data", &data))
+			snprintf(vm->reason, sizeof(vm->reason), "%s", jstr(data, "reason"));
+		json_object_put(m);
+		line = nl + 1;
+	}
+	vm->qmp_len -= (size_t)(line - vm->qmp_buf);
+	memmove(vm->qmp_buf, line, vm->qmp_len);
+	if (vm->qmp_len == sizeof(vm->qmp_buf) - 1)
+		vm->qmp_len = 0; /* a line that long is not QMP's */
+}

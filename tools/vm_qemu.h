@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * QEMU for a `uvnet-vm run`: the accelerator, the command line (shared
+ * memfd memory, a vhost-user virtio-net-pci NIC on the port's socket, the
+ * serial console on a socket or the terminal, a QMP monitor of ours),
+ * starting it, and reading its monitor for the reason it stopped.
+ */
+#ifndef UVNET_TOOLS_VM_QEMU_H
+#define UVNET_TOOLS_VM_QEMU_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define VM_MIN_MEM_MIB 128
+#define VM_MAX_QUEUES 8
+
+/* What `run` was asked for (vm_run.c parses and checks it). */
+struct run_opts {
+	const char *name, *net, *kernel, *initrd, *cmdline, *disk, *console, *serial_log, *accel;
+	const char *qemu;
+	char netname[64];           /* --net's NETWORK */
+	unsigned long long mem_mib;
+	unsigned cpus, queues;
+	char mac[18];
+	char **extra;               /* after --: for QEMU as they are */
+	int nextra;
+};
+
+/* One running VM: its port, files, QEMU and QEMU's monitor. */
+struct vm {
+	struct run_opts *o;
+	char port[40], bridge[64], sock[PATH_MAX], cons[PATH_MAX], log[PATH_MAX], qmp[PATH_MAX];
+	char lock_path[PATH_MAX];
+	pid_t qemu;
+	int qmp_fd;
+	char qmp_buf[65536];
+	size_t qmp_len;
+	char reason[64];            /* the SHUTDOWN event's reason */
+	bool port_added;
+};
+
+/* kvm or tcg: given (--accel), $UVNET_ACCEL, pick-accel.sh's cached answer,
+ * or pick-accel.sh itself (it boots a probe guest under KVM once: a
+ * /dev/kvm that opens may still hang a real guest), else tcg. */
+const char *pick_accel(const char *given);
+
+/* Start QEMU for vm (console on this terminal when tty); its pid, or -1
+ * with errno set when it could not be forked. */
+pid_t start_qemu(struct vm *vm, const char *accel, bool tty);
+
+/* Connect to QEMU's monitor (retrying while QEMU starts up). */
+void qmp_connect(struct vm *vm);
+
+/* Send {"execute": cmd} to the monitor, if connected. */
+void qmp_send(struct vm *vm, const char *cmd);
+
+/* Read what the monitor said; remember the reason of a SHUTDOWN event in
+ * vm->reason.  Closes vm->qmp_fd (-1) at its end. */
+void qmp_read(struct vm *vm);
+
+#endif
