@@ -27,6 +27,7 @@ for t in build-asan/tests/*/test_*; do
 	[ -f "$t" ] && [ -x "$t" ] && items+=("asan:$t")
 done
 items+=("lint:scripts/check-layers.sh")
+items+=("tools:tests/tools/test_uvnetctl.sh")
 items+=("fuzz:fuzz/run-smoke.sh build-fuzz ${UVNET_FUZZ_SECONDS:-20}")
 # End-to-end tests (root; QEMU guests under TCG, namespaces, taps), each
 # one TAP program; UVNET_E2E=0 leaves them out.  The test guest is built

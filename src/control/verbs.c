@@ -31,6 +31,27 @@ int verb_find(const char *name)
 	return -1;
 }
 
+/* text, wrapped at 78 columns: the first line indented by `first`, the
+ * others by `rest`. */
+static void print_wrapped(FILE *to, const char *text, int first, int rest)
+{
+	int col = 0, indent = first;
+
+	while (*text) {
+		int len = (int)strcspn(text, " ");
+
+		if (col && col + 1 + len > 78) {
+			fputc('\n', to);
+			col = 0;
+			indent = rest;
+		}
+		col += col ? fprintf(to, " %.*s", len, text) : fprintf(to, "%*s%.*s", indent, "", len, text);
+		text += len;
+		text += strspn(text, " ");
+	}
+	fputc('\n', to);
+}
+
 void verb_print_usage(FILE *to)
 {
 	for (int g = 0; g < VERB_GROUPS; g++) {
@@ -40,7 +61,8 @@ void verb_print_usage(FILE *to)
 
 			if (v->group != (enum verb_group)g)
 				continue;
-			fprintf(to, "  %s\n      %s\n", v->synopsis, v->help);
+			print_wrapped(to, v->synopsis, 2, 4);
+			print_wrapped(to, v->help, 6, 6);
 			if (i == VERB_ADD_PORT)
 				for (const char *const *k = verb_port_kind_help; *k; k++)
 					fprintf(to, "        %s\n", *k);
