@@ -13,10 +13,11 @@ declare -A allowed=(
 	[port]="util virtio net vhost port"
 	[switch]="util net port switch"
 	[control]="util control"
-	[daemon]="util virtio net vhost port switch control daemon"
+	[ovsdb]="util ovsdb"
+	[daemon]="util virtio net vhost port switch control ovsdb daemon"
 	[tools]="util vhost control tools"
 )
-folders=(util virtio net vhost port switch control daemon tools)
+folders=(util virtio net vhost port switch control ovsdb daemon tools)
 
 n=0 failed=0
 for f in "${folders[@]}"; do
