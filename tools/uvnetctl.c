@@ -161,6 +161,39 @@ static void print_leases(struct json_object *res)
 	}
 }
 
+static void print_ovn(struct json_object *res)
+{
+	struct json_object *c = get(res, "connection"), *ports = get(res, "ports");
+	struct json_object *others = get(res, "remote_chassis"), *enc = get(res, "encap");
+
+	printf("chassis %s (%s), encap %s %s, bridge %s\n", str(res, "chassis"),
+	       json_object_get_boolean(get(res, "registered")) ? "registered" : "not registered",
+	       str(enc, "type"), str(enc, "ip"), str(res, "bridge"));
+	printf("    southbound: %s %s%s%s\n", str(c, "state"), str(c, "remote"),
+	       *str(c, "schema") ? ", schema " : "", str(c, "schema"));
+	if (*str(c, "last_error"))
+		printf("    last error: %s\n", str(c, "last_error"));
+	if (*str(res, "problem"))
+		printf("    problem: %s\n", str(res, "problem"));
+	for (size_t i = 0; i < json_object_array_length(ports); i++) {
+		struct json_object *p = json_object_array_get_idx(ports, i);
+
+		printf("    port %s: logical port %s", str(p, "port"), str(p, "logical_port"));
+		if (get(p, "datapath_key"))
+			printf(" (datapath %s, key %s)", str(p, "datapath_key"), str(p, "tunnel_key"));
+		printf(": %s\n", str(p, "state"));
+	}
+	for (size_t i = 0; i < json_object_array_length(others); i++) {
+		struct json_object *o = json_object_array_get_idx(others, i), *e = get(o, "encaps");
+
+		printf("    chassis %s:", str(o, "name"));
+		for (size_t k = 0; k < json_object_array_length(e); k++)
+			printf(" %s %s", str(json_object_array_get_idx(e, k), "type"),
+			       str(json_object_array_get_idx(e, k), "ip"));
+		printf("\n");
+	}
+}
+
 struct cmdline {
 	const char *control;
 	bool json, help;
@@ -251,6 +284,7 @@ static void print_result(int verb, struct json_object *res, bool json)
 	case VERB_FDB_SHOW: print_fdb(res); break;
 	case VERB_NET_LIST: print_net_list(res); break;
 	case VERB_NET_DHCP_LEASES: print_leases(res); break;
+	case VERB_OVN_SHOW: print_ovn(res); break;
 	default: break; /* the other verbs print nothing when they succeed */
 	}
 }

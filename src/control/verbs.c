@@ -21,6 +21,7 @@ static const char *const group_titles[VERB_GROUPS] = {
 	[VERB_GROUP_SWITCH] = "Bridges and ports",
 	[VERB_GROUP_INSPECT] = "Inspection (--json prints the daemon's reply as it came)",
 	[VERB_GROUP_NETWORK] = "Networks (a bridge + gateway, DHCP and NAT, like libvirt's)",
+	[VERB_GROUP_OVN] = "OVN (uvnetd as a chassis of an OVN Southbound database; docs/ovn.md)",
 };
 
 int verb_find(const char *name)

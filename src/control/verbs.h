@@ -14,7 +14,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-enum verb_group { VERB_GROUP_SWITCH, VERB_GROUP_INSPECT, VERB_GROUP_NETWORK, VERB_GROUPS };
+enum verb_group { VERB_GROUP_SWITCH, VERB_GROUP_INSPECT, VERB_GROUP_NETWORK, VERB_GROUP_OVN,
+		  VERB_GROUPS };
 
 /* X(ID, spelling, min words, max words (after the verb), changes the
  *   configuration, group, synopsis, one-line help) */
@@ -47,7 +48,16 @@ enum verb_group { VERB_GROUP_SWITCH, VERB_GROUP_INSPECT, VERB_GROUP_NETWORK, VER
 	X(NET_LIST, "net-list", 0, 0, false, VERB_GROUP_NETWORK, "net-list",              \
 	  "networks and their state")                                                     \
 	X(NET_DHCP_LEASES, "net-dhcp-leases", 1, 1, false, VERB_GROUP_NETWORK,            \
-	  "net-dhcp-leases NAME", "the DHCP leases of a network")
+	  "net-dhcp-leases NAME", "the DHCP leases of a network")                         \
+	X(OVN_SET, "ovn-set", 1, 5, true, VERB_GROUP_OVN,                                 \
+	  "ovn-set remote=tcp:IP:PORT|unix:PATH[,...] encap-ip=IP [encap-type=geneve|vxlan] " \
+	  "[system-id=NAME] [bridge=br-int]",                                             \
+	  "join an OVN Southbound database as a chassis; ports of the bridge with "        \
+	  "iface-id=LSP are bound to logical ports")                                      \
+	X(OVN_SHOW, "ovn-show", 0, 0, false, VERB_GROUP_OVN, "ovn-show",                  \
+	  "the OVN chassis: connection, bound ports, other chassis")                      \
+	X(OVN_CLEAR, "ovn-clear", 0, 0, true, VERB_GROUP_OVN, "ovn-clear",                \
+	  "leave OVN: remove this chassis from the Southbound and forget its settings")
 
 #define VERB_ENUM(id, ...) VERB_##id,
 enum verb_id { CONTROL_VERBS(VERB_ENUM) VERB_COUNT };

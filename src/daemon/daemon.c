@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/ovn.h"
 #include "port/port_kind.h"
 #include "util/log.h"
 #include "util/parse.h"
@@ -79,6 +80,8 @@ static void on_tick(void *arg)
 	for (unsigned i = 0; i < NETWORK_MAX; i++)
 		if (d->networks[i])
 			network_tick(d->networks[i]);
+	if (d->ovn)
+		ovn_tick(d->ovn);
 }
 
 static int start_tick(struct daemon *d, struct error *e)
@@ -143,6 +146,8 @@ static void remove_port(struct daemon *d, struct daemon_port *dp)
 	*dp = (struct daemon_port){ 0 };
 	d->dirty = true;
 	log_info("port %s removed", name);
+	if (d->ovn) /* a binding it held is released */
+		ovn_run(d->ovn);
 }
 
 static void remove_bridge(struct daemon *d, struct daemon_bridge *br)
@@ -161,9 +166,12 @@ static void remove_bridge(struct daemon *d, struct daemon_bridge *br)
 
 void daemon_stop(struct daemon *d)
 {
-	/* Networks first (dnsmasq, rules), then ports: their rings stop while
-	 * the workers still run, so every popped chain is completed before
-	 * the memory is unmapped. */
+	/* The OVN chassis first: its rows leave the Southbound while the
+	 * session is still up.  Then networks (dnsmasq, rules), then ports:
+	 * their rings stop while the workers still run, so every popped chain
+	 * is completed before the memory is unmapped. */
+	ovn_free(d->ovn, true);
+	d->ovn = NULL;
 	for (unsigned i = 0; i < NETWORK_MAX; i++)
 		if (d->networks[i]) {
 			network_stop(d->networks[i], d);
@@ -297,6 +305,23 @@ static int vlan_from_options(struct port_opts *o, struct port_vlan *v, struct er
 	return 0;
 }
 
+/* iface-id=LSP, on any kind: the OVN logical port the port is bound to
+ * (ovn.c reads it from the port's words).  Read here, so no kind
+ * refuses it as an option of its own. */
+static int iface_id_from_options(struct port_opts *o, struct error *e)
+{
+	const char *s = port_opt_get(o, "iface-id");
+
+	if (!s)
+		return 0;
+	if (!*s || strlen(s) > 127)
+		return error_set(e, -EINVAL, "iface-id: a logical port name of 1-127 characters");
+	for (const char *c = s; *c; c++)
+		if (*c <= ' ' || *c > '~')
+			return error_set(e, -EINVAL, "iface-id: '%s' has a space or a control character", s);
+	return 0;
+}
+
 static int mtu_from_options(struct port_opts *o, unsigned *mtu, struct error *e)
 {
 	const char *s = port_opt_get(o, "mtu");
@@ -360,6 +385,8 @@ int daemon_add_port(struct daemon *d, const char *bridge, const char *name,
 		return rc;
 	if ((rc = parse_options(opts, nopts, &o, e)))
 		return rc;
+	if ((rc = iface_id_from_options(&o, e)))
+		return rc;
 	if (!(type = port_opt_get(&o, "type")))
 		return error_set(e, -EINVAL, "type: add-port needs type=vhost-user|tap|afpacket|vxlan");
 	if ((rc = vlan_from_options(&o, &vlan, e)) || (rc = mtu_from_options(&o, &mtu, e)) ||
@@ -376,6 +403,8 @@ int daemon_add_port(struct daemon *d, const char *bridge, const char *name,
 	snprintf(slot->owner, sizeof(slot->owner), "%s", owner ? owner : "");
 	d->dirty = true;
 	log_info("port %s (%s) added to %s", name, type, bridge);
+	if (d->ovn)
+		ovn_run(d->ovn);
 	return 0;
 }
 

@@ -30,6 +30,8 @@
 #define DAEMON_MAX_BRIDGES 64
 #define DAEMON_MAX_PORTS 1024
 
+struct ovn;
+
 struct daemon_bridge {
 	struct bridge *sw;              /* NULL: a free slot */
 	char owner[NETWORK_NAME_MAX];   /* the network that made it; "" = an operator */
@@ -62,6 +64,7 @@ struct daemon {
 	struct daemon_bridge bridges[DAEMON_MAX_BRIDGES];
 	struct daemon_port ports[DAEMON_MAX_PORTS];
 	struct network *networks[NETWORK_MAX];
+	struct ovn *ovn;                /* the OVN chassis (ovn-set); NULL: none */
 	bool replaying;                 /* the state file is being replayed */
 	bool dirty;                     /* changed since the state file was written */
 };
@@ -94,6 +97,13 @@ int daemon_net_undefine(struct daemon *d, const char *name, struct error *e);
 int daemon_net_start(struct daemon *d, const char *name, struct error *e);
 int daemon_net_stop(struct daemon *d, const char *name, struct error *e);
 struct network *daemon_find_net(struct daemon *d, const char *name);
+
+/* OVN (ovn.h): ovn-set's words (remote=, encap-ip=, ...) configure or
+ * change the chassis; ovn-clear takes its rows out of the Southbound and
+ * forgets it; ovn-show describes it. */
+int daemon_ovn_set(struct daemon *d, const char *const *opts, unsigned nopts, struct error *e);
+int daemon_ovn_clear(struct daemon *d, struct error *e);
+struct json_object *daemon_ovn_show(struct daemon *d, struct error *e);
 
 /* Write the state file if anything changed; 0 or -errno (e says where). */
 int daemon_save_state(struct daemon *d, struct error *e);

@@ -91,6 +91,20 @@ void loop_unwatch(struct loop *l, int fd)
 	}
 }
 
+int loop_want_write(struct loop *l, int fd, bool on)
+{
+	for (unsigned i = 0; i < l->nwatches; i++) {
+		struct loop_watch *w = l->watches[i];
+
+		if (w && w->cb && w->fd == fd) {
+			struct epoll_event ev = { .events = EPOLLIN | (on ? EPOLLOUT : 0), .data.ptr = w };
+
+			return epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) ? -errno : 0;
+		}
+	}
+	return -ENOENT;
+}
+
 void loop_run_once(struct loop *l, int timeout_ms)
 {
 	struct epoll_event ev[32];

@@ -30,6 +30,9 @@ void loop_fini(struct loop *l);
  * (LOOP_MAX_WATCHES), -EEXIST or epoll's -errno. */
 int loop_watch(struct loop *l, int fd, void (*cb)(void *arg), void *arg);
 void loop_unwatch(struct loop *l, int fd);
+/* Also call the watch's cb when fd is writable (on) or not any more (off):
+ * a non-blocking connect, an output backlog.  0 or -ENOENT / epoll's. */
+int loop_want_write(struct loop *l, int fd, bool on);
 
 /* Wait for events (at most timeout_ms; -1: no limit) and run their
  * callbacks once. */

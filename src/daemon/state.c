@@ -9,6 +9,7 @@
  *
  *   {"version": 1,
  *    "networks": [{"name": "default", "mode": "nat", "subnet": ..., "started": true}],
+ *    "ovn": ["remote=unix:/run/ovn/ovnsb_db.sock", "encap-ip=10.0.0.1", ...],
  *    "bridges": [{"name": "br0", "ports": [["add-port", "br0", "vm1", "type=tap"]]},
  *                {"name": "default", "network": "default", "ports": [...]}]}
  */
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "daemon/daemon.h"
+#include "daemon/ovn.h"
 #include "util/log.h"
 
 LOG_MODULE("state");
@@ -67,6 +69,8 @@ static struct json_object *snapshot(struct daemon *d)
 			json_object_array_add(brs, bridge_json(d, &d->bridges[b]));
 	json_object_object_add(root, "bridges", brs);
 	json_object_object_add(root, "networks", nets);
+	if (d->ovn)
+		json_object_object_add(root, "ovn", ovn_config_json(d->ovn));
 	return root;
 }
 
@@ -205,6 +209,26 @@ static void load_bridge(struct daemon *d, struct json_object *bo, size_t i)
 		load_port(d, name, json_object_array_get_idx(ports, p));
 }
 
+/* "ovn": ovn-set's words, once the bridges (and their iface-id ports) are back. */
+static void load_ovn(struct daemon *d, struct json_object *w)
+{
+	const char *words[8];
+	size_t n = w ? json_object_array_length(w) : 0;
+	struct error e;
+
+	if (!w)
+		return;
+	for (size_t i = 0; i < n && i < 8; i++)
+		if (!(words[i] = json_object_get_string(json_object_array_get_idx(w, i))))
+			n = 0;
+	if (n == 0 || n > 8) {
+		log_error("ovn: %s is not a list of ovn-set words; skipped", json_object_to_json_string(w));
+		return;
+	}
+	if (daemon_ovn_set(d, words, (unsigned)n, &e))
+		log_error("ovn: %s", e.msg);
+}
+
 /* Keep a state file that cannot be read: the first change would
  * otherwise overwrite the only copy. */
 static const char *set_aside(const char *path, char *aside, size_t len)
@@ -235,6 +259,7 @@ int daemon_load_state(struct daemon *d, struct error *e)
 		load_network(d, json_object_array_get_idx(nets, i), i);
 	for (size_t b = 0; b < json_object_array_length(brs); b++)
 		load_bridge(d, json_object_array_get_idx(brs, b), b);
+	load_ovn(d, array_of(root, "ovn"));
 	d->replaying = false;
 	d->dirty = false;
 	json_object_put(root);

@@ -267,6 +267,28 @@ static struct json_object *net_dhcp_leases(struct daemon *d, const char *const *
 	return network_leases(net, d->state_dir, &res, e) ? NULL : res;
 }
 
+/* ---- OVN ---- */
+
+static struct json_object *ovn_set(struct daemon *d, const char *const *w, unsigned n,
+				   struct error *e)
+{
+	return done(daemon_ovn_set(d, w, n, e));
+}
+
+static struct json_object *ovn_show(struct daemon *d, const char *const *w, unsigned n,
+				    struct error *e)
+{
+	(void)w, (void)n;
+	return daemon_ovn_show(d, e);
+}
+
+static struct json_object *ovn_clear(struct daemon *d, const char *const *w, unsigned n,
+				     struct error *e)
+{
+	(void)w, (void)n;
+	return done(daemon_ovn_clear(d, e));
+}
+
 /* ---- dispatch ---- */
 
 static const verb_fn handlers[VERB_COUNT] = {
@@ -283,6 +305,9 @@ static const verb_fn handlers[VERB_COUNT] = {
 	[VERB_NET_STOP] = net_stop,
 	[VERB_NET_LIST] = net_list,
 	[VERB_NET_DHCP_LEASES] = net_dhcp_leases,
+	[VERB_OVN_SET] = ovn_set,
+	[VERB_OVN_SHOW] = ovn_show,
+	[VERB_OVN_CLEAR] = ovn_clear,
 };
 
 static struct json_object *reply(struct json_object *result, const char *err)

@@ -102,6 +102,8 @@ static int column_kind(struct json_object *type, enum ovsdb_col_kind *k)
 		*k = OVSDB_MAP;
 	else if (bound(type, "min") == 1 && bound(type, "max") == 1)
 		*k = OVSDB_SCALAR;
+	else if (bound(type, "max") == 1)
+		*k = OVSDB_OPTIONAL;
 	else
 		*k = OVSDB_SET;
 	return 0;
@@ -300,7 +302,7 @@ static struct json_object *normalize(struct json_object *v, enum ovsdb_col_kind 
 
 	if (k == OVSDB_SCALAR)
 		return is_atom(v) ? json_object_get(v) : NULL;
-	if (k == OVSDB_SET) {
+	if (k == OVSDB_SET || k == OVSDB_OPTIONAL) {
 		out = json_object_new_array();
 		if (is_atom(v)) {
 			json_object_array_add(out, json_object_get(v));
@@ -315,6 +317,8 @@ static struct json_object *normalize(struct json_object *v, enum ovsdb_col_kind 
 				goto bad;
 			json_object_array_add(out, json_object_get(a));
 		}
+		if (k == OVSDB_OPTIONAL && json_object_array_length(out) > 1)
+			goto bad;
 		return out;
 	}
 	if (!(in = tagged(v, "map")))
@@ -425,8 +429,8 @@ static int set_columns(struct ovsdb_table *t, struct ovsdb_row *r, struct json_o
 		v = normalize(val, kind);
 		if (!v)
 			return error_set(e, -EPROTO, "%s %s: column %s: not a %s", t->spec->name, r->uuid,
-					 col, kind == OVSDB_MAP ? "map" : kind == OVSDB_SET ? "set" : "value");
-		if (diff && kind != OVSDB_SCALAR) {
+					 col, kind == OVSDB_MAP ? "map" : kind == OVSDB_SCALAR ? "value" : "set");
+		if (diff && (kind == OVSDB_SET || kind == OVSDB_MAP)) {
 			struct json_object *cur = NULL, *nv;
 
 			json_object_object_get_ex(r->cols, col, &cur);

@@ -34,7 +34,10 @@ struct ovsdb_table_spec {
 	const char *const *columns;
 };
 
-enum ovsdb_col_kind { OVSDB_SCALAR, OVSDB_SET, OVSDB_MAP };
+/* OPTIONAL: a set of at most one element; kept like a set, but an
+ * update2 diff carries its new value (as a scalar's), not elements to
+ * toggle (what ovsdb-server sends). */
+enum ovsdb_col_kind { OVSDB_SCALAR, OVSDB_SET, OVSDB_MAP, OVSDB_OPTIONAL };
 
 struct ovsdb_row {
 	char uuid[OVSDB_UUID_LEN + 1];

@@ -73,7 +73,7 @@ static void kinds_from_schema(void **state)
 	(void)state;
 	assert_int_equal(t->kinds[0], OVSDB_SCALAR); /* logical_port */
 	assert_int_equal(t->kinds[1], OVSDB_SCALAR); /* tunnel_key */
-	assert_int_equal(t->kinds[2], OVSDB_SET);    /* chassis: optional */
+	assert_int_equal(t->kinds[2], OVSDB_OPTIONAL); /* chassis: at most one */
 	assert_int_equal(t->kinds[3], OVSDB_SET);
 	assert_int_equal(t->kinds[4], OVSDB_MAP);
 	ovsdb_cache_fini(c);
@@ -146,10 +146,21 @@ static void update2_initial_modify_delete(void **state)
 	assert_string_equal(ovsdb_row_map_get(r, "options", "requested-chassis"), "hv2");
 	assert_string_equal(ovsdb_row_map_get(r, "options", "k"), "v");
 
-	/* modify again: the same ref toggles out; an equal map pair is
+	/* an optional column's diff is its new value, as ovsdb-server sends
+	 * it ([false] -> true, not a toggle); two elements are refused */
+	assert_int_equal(apply(c, "{\"Port_Binding\":{\"" U1 "\":{\"modify\":{\"up\":false}}}}", 2, &e), 0);
+	assert_false(ovsdb_row_bool(r, "up", true));
+	assert_int_equal(ovsdb_row_count(r, "up"), 1);
+	assert_int_equal(apply(c, "{\"Port_Binding\":{\"" U1 "\":{\"modify\":{\"up\":true}}}}", 2, &e), 0);
+	assert_true(ovsdb_row_bool(r, "up", false));
+	assert_int_equal(ovsdb_row_count(r, "up"), 1);
+	assert_int_equal(apply(c, "{\"Port_Binding\":{\"" U1 "\":{\"modify\":{\"up\":[\"set\",[true,false]]}}}}",
+			       2, &e), -EPROTO);
+
+	/* modify again: an optional ref emptied; an equal map pair is
 	 * removed; set elements toggle */
 	assert_int_equal(apply(c, "{\"Port_Binding\":{\"" U1 "\":{\"modify\":{"
-				  "\"chassis\":[\"uuid\",\"" CH "\"],"
+				  "\"chassis\":[\"set\",[]],"
 				  "\"options\":[\"map\",[[\"k\",\"v\"]]],"
 				  "\"mac\":[\"set\",[\"52:54:00:00:00:01 10.0.0.1\",\"x\"]]}}}}", 2, &e), 0);
 	assert_null(ovsdb_row_uuid(r, "chassis"));
