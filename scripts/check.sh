@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/install-deps.sh build test e2e
+scripts/install-deps.sh build test e2e ovn
 
 setup() { # DIR [meson args...]
 	local dir=$1; shift

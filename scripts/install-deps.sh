@@ -5,12 +5,15 @@
 #   test:  clang's fuzzer runtime
 #   e2e:   QEMU, guest image parts, peers  (default: build test e2e)
 #   bench: DPDK and OVS-DPDK peers, valgrind, gnuplot for the charts
+#   ovn:   a real OVN (NB/SB ovsdb-server, northd, ovn-controller, OVS) for
+#          tests/e2e/test_ovn.sh; nothing is started on install here
 set -euo pipefail
 
 build=(gcc meson ninja-build pkg-config libjson-c-dev libmnl-dev libcmocka-dev)
 test=(clang libclang-rt-14-dev iproute2)
 e2e=(qemu-system-x86 busybox-static iperf3 cpio gzip dnsmasq-base nftables dpdk-dev python3)
 bench=(dpdk-dev openvswitch-switch-dpdk valgrind gnuplot-nox python3 util-linux)
+ovn=(ovn-central ovn-host openvswitch-switch)
 
 groups=("$@")
 [ ${#groups[@]} -eq 0 ] && groups=(build test e2e)
@@ -21,7 +24,8 @@ for g in "${groups[@]}"; do
 	test) want+=("${test[@]}") ;;
 	e2e) want+=("${e2e[@]}") ;;
 	bench) want+=("${bench[@]}") ;;
-	*) echo "install-deps: unknown group '$g' (build, test, e2e, bench)" >&2; exit 2 ;;
+	ovn) want+=("${ovn[@]}") ;;
+	*) echo "install-deps: unknown group '$g' (build, test, e2e, bench, ovn)" >&2; exit 2 ;;
 	esac
 done
 

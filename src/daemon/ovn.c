@@ -409,6 +409,29 @@ static int64_t dp_key(struct ovn *o, const struct ovsdb_row *pb)
 	return ovsdb_row_int(ovsdb_table_get(sbt(o, "Datapath_Binding"), dp), "tunnel_key", 0);
 }
 
+/* options:requested-chassis (names or hostnames, comma-separated) when
+ * northd found no Chassis row for it (the requested_chassis column is
+ * then empty): as ovn-controller, claim only if one of them is us. */
+static bool requested_here(struct ovn *o, const struct ovsdb_row *pb, struct ovn_bind *b)
+{
+	const char *want = ovsdb_row_map_get(pb, "options", "requested-chassis");
+	char host[256] = "";
+
+	if (!want || !*want || ovsdb_row_uuid(pb, "requested_chassis"))
+		return true;
+	gethostname(host, sizeof(host) - 1);
+	for (const char *s = want; *s;) {
+		size_t n = strcspn(s, ",");
+
+		if ((n == strlen(o->cfg.system_id) && !strncmp(s, o->cfg.system_id, n)) ||
+		    (n && n == strlen(host) && !strncmp(s, host, n)))
+			return true;
+		s += n + (s[n] == ',');
+	}
+	snprintf(b->state, sizeof(b->state), "requested-chassis is %.*s", 120, want);
+	return false;
+}
+
 /* Claims of the local ports with iface-id=, releases of the bindings we
  * hold that no local port wants any more. */
 static void want_bindings(struct ovn *o, struct json_object *ops, const char *chassis, bool named)
@@ -446,6 +469,8 @@ static void want_bindings(struct ovn *o, struct json_object *ops, const char *ch
 				 type);
 			continue;
 		}
+		if (!requested_here(o, pb, b))
+			continue;
 		req = ovsdb_row_uuid(pb, "requested_chassis");
 		if (req && (named || strcasecmp(req, chassis))) {
 			const struct ovsdb_row *rc = ovsdb_table_get(sbt(o, "Chassis"), req);
