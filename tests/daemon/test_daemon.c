@@ -287,6 +287,48 @@ static void a_full_bridge_destroys_the_port_it_made(void **state)
 	assert_int_equal(fake_alive(), 0);
 }
 
+/* A kind with nothing but destroy(): no describe(), no tick(). */
+static unsigned bare_destroyed;
+
+static void bare_destroy(struct port *p)
+{
+	bare_destroyed++;
+	free(p);
+}
+
+static const struct port_ops bare_ops = { .kind = "bare", .destroy = bare_destroy };
+
+static int bare_create(const char *name, struct port_opts *o, struct port_env *env,
+		       struct port **out, struct error *e)
+{
+	struct port *p;
+	int rc;
+
+	if ((rc = port_opts_check_unused(o, e)))
+		return rc;
+	if (!(p = calloc(1, sizeof(*p))))
+		return error_set(e, -ENOMEM, "out of memory");
+	port_init(p, name, &bare_ops, env);
+	*out = p;
+	return 0;
+}
+
+static const struct port_kind bare_kind = { .name = "bare", .create = bare_create };
+
+static void a_kind_without_describe_is_shown(void **state)
+{
+	struct daemon *d = D(state);
+
+	if (!port_kind_find("bare"))
+		assert_int_equal(port_kind_register(&bare_kind), 0);
+	OK(d, "add-br", "br0");
+	OK(d, "add-port", "br0", "b1", "type=bare", "mtu=1400");
+	show_is(d, "{\"name\":\"br0\",\"ports\":[{\"name\":\"b1\",\"type\":\"bare\",\"vlan\":\"all\",\"mtu\":1400}]}");
+	OK(d, "stats", "b1");
+	OK(d, "del-br", "br0");
+	assert_int_equal(bare_destroyed, 1);
+}
+
 /* ---- inspection ---- */
 
 static void stats_and_fdb_show_answer_in_shape(void **state)
@@ -682,6 +724,7 @@ int main(void)
 		T(trunks_are_checked_by_the_switch_layer),
 		T(port_names_and_bridges_are_checked),
 		T(a_full_bridge_destroys_the_port_it_made),
+		T(a_kind_without_describe_is_shown),
 		T(stats_and_fdb_show_answer_in_shape),
 		T(ports_are_deleted_with_or_without_their_bridge),
 		T(deleting_a_bridge_takes_its_ports_only),
