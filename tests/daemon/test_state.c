@@ -332,6 +332,14 @@ static void a_symlink_at_the_temporary_file_is_not_followed(void **state)
 	free(text);
 }
 
+static void show_empty(struct daemon *d)
+{
+	char *json = RESULT(d, "show");
+
+	assert_string_equal(json, "{\"bridges\":[],\"workers\":1,\"poll\":\"event\"}");
+	free(json);
+}
+
 /* ---- files that are not state files ---- */
 
 /* Write text as the state file, start, load: the load's return. */
@@ -360,9 +368,7 @@ static void not_a_state_file(struct fixture *f, const char *text)
 	kept = read_text(aside);
 	assert_string_equal(kept, text);
 	/* empty, and the first change does not touch the copy */
-	json = RESULT(f->d, "show");
-	assert_string_equal(json, "{\"bridges\":[],\"workers\":1,\"poll\":\"event\"}");
-	free(json);
+	show_empty(f->d);
 	OK(f->d, "add-br", "br0");
 	json = file_json(f->state);
 	assert_string_equal(json, "{\"version\":1,\"bridges\":[{\"name\":\"br0\",\"ports\":[]}],\"networks\":[]}");
@@ -487,6 +493,28 @@ static void damaged_parts_are_skipped(void **state)
 	assert_false(f->d->dirty);
 }
 
+/* Only a JSON true starts a network again: "started": "false" (a string,
+ * as a person editing the file might write it) is not true.  (Were it
+ * taken for true, netl would start: as root, an afpacket port on lo.
+ * Only mode=bridge here: a nat network started by mistake would load nft
+ * rules, run dnsmasq and switch on IPv4 forwarding.) */
+static void only_true_is_started(void **state)
+{
+	struct fixture *f = *state;
+	struct error e;
+	char *nets;
+
+	assert_int_equal(load_text(f, "{\"bridges\":[],\"networks\":["
+				      "{\"name\":\"netl\",\"mode\":\"bridge\",\"uplink\":\"lo\",\"started\":\"false\"}"
+				      "]}", &e), 0);
+	assert_null(daemon_find_bridge(f->d, "netl"));
+	nets = RESULT(f->d, "net-list");
+	assert_string_equal(nets, "{\"networks\":[{\"name\":\"netl\",\"mode\":\"bridge\",\"active\":false,"
+				  "\"autostart\":false,\"bridge\":\"netl\",\"port\":\"\",\"uplink\":\"lo\"}]}");
+	free(nets);
+	show_empty(f->d);
+}
+
 static void a_networks_list_that_is_not_an_array_is_ignored(void **state)
 {
 	struct fixture *f = *state;
@@ -514,6 +542,7 @@ int main(void)
 		T(a_file_that_is_not_a_state_file_is_kept_aside),
 		T(no_state_file_is_an_empty_start),
 		T(damaged_parts_are_skipped),
+		T(only_true_is_started),
 		T(a_networks_list_that_is_not_an_array_is_ignored),
 	};
 	return cmocka_run_group_tests_name("state", tests, NULL, NULL);
