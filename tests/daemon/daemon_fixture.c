@@ -127,7 +127,8 @@ void fixture_fini(struct fixture *f)
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", f->dir, de->d_name);
-		unlink(path);
+		if (unlink(path) && errno == EISDIR)
+			rmdir(path); /* what a failed test planted (empty) */
 	}
 	if (dir)
 		closedir(dir);

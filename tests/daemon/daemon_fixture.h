@@ -31,7 +31,8 @@ void fixture_init(struct fixture *f);
 /* daemon_start() on f->control and f->state. */
 struct daemon *fixture_start(struct fixture *f);
 void fixture_stop(struct fixture *f);
-/* Stop the daemon if running, remove the directory and all in it. */
+/* Stop the daemon if running, remove the directory, its files and empty
+ * directories. */
 void fixture_fini(struct fixture *f);
 /* dir/name into buf. */
 void fixture_path(const struct fixture *f, const char *name, char *buf, size_t len);
