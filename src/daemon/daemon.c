@@ -360,8 +360,8 @@ int daemon_add_port(struct daemon *d, const char *bridge, const char *name,
 		return rc;
 	if ((rc = parse_options(opts, nopts, &o, e)))
 		return rc;
-	if (!(type = port_opt_get(&o, "type")))
-		return error_set(e, -EINVAL, "type: add-port needs type=vhost-user|tap|afpacket|vxlan");
+	if (!(type = port_opt_get(&o, "type"))) /* the registry says which kinds there are */
+		return port_create(NULL, name, &o, &d->env, &p, e);
 	if ((rc = vlan_from_options(&o, &vlan, e)) || (rc = mtu_from_options(&o, &mtu, e)) ||
 	    (rc = port_create(type, name, &o, &d->env, &p, e)))
 		return rc;

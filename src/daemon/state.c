@@ -156,7 +156,8 @@ static void load_network(struct daemon *d, struct json_object *o, size_t i)
 		log_error("network %s: %s", name, e.msg);
 		return;
 	}
-	if (json_object_object_get_ex(o, "started", &started) && json_object_get_boolean(started) &&
+	if (json_object_object_get_ex(o, "started", &started) &&
+	    json_object_is_type(started, json_type_boolean) && json_object_get_boolean(started) &&
 	    daemon_net_start(d, name, &e))
 		log_error("%s: not started again: %s", name, e.msg);
 }
