@@ -13,6 +13,7 @@
  *                {"name": "default", "network": "default", "ports": [...]}]}
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -70,6 +71,21 @@ static struct json_object *snapshot(struct daemon *d)
 	return root;
 }
 
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
 static int write_file(const char *path, const char *text, struct error *e)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX];
@@ -80,8 +96,8 @@ static int write_file(const char *path, const char *text, struct error *e)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	unlink(tmp); /* a leftover of a crash, or something planted: never followed */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) || rename(tmp, path))
-		rc = -errno;
+	if (fd < 0 || (rc = write_all(fd, text, len)) || fsync(fd) || rename(tmp, path))
+		rc = rc ? rc : -errno;
 	if (fd >= 0)
 		close(fd);
 	if (rc) {
@@ -116,6 +132,26 @@ int daemon_save_state(struct daemon *d, struct error *e)
 
 /* ---- replay ---- */
 
+/* A replay counts what it could not rebuild: the file is then kept aside
+ * before the first write drops those parts. */
+struct replay {
+	struct daemon *d;
+	unsigned lost;
+};
+
+static void lost(struct replay *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void lost(struct replay *r, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_error("%s", msg);
+	r->lost++;
+}
+
 static const char *string_of(struct json_object *o, const char *key)
 {
 	struct json_object *v;
@@ -132,7 +168,7 @@ static struct json_object *array_of(struct json_object *o, const char *key)
 												  : NULL;
 }
 
-static void load_network(struct daemon *d, struct json_object *o, size_t i)
+static void load_network(struct replay *r, struct json_object *o, size_t i)
 {
 	static const char *const keys[] = { "mode", "subnet", "dhcp-range", "uplink" };
 	char words[4][128];
@@ -143,7 +179,7 @@ static void load_network(struct daemon *d, struct json_object *o, size_t i)
 	struct error e;
 
 	if (!name) {
-		log_error("network %zu has no name; skipped", i);
+		lost(r, "network %zu has no name; skipped", i);
 		return;
 	}
 	for (size_t k = 0; k < 4; k++)
@@ -152,18 +188,18 @@ static void load_network(struct daemon *d, struct json_object *o, size_t i)
 			opts[n] = words[n];
 			n++;
 		}
-	if (daemon_net_define(d, name, opts, n, &e)) {
-		log_error("network %s: %s", name, e.msg);
+	if (daemon_net_define(r->d, name, opts, n, &e)) {
+		lost(r, "network %s: %s", name, e.msg);
 		return;
 	}
 	if (json_object_object_get_ex(o, "started", &started) &&
 	    json_object_is_type(started, json_type_boolean) && json_object_get_boolean(started) &&
-	    daemon_net_start(d, name, &e))
+	    daemon_net_start(r->d, name, &e))
 		log_error("%s: not started again: %s", name, e.msg);
 }
 
 /* ["add-port", BRIDGE, PORT, "key=value"...]: the words as add-port took them. */
-static void load_port(struct daemon *d, const char *bridge, struct json_object *w)
+static void load_port(struct replay *r, const char *bridge, struct json_object *w)
 {
 	const char *words[STATE_MAX_WORDS];
 	size_t n = json_object_is_type(w, json_type_array) ? json_object_array_length(w) : 0;
@@ -177,46 +213,56 @@ static void load_port(struct daemon *d, const char *bridge, struct json_object *
 			n = 0;
 	}
 	if (n < 3 || n > STATE_MAX_WORDS || strcmp(words[0], "add-port") || strcmp(words[1], bridge)) {
-		log_error("bridge %s: %s is not a port of it; skipped", bridge, json_object_to_json_string(w));
+		lost(r, "bridge %s: %s is not a port of it; skipped", bridge, json_object_to_json_string(w));
 		return;
 	}
-	if (daemon_add_port(d, bridge, words[2], words + 3, (unsigned)n - 3, NULL, &e))
-		log_error("port %s on %s: %s", words[2], bridge, e.msg);
+	if (daemon_add_port(r->d, bridge, words[2], words + 3, (unsigned)n - 3, NULL, &e))
+		lost(r, "port %s on %s: %s", words[2], bridge, e.msg);
 }
 
-static void load_bridge(struct daemon *d, struct json_object *bo, size_t i)
+static void load_bridge(struct replay *r, struct json_object *bo, size_t i)
 {
 	const char *name = string_of(bo, "name"), *net = string_of(bo, "network");
 	struct json_object *ports = array_of(bo, "ports");
 	struct error e;
 
 	if (!name || !ports) {
-		log_error("bridge %zu has no name or no port list; skipped", i);
+		lost(r, "bridge %zu has no name or no port list; skipped", i);
 		return;
 	}
-	if (net && !daemon_find_bridge(d, name)) {
-		log_error("network %s is not active: the ports of its bridge are dropped", net);
+	if (net && !daemon_find_bridge(r->d, name)) {
+		lost(r, "network %s is not active: the ports of its bridge are dropped", net);
 		return;
 	}
-	if (!net && daemon_add_bridge(d, name, NULL, &e)) {
-		log_error("%s", e.msg);
+	if (!net && daemon_add_bridge(r->d, name, NULL, &e)) {
+		lost(r, "%s", e.msg);
 		return;
 	}
 	for (size_t p = 0; p < json_object_array_length(ports); p++)
-		load_port(d, name, json_object_array_get_idx(ports, p));
+		load_port(r, name, json_object_array_get_idx(ports, p));
 }
 
 /* Keep a state file that cannot be read: the first change would
  * otherwise overwrite the only copy. */
 static const char *set_aside(const char *path, char *aside, size_t len)
 {
-	snprintf(aside, len, "%s.corrupt-%ld", path, (long)time(NULL));
-	return rename(path, aside) ? "nowhere (it could not be renamed)" : aside;
+	long now = (long)time(NULL);
+
+	for (unsigned n = 0; n < 100; n++) {
+		if (n)
+			snprintf(aside, len, "%s.corrupt-%ld-%u", path, now, n);
+		else
+			snprintf(aside, len, "%s.corrupt-%ld", path, now);
+		if (access(aside, F_OK) && !rename(path, aside))
+			return aside;
+	}
+	return "nowhere (it could not be renamed)";
 }
 
 int daemon_load_state(struct daemon *d, struct error *e)
 {
 	struct json_object *root, *brs, *nets;
+	struct replay r = { d, 0 };
 	char aside[PATH_MAX];
 
 	if (!d->state_path || access(d->state_path, F_OK))
@@ -233,12 +279,16 @@ int daemon_load_state(struct daemon *d, struct error *e)
 	 * below then only get their ports back on. */
 	nets = array_of(root, "networks");
 	for (size_t i = 0; nets && i < json_object_array_length(nets); i++)
-		load_network(d, json_object_array_get_idx(nets, i), i);
+		load_network(&r, json_object_array_get_idx(nets, i), i);
 	for (size_t b = 0; b < json_object_array_length(brs); b++)
-		load_bridge(d, json_object_array_get_idx(brs, b), b);
+		load_bridge(&r, json_object_array_get_idx(brs, b), b);
 	d->replaying = false;
-	d->dirty = false;
 	json_object_put(root);
+	/* Written again at once with what was rebuilt, the old file kept. */
+	d->dirty = r.lost > 0;
+	if (r.lost)
+		return error_set(e, -EINVAL, "%u part(s) of %s could not be restored (see above); the file as it was is kept as %s",
+				 r.lost, d->state_path, set_aside(d->state_path, aside, sizeof(aside)));
 	log_info("configuration restored from %s", d->state_path);
 	return 0;
 }
