@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "daemon/daemon.h"
+#include "util/io.h"
 #include "util/log.h"
 
 LOG_MODULE("state");
@@ -71,21 +72,6 @@ static struct json_object *snapshot(struct daemon *d)
 	return root;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w < 0 ? -errno : -EIO;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 static int write_file(const char *path, const char *text, struct error *e)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX];
@@ -96,7 +82,7 @@ static int write_file(const char *path, const char *text, struct error *e)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	unlink(tmp); /* a leftover of a crash, or something planted: never followed */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || (rc = write_all(fd, text, len)) || fsync(fd) || rename(tmp, path))
+	if (fd < 0 || (rc = io_write_all(fd, text, len)) || fsync(fd) || rename(tmp, path))
 		rc = rc ? rc : -errno;
 	if (fd >= 0)
 		close(fd);
