@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "util/io.h"
 #include "util/proc.h"
 
 #define CHILD_OUTPUT_WAIT_MS 10000
@@ -95,20 +96,6 @@ bool child_has_arg(pid_t pid, const char *arg)
 	return false;
 }
 
-static void write_all(int fd, const char *p, size_t left)
-{
-	while (left) {
-		ssize_t w = write(fd, p, left);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		left -= (size_t)w;
-	}
-}
-
 static size_t read_output(int fd, char *out, size_t outlen)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -154,7 +141,7 @@ int child_run(char *const argv[], const char *input, char *out, size_t outlen, s
 	close(in[0]);
 	close(res[1]);
 	if (pid > 0)
-		write_all(in[1], input, strlen(input));
+		io_write_all(in[1], input, strlen(input)); /* a child that stops reading has failed */
 	close(in[1]);
 	if (pid > 0)
 		read_output(res[0], out, outlen);

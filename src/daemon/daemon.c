@@ -116,6 +116,7 @@ int daemon_start(struct daemon *d, const struct daemon_config *cfg, struct error
 
 	memset(d, 0, sizeof(*d));
 	d->timer_fd = -1;
+	d->loop.epfd = -1;
 	d->control_path = cfg->control_path;
 	d->state_path = cfg->state_path;
 	set_state_dir(d);
@@ -123,14 +124,15 @@ int daemon_start(struct daemon *d, const struct daemon_config *cfg, struct error
 				    cfg->workers };
 	d->inject_scratch = calloc(1, sizeof(*d->inject_scratch));
 	if (!d->inject_scratch)
-		return error_set(e, -ENOMEM, "out of memory");
-	rc = loop_init(&d->loop, e);
+		rc = error_set(e, -ENOMEM, "out of memory");
+	else if (!(rc = loop_init(&d->loop, e)) &&
+		 (rc = worker_pool_start(&d->pool, cfg->workers, cfg->poll, cfg->cpus, cfg->ncpus)))
+		error_set(e, rc, "workers: cannot start %u: %s", cfg->workers, strerror(-rc));
+	if (!rc)
+		rc = start_tick(d, e);
 	if (rc)
-		return rc;
-	rc = worker_pool_start(&d->pool, cfg->workers, cfg->poll, cfg->cpus, cfg->ncpus);
-	if (rc)
-		return error_set(e, rc, "workers: cannot start %u: %s", cfg->workers, strerror(-rc));
-	return start_tick(d, e);
+		daemon_stop(d);
+	return rc;
 }
 
 static void remove_port(struct daemon *d, struct daemon_port *dp)
@@ -387,8 +389,8 @@ int daemon_add_port(struct daemon *d, const char *bridge, const char *name,
 		return rc;
 	if ((rc = iface_id_from_options(&o, e)))
 		return rc;
-	if (!(type = port_opt_get(&o, "type")))
-		return error_set(e, -EINVAL, "type: add-port needs type=vhost-user|tap|afpacket|vxlan");
+	if (!(type = port_opt_get(&o, "type"))) /* the registry says which kinds there are */
+		return port_create(NULL, name, &o, &d->env, &p, e);
 	if ((rc = vlan_from_options(&o, &vlan, e)) || (rc = mtu_from_options(&o, &mtu, e)) ||
 	    (rc = port_create(type, name, &o, &d->env, &p, e)))
 		return rc;

@@ -14,6 +14,7 @@
  *                {"name": "default", "network": "default", "ports": [...]}]}
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/ovn.h"
+#include "util/io.h"
 #include "util/log.h"
 
 LOG_MODULE("state");
@@ -84,8 +86,8 @@ static int write_file(const char *path, const char *text, struct error *e)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	unlink(tmp); /* a leftover of a crash, or something planted: never followed */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) || rename(tmp, path))
-		rc = -errno;
+	if (fd < 0 || (rc = io_write_all(fd, text, len)) || fsync(fd) || rename(tmp, path))
+		rc = rc ? rc : -errno;
 	if (fd >= 0)
 		close(fd);
 	if (rc) {
@@ -120,6 +122,26 @@ int daemon_save_state(struct daemon *d, struct error *e)
 
 /* ---- replay ---- */
 
+/* A replay counts what it could not rebuild: the file is then kept aside
+ * before the first write drops those parts. */
+struct replay {
+	struct daemon *d;
+	unsigned lost;
+};
+
+static void lost(struct replay *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void lost(struct replay *r, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_error("%s", msg);
+	r->lost++;
+}
+
 static const char *string_of(struct json_object *o, const char *key)
 {
 	struct json_object *v;
@@ -136,7 +158,7 @@ static struct json_object *array_of(struct json_object *o, const char *key)
 												  : NULL;
 }
 
-static void load_network(struct daemon *d, struct json_object *o, size_t i)
+static void load_network(struct replay *r, struct json_object *o, size_t i)
 {
 	static const char *const keys[] = { "mode", "subnet", "dhcp-range", "uplink" };
 	char words[4][128];
@@ -147,7 +169,7 @@ static void load_network(struct daemon *d, struct json_object *o, size_t i)
 	struct error e;
 
 	if (!name) {
-		log_error("network %zu has no name; skipped", i);
+		lost(r, "network %zu has no name; skipped", i);
 		return;
 	}
 	for (size_t k = 0; k < 4; k++)
@@ -156,17 +178,18 @@ static void load_network(struct daemon *d, struct json_object *o, size_t i)
 			opts[n] = words[n];
 			n++;
 		}
-	if (daemon_net_define(d, name, opts, n, &e)) {
-		log_error("network %s: %s", name, e.msg);
+	if (daemon_net_define(r->d, name, opts, n, &e)) {
+		lost(r, "network %s: %s", name, e.msg);
 		return;
 	}
-	if (json_object_object_get_ex(o, "started", &started) && json_object_get_boolean(started) &&
-	    daemon_net_start(d, name, &e))
+	if (json_object_object_get_ex(o, "started", &started) &&
+	    json_object_is_type(started, json_type_boolean) && json_object_get_boolean(started) &&
+	    daemon_net_start(r->d, name, &e))
 		log_error("%s: not started again: %s", name, e.msg);
 }
 
 /* ["add-port", BRIDGE, PORT, "key=value"...]: the words as add-port took them. */
-static void load_port(struct daemon *d, const char *bridge, struct json_object *w)
+static void load_port(struct replay *r, const char *bridge, struct json_object *w)
 {
 	const char *words[STATE_MAX_WORDS];
 	size_t n = json_object_is_type(w, json_type_array) ? json_object_array_length(w) : 0;
@@ -180,37 +203,37 @@ static void load_port(struct daemon *d, const char *bridge, struct json_object *
 			n = 0;
 	}
 	if (n < 3 || n > STATE_MAX_WORDS || strcmp(words[0], "add-port") || strcmp(words[1], bridge)) {
-		log_error("bridge %s: %s is not a port of it; skipped", bridge, json_object_to_json_string(w));
+		lost(r, "bridge %s: %s is not a port of it; skipped", bridge, json_object_to_json_string(w));
 		return;
 	}
-	if (daemon_add_port(d, bridge, words[2], words + 3, (unsigned)n - 3, NULL, &e))
-		log_error("port %s on %s: %s", words[2], bridge, e.msg);
+	if (daemon_add_port(r->d, bridge, words[2], words + 3, (unsigned)n - 3, NULL, &e))
+		lost(r, "port %s on %s: %s", words[2], bridge, e.msg);
 }
 
-static void load_bridge(struct daemon *d, struct json_object *bo, size_t i)
+static void load_bridge(struct replay *r, struct json_object *bo, size_t i)
 {
 	const char *name = string_of(bo, "name"), *net = string_of(bo, "network");
 	struct json_object *ports = array_of(bo, "ports");
 	struct error e;
 
 	if (!name || !ports) {
-		log_error("bridge %zu has no name or no port list; skipped", i);
+		lost(r, "bridge %zu has no name or no port list; skipped", i);
 		return;
 	}
-	if (net && !daemon_find_bridge(d, name)) {
-		log_error("network %s is not active: the ports of its bridge are dropped", net);
+	if (net && !daemon_find_bridge(r->d, name)) {
+		lost(r, "network %s is not active: the ports of its bridge are dropped", net);
 		return;
 	}
-	if (!net && daemon_add_bridge(d, name, NULL, &e)) {
-		log_error("%s", e.msg);
+	if (!net && daemon_add_bridge(r->d, name, NULL, &e)) {
+		lost(r, "%s", e.msg);
 		return;
 	}
 	for (size_t p = 0; p < json_object_array_length(ports); p++)
-		load_port(d, name, json_object_array_get_idx(ports, p));
+		load_port(r, name, json_object_array_get_idx(ports, p));
 }
 
 /* "ovn": ovn-set's words, once the bridges (and their iface-id ports) are back. */
-static void load_ovn(struct daemon *d, struct json_object *w)
+static void load_ovn(struct replay *r, struct json_object *w)
 {
 	const char *words[8];
 	size_t n = w ? json_object_array_length(w) : 0;
@@ -222,24 +245,34 @@ static void load_ovn(struct daemon *d, struct json_object *w)
 		if (!(words[i] = json_object_get_string(json_object_array_get_idx(w, i))))
 			n = 0;
 	if (n == 0 || n > 8) {
-		log_error("ovn: %s is not a list of ovn-set words; skipped", json_object_to_json_string(w));
+		lost(r, "ovn: %s is not a list of ovn-set words; skipped", json_object_to_json_string(w));
 		return;
 	}
-	if (daemon_ovn_set(d, words, (unsigned)n, &e))
-		log_error("ovn: %s", e.msg);
+	if (daemon_ovn_set(r->d, words, (unsigned)n, &e))
+		lost(r, "ovn: %s", e.msg);
 }
 
 /* Keep a state file that cannot be read: the first change would
  * otherwise overwrite the only copy. */
 static const char *set_aside(const char *path, char *aside, size_t len)
 {
-	snprintf(aside, len, "%s.corrupt-%ld", path, (long)time(NULL));
-	return rename(path, aside) ? "nowhere (it could not be renamed)" : aside;
+	long now = (long)time(NULL);
+
+	for (unsigned n = 0; n < 100; n++) {
+		if (n)
+			snprintf(aside, len, "%s.corrupt-%ld-%u", path, now, n);
+		else
+			snprintf(aside, len, "%s.corrupt-%ld", path, now);
+		if (access(aside, F_OK) && !rename(path, aside))
+			return aside;
+	}
+	return "nowhere (it could not be renamed)";
 }
 
 int daemon_load_state(struct daemon *d, struct error *e)
 {
 	struct json_object *root, *brs, *nets;
+	struct replay r = { d, 0 };
 	char aside[PATH_MAX];
 
 	if (!d->state_path || access(d->state_path, F_OK))
@@ -256,13 +289,17 @@ int daemon_load_state(struct daemon *d, struct error *e)
 	 * below then only get their ports back on. */
 	nets = array_of(root, "networks");
 	for (size_t i = 0; nets && i < json_object_array_length(nets); i++)
-		load_network(d, json_object_array_get_idx(nets, i), i);
+		load_network(&r, json_object_array_get_idx(nets, i), i);
 	for (size_t b = 0; b < json_object_array_length(brs); b++)
-		load_bridge(d, json_object_array_get_idx(brs, b), b);
-	load_ovn(d, array_of(root, "ovn"));
+		load_bridge(&r, json_object_array_get_idx(brs, b), b);
+	load_ovn(&r, array_of(root, "ovn"));
 	d->replaying = false;
-	d->dirty = false;
 	json_object_put(root);
+	/* Written again at once with what was rebuilt, the old file kept. */
+	d->dirty = r.lost > 0;
+	if (r.lost)
+		return error_set(e, -EINVAL, "%u part(s) of %s could not be restored (see above); the file as it was is kept as %s",
+				 r.lost, d->state_path, set_aside(d->state_path, aside, sizeof(aside)));
 	log_info("configuration restored from %s", d->state_path);
 	return 0;
 }

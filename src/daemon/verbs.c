@@ -103,7 +103,8 @@ static struct json_object *port_json(const struct daemon_port *dp)
 	json_object_object_add(o, "vlan", json_object_new_string(vlan));
 	if (dp->port->mtu)
 		json_object_object_add(o, "mtu", json_object_new_int((int)dp->port->mtu));
-	dp->port->ops->describe(dp->port, o);
+	if (dp->port->ops->describe)
+		dp->port->ops->describe(dp->port, o);
 	return o;
 }
 

@@ -51,8 +51,8 @@ else
     tap_not_ok "both guests booted and pinged"
 fi
 tap_check "vm1's vrings are split, vm2's packed (uvnetd log)" eval \
-    'grep -q "\[vm1\] vring 1 started: .*, split," "$T/uvnetd.1.log" &&
-     grep -q "\[vm2\] vring 1 started: .*, packed," "$T/uvnetd.1.log"'
+    'grep -q "\] vm1: vring 1 started: .*, split," "$T/uvnetd.1.log" &&
+     grep -q "\] vm2: vring 1 started: .*, packed," "$T/uvnetd.1.log"'
 st1=$(guest_wait vm1 120)
 st2=$(guest_wait vm2 60)
 tap_is "vm1's test script ran to the end" "$st1" 0
