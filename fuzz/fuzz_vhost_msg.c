@@ -133,7 +133,8 @@ static void fake_stop(void *opaque, unsigned idx)
 
 static void fake_rarp(void *opaque, const uint8_t mac[6])
 {
-	(void)opaque, (void)mac;
+	(void)opaque;
+	(void)mac;
 }
 
 static void fake_mtu(void *opaque, unsigned mtu)
@@ -246,7 +247,7 @@ static void attach_fds(struct vu_msg *m)
 /* One message through the validator and the back-end; false on failure. */
 static bool feed(struct vu_msg *m, bool oversized)
 {
-	char why_v[256], why_d[256];
+	struct error why_v = { 0 }, why_d = { 0 };
 	int vrc, drc;
 
 	if (oversized) {
@@ -254,15 +255,14 @@ static bool feed(struct vu_msg *m, bool oversized)
 		vu_msg_close_fds(m);
 		return false;
 	}
-	why_v[0] = why_d[0] = 0;
-	vrc = vu_msg_validate(m, why_v, sizeof(why_v));
-	FZ_CHECK(!vrc || why_v[0]);
-	drc = vu_dev_dispatch(&fz.dev, m, why_d, sizeof(why_d));
+	vrc = vu_msg_validate(m, &why_v);
+	FZ_CHECK(!vrc || (why_v.code == vrc && why_v.msg[0]));
+	drc = vu_dev_dispatch(&fz.dev, m, &why_d);
 	FZ_CHECK(m->nfds == 0); /* dispatch closed or kept every fd */
 	FZ_CHECK(!vrc || drc < 0);
-	FZ_CHECK(!drc || why_d[0]);
+	FZ_CHECK(!drc || (why_d.code == drc && why_d.msg[0]));
 	if (drc && verbose)
-		fprintf(stderr, "dropped: %s\n", why_d);
+		fprintf(stderr, "dropped: %s\n", why_d.msg);
 	drain();
 	return drc == 0;
 }

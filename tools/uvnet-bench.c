@@ -555,6 +555,7 @@ static void port_open(struct bench *b, struct port *pt, const char *name, const 
 	uint64_t f = VU_FE_F(VIRTIO_F_VERSION_1);
 	struct vu_fe_config cfg;
 	unsigned buf = (b->frame_len + 12 + 63) & ~63u;
+	struct error e;
 	int rc;
 
 	if (buf < 2048)
@@ -581,9 +582,9 @@ static void port_open(struct bench *b, struct port *pt, const char *name, const 
 	};
 	pt->name = name;
 	pt->path = path;
-	rc = vu_fe_create(&cfg, &pt->fe);
+	rc = vu_fe_create(&cfg, &pt->fe, &e);
 	if (rc)
-		die(2, "%s: %s", path, pt->fe ? vu_fe_error(pt->fe) : strerror(-rc));
+		die(2, "%s: %s", path, e.msg);
 	if (b->o.server && !b->o.quiet)
 		fprintf(stderr, "uvnet-bench: waiting for a back-end on %s\n", path);
 	rc = vu_fe_connect(pt->fe);

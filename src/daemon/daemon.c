@@ -292,12 +292,12 @@ static int parse_options(const char *const *w, unsigned n, struct port_opts *o, 
 static int vlan_from_options(struct port_opts *o, struct port_vlan *v, struct error *e)
 {
 	const char *tag = port_opt_get(o, "tag"), *trunks = port_opt_get(o, "trunks");
-	char why[ERROR_MSG_MAX];
+	struct error why;
 	uint64_t id;
 
 	port_vlan_init(v);
-	if (trunks && port_vlan_parse_trunks(v, trunks, why, sizeof(why)))
-		return error_set(e, -EINVAL, "trunks: %s", why);
+	if (trunks && port_vlan_parse_trunks(v, trunks, &why))
+		return error_set(e, -EINVAL, "trunks: %s", why.msg);
 	if (!tag)
 		return 0;
 	if (!parse_uint(tag, 0, VLAN_ID_MAX, &id))

@@ -369,10 +369,10 @@ static void drop_connection(struct vhost_port *vp, const char *why)
 static void on_message(void *arg)
 {
 	struct vhost_port *vp = arg;
-	char why[160];
+	struct error why;
 
-	if (vu_dev_handle(&vp->dev, why, sizeof(why)))
-		drop_connection(vp, why);
+	if (vu_dev_handle(&vp->dev, &why))
+		drop_connection(vp, why.msg);
 }
 
 static void take_connection(struct vhost_port *vp, int sock)

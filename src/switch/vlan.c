@@ -78,8 +78,7 @@ static const char *parse_item(const char *item, const char *end, uint64_t *map)
 	return NULL;
 }
 
-int port_vlan_parse_trunks(struct port_vlan *pv, const char *list,
-			   char *err, size_t errlen)
+int port_vlan_parse_trunks(struct port_vlan *pv, const char *list, struct error *e)
 {
 	uint64_t map[sizeof(pv->trunks) / sizeof(pv->trunks[0])] = { 0 };
 	const char *item = list;
@@ -88,12 +87,9 @@ int port_vlan_parse_trunks(struct port_vlan *pv, const char *list,
 		const char *end = strchrnul(item, ',');
 		const char *why = parse_item(item, end, map);
 
-		if (why) {
-			if (err)
-				snprintf(err, errlen, "VLAN list item \"%.*s\": %s",
+		if (why)
+			return error_set(e, -EINVAL, "VLAN list item \"%.*s\": %s",
 					 (int)(end - item), item, why);
-			return -EINVAL;
-		}
 		if (!*end)
 			break;
 		item = end + 1;

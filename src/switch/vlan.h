@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/error.h"
+
 #define VLAN_ID_MAX 4095
 #define VLAN_TPID 0x8100
 #define VLAN_UNTAGGED_HLEN 14 /* an Ethernet header without a tag */
@@ -61,12 +63,10 @@ int port_vlan_set_access(struct port_vlan *pv, uint16_t tag);
  * Trunk port of the VLANs in `list`: decimal ids and ranges separated by
  * commas, e.g. "10,20,30-40".  The native VLAN is kept.  On a bad list
  * (an empty item, the empty list included; junk; an id above 4095; a
- * reversed range) returns
- * -EINVAL, leaves *pv alone, and, if `err` is not NULL, writes a message
- * naming the bad item into err[0..errlen).
+ * reversed range) returns -EINVAL, leaves *pv alone, and e names the bad
+ * item ("VLAN list item \"20-10\": reversed range").
  */
-int port_vlan_parse_trunks(struct port_vlan *pv, const char *list,
-			   char *err, size_t errlen);
+int port_vlan_parse_trunks(struct port_vlan *pv, const char *list, struct error *e);
 
 /* Native VLAN, used in trunk mode; -EINVAL if vlan > VLAN_ID_MAX. */
 int port_vlan_set_native(struct port_vlan *pv, uint16_t vlan);

@@ -5,15 +5,21 @@
 #include <stdio.h>
 #include <string.h>
 
+int error_vset(struct error *e, int code, const char *fmt, va_list ap)
+{
+	if (!e)
+		return code;
+	e->code = code;
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	return code;
+}
+
 int error_set(struct error *e, int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!e)
-		return code;
-	e->code = code;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	code = error_vset(e, code, fmt, ap);
 	va_end(ap);
 	return code;
 }

@@ -19,6 +19,8 @@
 #ifndef UVNET_UTIL_ERROR_H
 #define UVNET_UTIL_ERROR_H
 
+#include <stdarg.h>
+
 #define ERROR_MSG_MAX 256
 
 struct error {
@@ -29,6 +31,11 @@ struct error {
 /* Record code and the formatted message; returns code. */
 int error_set(struct error *e, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* The same with a va_list (for a function that formats on behalf of its
+ * caller); returns code. */
+int error_vset(struct error *e, int code, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 /* Put "PREFIX: " in front of the message already recorded; returns e->code. */
 int error_prefix(struct error *e, const char *fmt, ...)

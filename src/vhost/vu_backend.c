@@ -14,8 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define WHY(...) (snprintf(why, whylen, __VA_ARGS__), -EINVAL)
-
 static void close_fd(int *fd)
 {
 	if (*fd >= 0)
@@ -86,7 +84,7 @@ static void *ring_area(const struct vu_dev *d, uint64_t uva, size_t len, size_t 
 	return (uintptr_t)p % align ? NULL : p;
 }
 
-static int vring_start(struct vu_dev *d, unsigned idx, char *why, size_t whylen)
+static int vring_start(struct vu_dev *d, unsigned idx, struct error *e)
 {
 	struct vu_vring *vr = &d->vring[idx];
 	enum vq_layout layout = vq_layout_from(d->features);
@@ -100,24 +98,26 @@ static int vring_start(struct vu_dev *d, unsigned idx, char *why, size_t whylen)
 			     layout == VQ_SPLIT ? 2 : 4);
 	r.device = ring_area(d, vr->addr.used_user_addr, vq_device_area_size(layout, vr->num), 4);
 	if (!r.desc || !r.driver || !r.device)
-		return WHY("vring %u: ring address outside the memory table or misaligned", idx);
+		return error_set(e, -EINVAL,
+				 "vring %u: ring address outside the memory table or misaligned", idx);
 	rc = vq_dev_init(&vr->vq, layout, vr->num, d->features, d->mem, &r, vr->base);
 	if (rc)
-		return WHY("vring %u: size %u or base %#x invalid for a %s ring", idx, vr->num,
-			   vr->base, layout == VQ_SPLIT ? "split" : "packed");
+		return error_set(e, -EINVAL, "vring %u: size %u or base %#x invalid for a %s ring",
+				 idx, vr->num, vr->base, layout == VQ_SPLIT ? "split" : "packed");
 	vr->started = true;
 	rc = d->cfg.ops->queue_start(d->cfg.opaque, idx);
 	if (rc) {
 		vr->started = false;
-		return WHY("vring %u: the device could not start it (%s)", idx, strerror(-rc));
+		return error_set(e, -EINVAL, "vring %u: the device could not start it (%s)", idx,
+				 strerror(-rc));
 	}
 	return 0;
 }
 
-static int start_all(struct vu_dev *d, char *why, size_t whylen)
+static int start_all(struct vu_dev *d, struct error *e)
 {
 	for (unsigned i = 0; i < VU_MAX_VRINGS; i++) {
-		int rc = vring_start(d, i, why, whylen);
+		int rc = vring_start(d, i, e);
 
 		if (rc)
 			return rc;
@@ -149,82 +149,89 @@ void vu_dev_connect(struct vu_dev *d, int sock)
 	d->sock = sock;
 }
 
-static int reply(struct vu_dev *d, struct vu_msg *msg, uint32_t size)
+static int reply(struct vu_dev *d, struct vu_msg *msg, uint32_t size, struct error *e)
 {
+	int rc;
+
 	msg->m.hdr.flags = VHOST_USER_VERSION | VHOST_USER_REPLY;
 	msg->m.hdr.size = size;
-	return vu_msg_send(d->sock, &msg->m, NULL, 0);
+	rc = vu_msg_send(d->sock, &msg->m, NULL, 0);
+	if (rc)
+		return error_set(e, rc, "%s: sending the reply: %s",
+				 vhost_user_request_name(msg->m.hdr.request), strerror(-rc));
+	return 0;
 }
 
-static int reply_u64(struct vu_dev *d, struct vu_msg *msg, uint64_t v)
+static int reply_u64(struct vu_dev *d, struct vu_msg *msg, uint64_t v, struct error *e)
 {
 	msg->m.payload.u64 = v;
-	return reply(d, msg, sizeof(v));
+	return reply(d, msg, sizeof(v), e);
 }
 
 /* A ring index from a message: must name an rx/tx ring we have. */
 static int vring_index(const struct vu_dev *d, uint32_t idx, const char *req,
-		       char *why, size_t whylen)
+		       struct error *e)
 {
 	if (idx >= 2 * d->cfg.queue_pairs)
-		return WHY("%s: vring index %u out of range (device has %u)", req, idx,
-			   2 * d->cfg.queue_pairs);
+		return error_set(e, -EINVAL, "%s: vring index %u out of range (device has %u)",
+				 req, idx, 2 * d->cfg.queue_pairs);
 	return (int)idx;
 }
 
-typedef int (*handler_fn)(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen);
+typedef int (*handler_fn)(struct vu_dev *d, struct vu_msg *msg, struct error *e);
 
-static int get_features(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+static int get_features(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
-	(void)why, (void)whylen;
-	return reply_u64(d, msg, d->cfg.features);
+	return reply_u64(d, msg, d->cfg.features, e);
 }
 
-static int set_features(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+static int set_features(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
 	uint64_t f = msg->m.payload.u64;
 
 	if (f & ~d->cfg.features)
-		return WHY("SET_FEATURES: bits %#llx were not offered",
-			   (unsigned long long)(f & ~d->cfg.features));
+		return error_set(e, -EINVAL, "SET_FEATURES: bits %#llx were not offered",
+				 (unsigned long long)(f & ~d->cfg.features));
 	if (!(f & (1ull << VHOST_USER_F_PROTOCOL_FEATURES)))
 		d->protocol_features = 0;
 	/* Rings pick the layout and event-idx mode up at start: restart them. */
 	stop_all(d);
 	d->features = f;
 	d->features_set = true;
-	return start_all(d, why, whylen);
+	return start_all(d, e);
 }
 
-static int get_protocol_features(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+static int get_protocol_features(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
-	(void)why, (void)whylen;
-	return reply_u64(d, msg, d->cfg.protocol_features);
+	return reply_u64(d, msg, d->cfg.protocol_features, e);
 }
 
-static int set_protocol_features(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+static int set_protocol_features(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
 	uint64_t f = msg->m.payload.u64;
 
 	if (f & ~d->cfg.protocol_features)
-		return WHY("SET_PROTOCOL_FEATURES: bits %#llx were not offered",
-			   (unsigned long long)(f & ~d->cfg.protocol_features));
+		return error_set(e, -EINVAL, "SET_PROTOCOL_FEATURES: bits %#llx were not offered",
+				 (unsigned long long)(f & ~d->cfg.protocol_features));
 	d->protocol_features = f;
 	return 0;
 }
 
-static int set_owner(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+static int set_owner(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
-	(void)d, (void)msg, (void)why, (void)whylen;
+	(void)d;
+	(void)msg;
+	(void)e;
 	return 0;
 }
 
 /* RESET_OWNER / RESET_DEVICE: back to the state right after connecting. */
-static int reset_owner(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+static int reset_owner(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
 	int sock = d->sock;
 
-	(void)msg, (void)why, (void)whylen;
+	(void)msg;
+	(void)e;
 	d->sock = -1; /* keep the connection */
 	vu_dev_disconnect(d);
 	d->sock = sock;
@@ -262,7 +269,7 @@ static bool sealed_against_shrink(int fd)
 }
 
 static int map_regions(struct vu_dev *d, struct guest_mem *mem, struct vu_msg *msg,
-		       char *why, size_t whylen)
+		       struct error *e)
 {
 	const struct vhost_user_memory *m = &msg->m.payload.memory;
 
@@ -280,24 +287,25 @@ static int map_regions(struct vu_dev *d, struct guest_mem *mem, struct vu_msg *m
 		if (rc) {
 			close(fd);
 			guest_mem_release(mem);
-			return WHY("SET_MEM_TABLE: region %u (gpa %#llx size %#llx): %s", i,
-				   (unsigned long long)r->gpa, (unsigned long long)r->size,
-				   rc == -EEXIST ? "overlaps another region" :
-				   rc == -EINVAL ? "zero size or wraps" :
-				   rc == -ERANGE ? "beyond the end of its file" : strerror(-rc));
+			return error_set(e, -EINVAL,
+					 "SET_MEM_TABLE: region %u (gpa %#llx size %#llx): %s", i,
+					 (unsigned long long)r->gpa, (unsigned long long)r->size,
+					 rc == -EEXIST ? "overlaps another region" :
+					 rc == -EINVAL ? "zero size or wraps" :
+					 rc == -ERANGE ? "beyond the end of its file" : strerror(-rc));
 		}
 	}
 	return 0;
 }
 
-static int set_mem_table(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+static int set_mem_table(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
 	struct guest_mem *mem = malloc(sizeof(*mem));
 	int rc;
 
 	if (!mem)
-		return WHY("SET_MEM_TABLE: out of memory");
-	rc = map_regions(d, mem, msg, why, whylen);
+		return error_set(e, -ENOMEM, "SET_MEM_TABLE: out of memory");
+	rc = map_regions(d, mem, msg, e);
 	if (rc) {
 		free(mem);
 		return rc;
@@ -309,54 +317,55 @@ static int set_mem_table(struct vu_dev *d, struct vu_msg *msg, char *why, size_t
 		free(d->mem);
 	}
 	d->mem = mem;
-	return start_all(d, why, whylen);
+	return start_all(d, e);
 }
 
-static int set_vring_num(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+static int set_vring_num(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
 	struct vhost_vring_state *s = &msg->m.payload.state;
-	int idx = vring_index(d, s->index, "SET_VRING_NUM", why, whylen);
+	int idx = vring_index(d, s->index, "SET_VRING_NUM", e);
 
 	if (idx < 0)
 		return idx;
 	if (s->num == 0 || s->num > VQ_MAX_SIZE)
-		return WHY("SET_VRING_NUM: vring %d size %u, must be 1..%u", idx, s->num, VQ_MAX_SIZE);
+		return error_set(e, -EINVAL, "SET_VRING_NUM: vring %d size %u, must be 1..%u", idx,
+				 s->num, VQ_MAX_SIZE);
 	if (d->vring[idx].started)
-		return WHY("SET_VRING_NUM: vring %d is running", idx);
+		return error_set(e, -EINVAL, "SET_VRING_NUM: vring %d is running", idx);
 	d->vring[idx].num = s->num;
 	return 0;
 }
 
-static int set_vring_addr(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+static int set_vring_addr(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
 	struct vhost_vring_addr *a = &msg->m.payload.addr;
-	int idx = vring_index(d, a->index, "SET_VRING_ADDR", why, whylen);
+	int idx = vring_index(d, a->index, "SET_VRING_ADDR", e);
 
 	if (idx < 0)
 		return idx;
 	vring_stop(d, (unsigned)idx);
 	d->vring[idx].addr = *a;
 	d->vring[idx].addr_set = true;
-	return vring_start(d, (unsigned)idx, why, whylen);
+	return vring_start(d, (unsigned)idx, e);
 }
 
-static int set_vring_base(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+static int set_vring_base(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
 	struct vhost_vring_state *s = &msg->m.payload.state;
-	int idx = vring_index(d, s->index, "SET_VRING_BASE", why, whylen);
+	int idx = vring_index(d, s->index, "SET_VRING_BASE", e);
 
 	if (idx < 0)
 		return idx;
 	if (d->vring[idx].started)
-		return WHY("SET_VRING_BASE: vring %d is running", idx);
+		return error_set(e, -EINVAL, "SET_VRING_BASE: vring %d is running", idx);
 	d->vring[idx].base = s->num;
 	return 0;
 }
 
-static int get_vring_base(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+static int get_vring_base(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
 	struct vhost_vring_state *s = &msg->m.payload.state;
-	int idx = vring_index(d, s->index, "GET_VRING_BASE", why, whylen);
+	int idx = vring_index(d, s->index, "GET_VRING_BASE", e);
 	struct vu_vring *vr;
 
 	if (idx < 0)
@@ -367,25 +376,25 @@ static int get_vring_base(struct vu_dev *d, struct vu_msg *msg, char *why, size_
 	vr->kick_set = false;
 	close_fd(&vr->kick_fd);
 	s->num = vr->base;
-	return reply(d, msg, sizeof(*s));
+	return reply(d, msg, sizeof(*s), e);
 }
 
 /* SET_VRING_KICK / CALL / ERR share the payload: index and "no fd". */
 static int vring_fd_msg(struct vu_dev *d, struct vu_msg *msg, const char *req,
-			char *why, size_t whylen)
+			struct error *e)
 {
 	uint64_t v = msg->m.payload.u64;
 	int idx;
 
 	if (v & ~(uint64_t)(VHOST_USER_VRING_IDX_MASK | VHOST_USER_VRING_NOFD))
-		return WHY("%s: unknown bits in %#llx", req, (unsigned long long)v);
-	idx = vring_index(d, (uint32_t)(v & VHOST_USER_VRING_IDX_MASK), req, why, whylen);
+		return error_set(e, -EINVAL, "%s: unknown bits in %#llx", req, (unsigned long long)v);
+	idx = vring_index(d, (uint32_t)(v & VHOST_USER_VRING_IDX_MASK), req, e);
 	return idx;
 }
 
-static int set_vring_kick(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+static int set_vring_kick(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
-	int idx = vring_fd_msg(d, msg, "SET_VRING_KICK", why, whylen);
+	int idx = vring_fd_msg(d, msg, "SET_VRING_KICK", e);
 
 	if (idx < 0)
 		return idx;
@@ -393,12 +402,12 @@ static int set_vring_kick(struct vu_dev *d, struct vu_msg *msg, char *why, size_
 	close_fd(&d->vring[idx].kick_fd);
 	d->vring[idx].kick_fd = vu_msg_take_fd(msg, 0);
 	d->vring[idx].kick_set = true;
-	return vring_start(d, (unsigned)idx, why, whylen);
+	return vring_start(d, (unsigned)idx, e);
 }
 
-static int set_vring_call(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+static int set_vring_call(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
-	int idx = vring_fd_msg(d, msg, "SET_VRING_CALL", why, whylen);
+	int idx = vring_fd_msg(d, msg, "SET_VRING_CALL", e);
 	bool running;
 
 	if (idx < 0)
@@ -408,12 +417,12 @@ static int set_vring_call(struct vu_dev *d, struct vu_msg *msg, char *why, size_
 	vring_stop(d, (unsigned)idx);
 	close_fd(&d->vring[idx].call_fd);
 	d->vring[idx].call_fd = vu_msg_take_fd(msg, 0);
-	return running ? vring_start(d, (unsigned)idx, why, whylen) : 0;
+	return running ? vring_start(d, (unsigned)idx, e) : 0;
 }
 
-static int set_vring_err(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+static int set_vring_err(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
-	int idx = vring_fd_msg(d, msg, "SET_VRING_ERR", why, whylen);
+	int idx = vring_fd_msg(d, msg, "SET_VRING_ERR", e);
 
 	if (idx < 0)
 		return idx;
@@ -422,55 +431,56 @@ static int set_vring_err(struct vu_dev *d, struct vu_msg *msg, char *why, size_t
 	return 0;
 }
 
-static int get_queue_num(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+static int get_queue_num(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
-	(void)why, (void)whylen;
-	return reply_u64(d, msg, d->cfg.queue_pairs);
+	return reply_u64(d, msg, d->cfg.queue_pairs, e);
 }
 
-static int set_vring_enable(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+static int set_vring_enable(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
 	struct vhost_vring_state *s = &msg->m.payload.state;
-	int idx = vring_index(d, s->index, "SET_VRING_ENABLE", why, whylen);
+	int idx = vring_index(d, s->index, "SET_VRING_ENABLE", e);
 
 	if (idx < 0)
 		return idx;
 	if (s->num > 1)
-		return WHY("SET_VRING_ENABLE: vring %d: value %u is not 0 or 1", idx, s->num);
+		return error_set(e, -EINVAL, "SET_VRING_ENABLE: vring %d: value %u is not 0 or 1",
+				 idx, s->num);
 	d->vring[idx].enabled = s->num;
 	if (!s->num) {
 		vring_stop(d, (unsigned)idx);
 		return 0;
 	}
-	return vring_start(d, (unsigned)idx, why, whylen);
+	return vring_start(d, (unsigned)idx, e);
 }
 
-static int send_rarp(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+static int send_rarp(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
 	uint8_t mac[6];
 
-	(void)why, (void)whylen;
+	(void)e;
 	memcpy(mac, &msg->m.payload.u64, sizeof(mac));
 	if (d->cfg.ops->send_rarp)
 		d->cfg.ops->send_rarp(d->cfg.opaque, mac);
 	return 0;
 }
 
-static int net_set_mtu(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+static int net_set_mtu(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
 	uint64_t mtu = msg->m.payload.u64;
 
 	if (mtu < 68 || mtu > 65535)
-		return WHY("NET_SET_MTU: %llu is not a valid MTU (68..65535)", (unsigned long long)mtu);
+		return error_set(e, -EINVAL, "NET_SET_MTU: %llu is not a valid MTU (68..65535)",
+				 (unsigned long long)mtu);
 	d->mtu = (unsigned)mtu;
 	if (d->cfg.ops->set_mtu)
 		d->cfg.ops->set_mtu(d->cfg.opaque, d->mtu);
 	return 0;
 }
 
-static int set_backend_req_fd(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+static int set_backend_req_fd(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
-	(void)why, (void)whylen;
+	(void)e;
 	close_fd(&d->backend_req_fd);
 	d->backend_req_fd = vu_msg_take_fd(msg, 0);
 	return 0;
@@ -478,18 +488,18 @@ static int set_backend_req_fd(struct vu_dev *d, struct vu_msg *msg, char *why, s
 
 /* Dirty-page logging is not offered (no LOG_SHMFD, no VHOST_F_LOG_ALL);
  * the fds are kept so that a later implementation finds them. */
-static int set_log_base(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+static int set_log_base(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
-	(void)why, (void)whylen;
+	(void)e;
 	close_fd(&d->log_fd);
 	d->log_fd = vu_msg_take_fd(msg, 0);
 	d->log = msg->m.payload.log;
 	return 0;
 }
 
-static int set_log_fd(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+static int set_log_fd(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
-	(void)why, (void)whylen;
+	(void)e;
 	close_fd(&d->log_fd);
 	d->log_fd = vu_msg_take_fd(msg, 0);
 	return 0;
@@ -497,34 +507,34 @@ static int set_log_fd(struct vu_dev *d, struct vu_msg *msg, char *why, size_t wh
 
 /* virtio-net config space stays in QEMU: answer with an empty reply, which
  * the protocol defines as "not supported". */
-static int get_config(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+static int get_config(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
-	(void)why, (void)whylen;
-	return reply(d, msg, 0);
+	return reply(d, msg, 0, e);
 }
 
-static int set_config(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+static int set_config(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
-	(void)d, (void)msg;
-	return WHY("SET_CONFIG: the device has no writable config space");
+	(void)d;
+	(void)msg;
+	return error_set(e, -EINVAL, "SET_CONFIG: the device has no writable config space");
 }
 
-static int set_status(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+static int set_status(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
 	uint64_t s = msg->m.payload.u64;
 
 	if (s > 0xff)
-		return WHY("SET_STATUS: %#llx does not fit the 8-bit status", (unsigned long long)s);
+		return error_set(e, -EINVAL, "SET_STATUS: %#llx does not fit the 8-bit status",
+				 (unsigned long long)s);
 	d->status = (uint8_t)s;
 	if (s == 0) /* device reset by the driver */
 		stop_all(d);
 	return 0;
 }
 
-static int get_status(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+static int get_status(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
-	(void)why, (void)whylen;
-	return reply_u64(d, msg, d->status);
+	return reply_u64(d, msg, d->status, e);
 }
 
 static const handler_fn handlers[VHOST_USER_REQUEST_MAX] = {
@@ -564,22 +574,23 @@ static bool has_own_reply(uint32_t req)
 	       req == VHOST_USER_GET_CONFIG || req == VHOST_USER_GET_STATUS;
 }
 
-int vu_dev_dispatch(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen)
+int vu_dev_dispatch(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
 	uint32_t req = msg->m.hdr.request;
 	bool ack = (msg->m.hdr.flags & VHOST_USER_NEED_REPLY) &&
 		   has_protocol(d, VHOST_USER_PROTOCOL_F_REPLY_ACK) && !has_own_reply(req);
-	int rc = vu_msg_validate(msg, why, whylen);
+	int rc = vu_msg_validate(msg, e);
 
 	if (!rc && (req >= VHOST_USER_REQUEST_MAX || !handlers[req]))
-		rc = WHY("request %u (%s) is not supported", req, vhost_user_request_name(req));
+		rc = error_set(e, -EINVAL, "request %u (%s) is not supported", req,
+			       vhost_user_request_name(req));
 	if (!rc)
-		rc = handlers[req](d, msg, why, whylen);
+		rc = handlers[req](d, msg, e);
 	vu_msg_close_fds(msg); /* whatever a handler did not take */
 	if (ack) {
 		/* The front-end waits for a status either way; a failure is
 		 * still reported to the caller, who drops the connection. */
-		int s = reply_u64(d, msg, rc ? 1 : 0);
+		int s = reply_u64(d, msg, rc ? 1 : 0, rc ? NULL : e);
 
 		if (!rc && s)
 			rc = s;
@@ -587,14 +598,14 @@ int vu_dev_dispatch(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whyl
 	return rc;
 }
 
-int vu_dev_handle(struct vu_dev *d, char *why, size_t whylen)
+int vu_dev_handle(struct vu_dev *d, struct error *e)
 {
 	struct vu_msg msg;
-	int rc = vu_msg_recv(d->sock, &msg, why, whylen);
+	int rc = vu_msg_recv(d->sock, &msg, e);
 
 	if (rc == -ECONNRESET)
-		snprintf(why, whylen, "front-end closed the connection");
+		error_set(e, rc, "front-end closed the connection");
 	if (rc)
 		return rc;
-	return vu_dev_dispatch(d, &msg, why, whylen);
+	return vu_dev_dispatch(d, &msg, e);
 }

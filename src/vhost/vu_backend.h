@@ -86,15 +86,15 @@ void vu_dev_connect(struct vu_dev *d, int sock);
 
 /*
  * Read and act on one message from the connection.  0, or a negative
- * errno with `why` saying what was wrong: the caller must then log it and
- * call vu_dev_disconnect().
+ * errno with e saying what was wrong ("front-end closed the connection"
+ * when it did): the caller must then log it and call vu_dev_disconnect().
  */
-int vu_dev_handle(struct vu_dev *d, char *why, size_t whylen);
+int vu_dev_handle(struct vu_dev *d, struct error *e);
 
 /* Act on one already-received message (what vu_dev_handle() does after
  * reading; separate so fuzzers and tests can feed messages directly).
  * Takes ownership of the message's fds. */
-int vu_dev_dispatch(struct vu_dev *d, struct vu_msg *msg, char *why, size_t whylen);
+int vu_dev_dispatch(struct vu_dev *d, struct vu_msg *msg, struct error *e);
 
 /* Stop every ring, release memory and fds, forget the negotiation. */
 void vu_dev_disconnect(struct vu_dev *d);

@@ -51,7 +51,7 @@ static int fail(struct vu_fe *fe, int rc, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(fe->err, sizeof(fe->err), fmt, ap);
+	rc = error_vset(&fe->err, rc, fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -250,14 +250,14 @@ static void fe_free(struct vu_fe *fe)
 	free(fe);
 }
 
-int vu_fe_create(const struct vu_fe_config *cfg, struct vu_fe **out)
+int vu_fe_create(const struct vu_fe_config *cfg, struct vu_fe **out, struct error *e)
 {
 	struct vu_fe *fe;
 	int rc;
 
 	*out = NULL;
 	if (posix_memalign((void **)&fe, 64, sizeof(*fe)))
-		return -ENOMEM;
+		return error_set(e, -ENOMEM, "out of memory");
 	memset(fe, 0, sizeof(*fe));
 	fe->sock = fe->listen_fd = fe->memfd = fe->stop_fd = -1;
 	for (unsigned i = 0; i < VU_FE_MAX_QUEUE_PAIRS; i++) {
@@ -279,9 +279,11 @@ int vu_fe_create(const struct vu_fe_config *cfg, struct vu_fe **out)
 	if (!rc) {
 		fe->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (fe->stop_fd < 0)
-			rc = -errno;
+			rc = fail(fe, -errno, "eventfd: %s", strerror(errno));
 	}
 	if (rc) {
+		if (e)
+			*e = fe->err;
 		fe_free(fe);
 		return rc;
 	}
@@ -369,8 +371,8 @@ static const char *req_name(uint32_t req)
 static int recv_reply(struct vu_fe *fe, uint32_t req, void *out, uint32_t size)
 {
 	struct vu_msg msg;
-	char why[160];
-	int rc = vu_msg_recv(fe->sock, &msg, why, sizeof(why));
+	struct error why;
+	int rc = vu_msg_recv(fe->sock, &msg, &why);
 
 	if (rc == -ECONNRESET)
 		return fail(fe, -ECONNRESET, "the back-end closed the connection (waiting for the "
@@ -378,7 +380,7 @@ static int recv_reply(struct vu_fe *fe, uint32_t req, void *out, uint32_t size)
 	if (rc == -EAGAIN || rc == -EWOULDBLOCK)
 		return fail(fe, -ETIMEDOUT, "no reply to %s from the back-end", req_name(req));
 	if (rc)
-		return fail(fe, rc, "reply to %s: %s", req_name(req), why);
+		return fail(fe, rc, "reply to %s: %s", req_name(req), why.msg);
 	if (msg.nfds) {
 		vu_msg_close_fds(&msg);
 		return fail(fe, -EPROTO, "reply to %s: unexpected file descriptors", req_name(req));
@@ -626,7 +628,7 @@ static int fe_setup(struct vu_fe *fe, int sock)
 		close_fd(&fe->sock);
 		return rc;
 	}
-	fe->err[0] = 0;
+	error_clear(&fe->err);
 	__atomic_add_fetch(&fe->generation, 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&fe->state, FE_UP, __ATOMIC_SEQ_CST);
 	fe_wake_all(fe);
@@ -651,7 +653,7 @@ static void fe_go_down(struct vu_fe *fe, const char *why)
 		return;
 	fe_quiesce(fe);
 	close_fd(&fe->sock);
-	snprintf(fe->err, sizeof(fe->err), "%s", why);
+	error_set(&fe->err, -ENOTCONN, "%s", why);
 	fe_wake_all(fe);
 }
 
@@ -760,7 +762,8 @@ static void watch_connection(struct vu_fe *fe, int timeout_ms)
 		{ .fd = fe->stop_fd, .events = POLLIN },
 	};
 	struct vu_msg msg;
-	char why[160], text[240];
+	struct error why;
+	char text[160];
 	int rc;
 
 	rc = poll(p, 2, timeout_ms);
@@ -770,17 +773,16 @@ static void watch_connection(struct vu_fe *fe, int timeout_ms)
 		fe_go_down(fe, "the back-end closed the connection");
 		return;
 	}
-	rc = vu_msg_recv(fe->sock, &msg, why, sizeof(why));
+	rc = vu_msg_recv(fe->sock, &msg, &why);
 	if (rc == -EAGAIN)
 		return;
 	if (rc) {
-		snprintf(text, sizeof(text), "%s", rc == -ECONNRESET
-			 ? "the back-end closed the connection" : why);
-	} else {
-		vu_msg_close_fds(&msg);
-		snprintf(text, sizeof(text), "unexpected message %s from the back-end",
-			 req_name(msg.m.hdr.request));
+		fe_go_down(fe, rc == -ECONNRESET ? "the back-end closed the connection" : why.msg);
+		return;
 	}
+	vu_msg_close_fds(&msg);
+	snprintf(text, sizeof(text), "unexpected message %s from the back-end",
+		 req_name(msg.m.hdr.request));
 	fe_go_down(fe, text);
 }
 
@@ -858,7 +860,7 @@ void vu_fe_destroy(struct vu_fe *fe)
 
 const char *vu_fe_error(const struct vu_fe *fe)
 {
-	return fe->err;
+	return fe->err.msg;
 }
 
 uint64_t vu_fe_features(const struct vu_fe *fe)

@@ -51,6 +51,8 @@
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
 
+#include "util/error.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -144,8 +146,8 @@ struct vu_fe_stats {
 struct vu_fe;
 
 /* Allocate memory, rings and eventfds.  0, -EINVAL (bad config), -ENOMEM,
- * or another -errno (memfd, mmap, eventfd). */
-int vu_fe_create(const struct vu_fe_config *cfg, struct vu_fe **out);
+ * or another -errno (memfd, mmap, eventfd), with e saying why. */
+int vu_fe_create(const struct vu_fe_config *cfg, struct vu_fe **out, struct error *e);
 
 /*
  * Connect and negotiate; on success the rings run and the monitor thread

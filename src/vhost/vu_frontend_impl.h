@@ -85,7 +85,7 @@ struct vu_fe {
 	bool monitor_running;
 	pthread_t monitor;
 	int stop_fd;
-	char err[256];
+	struct error err;         /* the last control-plane failure */
 	struct fe_qp qp[VU_FE_MAX_QUEUE_PAIRS];
 };
 

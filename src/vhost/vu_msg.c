@@ -7,7 +7,6 @@
 #include "vhost/vu_msg.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -71,12 +70,6 @@ int vu_msg_take_fd(struct vu_msg *msg, unsigned i)
 	return fd;
 }
 
-static int fail(char *why, size_t len, int err, const char *fmt, const char *what)
-{
-	snprintf(why, len, fmt, what);
-	return err;
-}
-
 static void collect_fds(struct msghdr *mh, struct vu_msg *msg)
 {
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
@@ -91,7 +84,7 @@ static void collect_fds(struct msghdr *mh, struct vu_msg *msg)
 	}
 }
 
-int vu_msg_recv(int sock, struct vu_msg *msg, char *why, size_t whylen)
+int vu_msg_recv(int sock, struct vu_msg *msg, struct error *e)
 {
 	char control[CMSG_SPACE(VHOST_USER_MAX_FDS * sizeof(int))];
 	struct iovec iov = { &msg->m.hdr, sizeof(msg->m.hdr) };
@@ -104,30 +97,29 @@ int vu_msg_recv(int sock, struct vu_msg *msg, char *why, size_t whylen)
 	msg->nfds = 0;
 	n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 	if (n == 0)
-		return -ECONNRESET;
+		return error_set(e, -ECONNRESET, "peer closed the connection");
 	if (n < 0)
-		return fail(why, whylen, -errno, "reading a message header: %s", strerror(errno));
+		return error_set(e, -errno, "reading a message header: %s", strerror(errno));
 	collect_fds(&mh, msg);
 	if (mh.msg_flags & MSG_CTRUNC) {
 		vu_msg_close_fds(msg);
-		return fail(why, whylen, -EPROTO, "%s", "more than 8 file descriptors in one message");
+		return error_set(e, -EPROTO, "more than 8 file descriptors in one message");
 	}
 	if ((size_t)n < sizeof(msg->m.hdr)) {
 		vu_msg_close_fds(msg);
-		return fail(why, whylen, -EPROTO, "%s", "truncated message header");
+		return error_set(e, -EPROTO, "truncated message header");
 	}
 	if (msg->m.hdr.size > sizeof(msg->m.payload)) {
 		vu_msg_close_fds(msg);
-		snprintf(why, whylen, "%s payload of %u bytes exceeds %zu",
-			 vhost_user_request_name(msg->m.hdr.request), msg->m.hdr.size,
-			 sizeof(msg->m.payload));
-		return -EMSGSIZE;
+		return error_set(e, -EMSGSIZE, "%s payload of %u bytes exceeds %zu",
+				 vhost_user_request_name(msg->m.hdr.request), msg->m.hdr.size,
+				 sizeof(msg->m.payload));
 	}
 	if (msg->m.hdr.size) {
 		n = recv(sock, &msg->m.payload, msg->m.hdr.size, MSG_WAITALL);
 		if (n != (ssize_t)msg->m.hdr.size) {
 			vu_msg_close_fds(msg);
-			return fail(why, whylen, -EPROTO, "%s", "truncated message payload");
+			return error_set(e, -EPROTO, "truncated message payload");
 		}
 	}
 	return 0;
@@ -225,36 +217,26 @@ static struct shape request_shape(const struct vu_msg *msg)
 	}
 }
 
-int vu_msg_validate(const struct vu_msg *msg, char *why, size_t whylen)
+int vu_msg_validate(const struct vu_msg *msg, struct error *e)
 {
 	const char *name = vhost_user_request_name(msg->m.hdr.request);
 	struct shape s = request_shape(msg);
 
-	if ((msg->m.hdr.flags & VHOST_USER_VERSION_MASK) != VHOST_USER_VERSION) {
-		snprintf(why, whylen, "%s: protocol version %u, expected 1", name,
-			 msg->m.hdr.flags & VHOST_USER_VERSION_MASK);
-		return -EINVAL;
-	}
+	if ((msg->m.hdr.flags & VHOST_USER_VERSION_MASK) != VHOST_USER_VERSION)
+		return error_set(e, -EINVAL, "%s: protocol version %u, expected 1", name,
+				 msg->m.hdr.flags & VHOST_USER_VERSION_MASK);
 	if (msg->m.hdr.request == VHOST_USER_SET_MEM_TABLE && msg->m.hdr.size >= 8 &&
 	    (msg->m.payload.memory.nregions == 0 ||
-	     msg->m.payload.memory.nregions > VHOST_USER_MAX_REGIONS)) {
-		snprintf(why, whylen, "SET_MEM_TABLE: %u regions, must be 1..%d",
-			 msg->m.payload.memory.nregions, VHOST_USER_MAX_REGIONS);
-		return -EINVAL;
-	}
-	if (s.size >= 0 && msg->m.hdr.size != (unsigned)s.size) {
-		snprintf(why, whylen, "%s: payload size %u, expected %d", name,
-			 msg->m.hdr.size, s.size);
-		return -EINVAL;
-	}
-	if (s.fds < 0 && s.size < 0 && msg->nfds) {
-		snprintf(why, whylen, "%s: unexpected file descriptors", name);
-		return -EINVAL;
-	}
-	if (s.fds >= 0 && msg->nfds != (unsigned)s.fds) {
-		snprintf(why, whylen, "%s: %u file descriptors, expected %d", name,
-			 msg->nfds, s.fds);
-		return -EINVAL;
-	}
+	     msg->m.payload.memory.nregions > VHOST_USER_MAX_REGIONS))
+		return error_set(e, -EINVAL, "SET_MEM_TABLE: %u regions, must be 1..%d",
+				 msg->m.payload.memory.nregions, VHOST_USER_MAX_REGIONS);
+	if (s.size >= 0 && msg->m.hdr.size != (unsigned)s.size)
+		return error_set(e, -EINVAL, "%s: payload size %u, expected %d", name,
+				 msg->m.hdr.size, s.size);
+	if (s.fds < 0 && s.size < 0 && msg->nfds)
+		return error_set(e, -EINVAL, "%s: unexpected file descriptors", name);
+	if (s.fds >= 0 && msg->nfds != (unsigned)s.fds)
+		return error_set(e, -EINVAL, "%s: %u file descriptors, expected %d", name,
+				 msg->nfds, s.fds);
 	return 0;
 }

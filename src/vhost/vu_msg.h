@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "util/error.h"
 #include "vhost/vhost_user.h"
 
 struct vu_msg {
@@ -19,11 +20,11 @@ struct vu_msg {
 
 /*
  * Read one message.  Returns 0, -ECONNRESET when the peer closed the
- * socket, or another negative errno with `why` saying what was wrong
- * (oversized payload, too many fds, truncated message...).  On error no fd
- * is left open.
+ * socket ("peer closed the connection"), or another negative errno with e
+ * saying what was wrong (oversized payload, too many fds, truncated
+ * message...).  On error no fd is left open.
  */
-int vu_msg_recv(int sock, struct vu_msg *msg, char *why, size_t whylen);
+int vu_msg_recv(int sock, struct vu_msg *msg, struct error *e);
 
 /* Send a message with optional fds.  0 or -errno. */
 int vu_msg_send(int sock, const struct vhost_user_msg *m, const int *fds,
@@ -31,9 +32,9 @@ int vu_msg_send(int sock, const struct vhost_user_msg *m, const int *fds,
 
 /*
  * Check that the payload size and the number of fds fit the request.
- * 0, or -EINVAL with `why` naming the field at fault.
+ * 0, or -EINVAL with e naming the field at fault.
  */
-int vu_msg_validate(const struct vu_msg *msg, char *why, size_t whylen);
+int vu_msg_validate(const struct vu_msg *msg, struct error *e);
 
 void vu_msg_close_fds(struct vu_msg *msg);
 

@@ -5,7 +5,6 @@
 #include "virtio/virtq.h"
 
 #include <errno.h>
-#include <stdio.h>
 
 bool vq_size_valid(enum vq_layout layout, unsigned size)
 {
@@ -36,9 +35,9 @@ size_t vq_device_area_size(enum vq_layout layout, unsigned size)
 	return 2 * 3 + 8 * (size_t)size;
 }
 
-int vq_set_broken(char broken[VQ_BROKEN_MAX], const char *fmt, va_list ap)
+int vq_set_broken(struct error *broken, const char *fmt, va_list ap)
 {
-	if (!broken[0])
-		vsnprintf(broken, VQ_BROKEN_MAX, fmt, ap);
+	if (!broken->code)
+		error_vset(broken, -EIO, fmt, ap);
 	return -EIO;
 }

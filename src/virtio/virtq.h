@@ -19,6 +19,8 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 
+#include "util/error.h"
+
 /* Virtio 1.x rings are little-endian; we load and store them natively. */
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 	       "uvnet assumes a little-endian host");
@@ -29,10 +31,10 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
  * failed, see VQ_CHAIN_F_OVERSIZE. */
 #define VQ_CHAIN_MAX_IOV 64u
 
-#define VQ_BROKEN_MAX 112
-
-/* Record why a queue broke (the first reason wins); returns -EIO. */
-int vq_set_broken(char broken[VQ_BROKEN_MAX], const char *fmt, va_list ap);
+/* Record in `broken` why a queue broke (the first reason wins, with code
+ * -EIO); returns -EIO.  Cold: only a queue that breaks formats text. */
+int vq_set_broken(struct error *broken, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0), cold));
 
 enum vq_layout { VQ_SPLIT, VQ_PACKED };
 

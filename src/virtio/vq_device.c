@@ -16,7 +16,7 @@ int vq_dev_fail(struct vq_dev *vq, const char *fmt, ...)
 	int rc;
 
 	va_start(ap, fmt);
-	rc = vq_set_broken(vq->broken, fmt, ap);
+	rc = vq_set_broken(&vq->broken, fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -101,11 +101,11 @@ int vq_dev_pop_burst(struct vq_dev *vq, struct vq_chain *c, unsigned n)
 {
 	int got;
 
-	if (vq_unlikely(vq->broken[0]))
+	if (vq_unlikely(vq->broken.code))
 		return -EIO;
 	got = vq->layout == VQ_SPLIT ? split_dev_pop(vq, c, n)
 				     : packed_dev_pop(vq, c, n);
-	return got == 0 && vq->broken[0] ? -EIO : got;
+	return got == 0 && vq->broken.code ? -EIO : got;
 }
 
 void vq_dev_unpop(struct vq_dev *vq, const struct vq_chain *c, unsigned n)
@@ -156,7 +156,7 @@ bool vq_dev_flush(struct vq_dev *vq)
 
 bool vq_dev_needs_call(struct vq_dev *vq)
 {
-	if (vq->broken[0])
+	if (vq->broken.code)
 		return false;
 	return vq->layout == VQ_SPLIT ? split_dev_needs_call(vq)
 				      : packed_dev_needs_call(vq);
@@ -184,7 +184,7 @@ bool vq_dev_enable_kick(struct vq_dev *vq)
 
 bool vq_dev_has_avail(struct vq_dev *vq)
 {
-	if (vq->broken[0])
+	if (vq->broken.code)
 		return false;
 	return vq->layout == VQ_SPLIT ? split_dev_has_avail(vq)
 				      : packed_dev_has_avail(vq);

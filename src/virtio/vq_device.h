@@ -41,7 +41,7 @@ struct vq_dev {
 	const struct guest_mem *mem;
 	struct guest_mem_cache mcache;
 	union vq_ring_ptrs ring;
-	char broken[VQ_BROKEN_MAX]; /* "" while healthy */
+	struct error broken;    /* code 0 while healthy */
 	/* split: used entries for ring slots [used_idx - nshadow, used_idx),
 	 * written into the ring at the flush (see split_device.c); at most
 	 * shadow_cap of them: a ring's worth, or the shadow's (packed: 0) */
@@ -121,9 +121,10 @@ bool vq_dev_enable_kick(struct vq_dev *vq);
 /* Chains are waiting (a cheap check, no state change). */
 bool vq_dev_has_avail(struct vq_dev *vq);
 
+/* Why the queue broke, or NULL while it is healthy. */
 static inline const char *vq_dev_broken(const struct vq_dev *vq)
 {
-	return vq->broken[0] ? vq->broken : NULL;
+	return vq->broken.code ? vq->broken.msg : NULL;
 }
 
 #endif

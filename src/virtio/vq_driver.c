@@ -16,7 +16,7 @@ int vq_drv_fail(struct vq_drv *vq, const char *fmt, ...)
 	int rc;
 
 	va_start(ap, fmt);
-	rc = vq_set_broken(vq->broken, fmt, ap);
+	rc = vq_set_broken(&vq->broken, fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -99,7 +99,7 @@ struct vq_buf vq_drv_fill_indirect(struct vq_drv *vq, uint16_t id,
 int vq_drv_add(struct vq_drv *vq, const struct vq_buf *out, unsigned nout,
 	       const struct vq_buf *in, unsigned nin, void *token)
 {
-	if (vq_unlikely(vq->broken[0]))
+	if (vq_unlikely(vq->broken.code))
 		return -EIO;
 	if (nout + nin == 0 || nout + nin > VQ_MAX_SIZE || !token)
 		return -EINVAL;
@@ -165,7 +165,7 @@ int vq_drv_get_used(struct vq_drv *vq, void **tokens, uint32_t *lens, unsigned n
 {
 	unsigned got = 0;
 
-	while (got < n && !vq->broken[0]) {
+	while (got < n && !vq->broken.code) {
 		uint16_t id;
 		uint32_t len;
 
@@ -191,7 +191,7 @@ int vq_drv_get_used(struct vq_drv *vq, void **tokens, uint32_t *lens, unsigned n
 		reclaim(vq, id);
 		got++;
 	}
-	return got == 0 && vq->broken[0] ? -EIO : (int)got;
+	return got == 0 && vq->broken.code ? -EIO : (int)got;
 }
 
 void vq_drv_disable_call(struct vq_drv *vq)

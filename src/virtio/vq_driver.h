@@ -63,7 +63,7 @@ struct vq_drv {
 	bool batch_open;                /* in-order: reclaiming up to batch_id */
 	uint16_t batch_id;
 	uint32_t batch_len;
-	char broken[VQ_BROKEN_MAX];
+	struct error broken;            /* code 0 while healthy */
 };
 
 /*
@@ -107,9 +107,10 @@ static inline unsigned vq_drv_num_free(const struct vq_drv *vq)
 	return vq->num_free;
 }
 
+/* Why the queue broke, or NULL while it is healthy. */
 static inline const char *vq_drv_broken(const struct vq_drv *vq)
 {
-	return vq->broken[0] ? vq->broken : NULL;
+	return vq->broken.code ? vq->broken.msg : NULL;
 }
 
 #endif

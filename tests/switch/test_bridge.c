@@ -28,7 +28,8 @@ static unsigned rec_tx(struct port *p, unsigned worker, struct frame *const *f,
 {
 	struct rec_port *r = (struct rec_port *)p;
 
-	(void)worker, (void)tagged;
+	(void)worker;
+	(void)tagged;
 	for (unsigned i = 0; i < n && r->n < 64; i++)
 		r->got[r->n++] = f[i];
 	return n;

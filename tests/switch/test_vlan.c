@@ -59,7 +59,7 @@ static int egress(const struct port_vlan *pv, uint16_t vlan)
 static void trunk(struct port_vlan *pv, const char *list)
 {
 	port_vlan_init(pv);
-	assert_int_equal(port_vlan_parse_trunks(pv, list, NULL, 0), 0);
+	assert_int_equal(port_vlan_parse_trunks(pv, list, NULL), 0);
 }
 
 static void unconfigured_port_carries_every_vlan(void **state)
@@ -198,15 +198,16 @@ static void parses_trunk_lists(void **state)
 static void rejected(const char *list, const char *want)
 {
 	struct port_vlan pv;
-	char err[128] = "";
+	struct error e = { 0 };
 
 	trunk(&pv, "100");
-	assert_int_equal(port_vlan_parse_trunks(&pv, list, err, sizeof(err)), -EINVAL);
-	if (!strstr(err, want))
-		fail_msg("\"%s\": message \"%s\" lacks \"%s\"", list, err, want);
+	assert_int_equal(port_vlan_parse_trunks(&pv, list, &e), -EINVAL);
+	assert_int_equal(e.code, -EINVAL);
+	if (!strstr(e.msg, want))
+		fail_msg("\"%s\": message \"%s\" lacks \"%s\"", list, e.msg, want);
 	assert_int_equal(egress(&pv, 100), 1);
 	assert_int_equal(egress(&pv, 10), -1);
-	assert_int_equal(port_vlan_parse_trunks(&pv, list, NULL, 0), -EINVAL);
+	assert_int_equal(port_vlan_parse_trunks(&pv, list, NULL), -EINVAL);
 }
 
 static void rejects_bad_trunk_lists_naming_the_item(void **state)

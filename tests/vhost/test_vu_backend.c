@@ -83,7 +83,7 @@ struct fx {
 	unsigned nlog;
 	int memfd[4];                 /* the test's own copies, closed at the end */
 	uint8_t *view;                /* the test's mapping of memfd[0], if any */
-	char why[256];
+	struct error why;
 };
 
 static int count_fds(void)
@@ -279,8 +279,8 @@ static int send_msg(struct fx *f, uint32_t req, uint32_t flags, const void *payl
 
 static int handle(struct fx *f)
 {
-	f->why[0] = 0;
-	return vu_dev_handle(&f->dev, f->why, sizeof(f->why));
+	error_clear(&f->why);
+	return vu_dev_handle(&f->dev, &f->why);
 }
 
 /* Send, let the back-end act, require success. */
@@ -289,7 +289,7 @@ static int handle(struct fx *f)
 		assert_int_equal(send_msg((f), (req), (flags), (payload), (size), (fds),  \
 					  (nfds)), 0);                                 \
 		if (handle(f))                                                         \
-			fail_msg("%s refused: %s", vhost_user_request_name(req), (f)->why); \
+			fail_msg("%s refused: %s", vhost_user_request_name(req), (f)->why.msg); \
 	} while (0)
 
 /* The back-end's answer to the last message must be a refusal naming `what`. */
@@ -298,8 +298,8 @@ static int handle(struct fx *f)
 		int rc_ = handle(f);                                                   \
 		if (rc_ >= 0)                                                          \
 			fail_msg("accepted; expected a refusal naming '%s'", (what));   \
-		if (!strstr((f)->why, (what)))                                         \
-			fail_msg("refused with '%s', which does not name '%s'", (f)->why, \
+		if (!strstr((f)->why.msg, (what)))                                         \
+			fail_msg("refused with '%s', which does not name '%s'", (f)->why.msg, \
 				 (what));                                              \
 	} while (0)
 
@@ -326,11 +326,10 @@ static void req_state(struct fx *f, uint32_t req, unsigned idx, unsigned num)
 static struct vu_msg get_reply(struct fx *f, uint32_t req)
 {
 	struct vu_msg m;
-	char why[128];
 
 	if (!fe_readable(f, 1000))
 		fail_msg("no reply to %s", vhost_user_request_name(req));
-	assert_int_equal(vu_msg_recv(f->fe, &m, why, sizeof(why)), 0);
+	assert_int_equal(vu_msg_recv(f->fe, &m, NULL), 0);
 	assert_int_equal(m.nfds, 0);
 	assert_int_equal(m.m.hdr.request, req);
 	assert_int_equal(m.m.hdr.flags, V1 | VHOST_USER_REPLY);
@@ -829,7 +828,7 @@ static void payload_size_wrong_for_the_request_is_refused(void **state)
 		int fd = nfds ? new_memfd(f, 0, "A", MEM_SIZE) : -1;
 
 		SEND_REFUSED(f, cases[i].req, V1, &p, cases[i].size, &fd, nfds, "payload size");
-		assert_non_null(strstr(f->why, vhost_user_request_name(cases[i].req)));
+		assert_non_null(strstr(f->why.msg, vhost_user_request_name(cases[i].req)));
 		reconnect(f);
 	}
 }
@@ -1314,7 +1313,7 @@ static void front_end_closing_is_reported(void **state)
 	close(f->fe);
 	f->fe = -1;
 	assert_int_equal(handle(f), -ECONNRESET);
-	assert_non_null(strstr(f->why, "closed"));
+	assert_non_null(strstr(f->why.msg, "closed"));
 	disconnect_leaves_nothing(f);
 }
 

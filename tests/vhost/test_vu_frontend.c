@@ -75,7 +75,7 @@ struct be {
 	bool drop;                     /* atomic: drop the connection now */
 	bool echo;                     /* atomic: the device echoes */
 	unsigned connects;             /* atomic */
-	char why[256];                 /* last reason the back-end dropped */
+	struct error why;              /* last reason the back-end dropped */
 	pthread_t ctl_thread, dev_thread;
 	struct vq_chain txc[ECHO_BURST];
 	struct vq_chain rxc[VHOST_USER_MAX_FDS * 8];
@@ -144,7 +144,7 @@ static void *be_ctl_main(void *arg)
 			continue;
 		}
 		p = (struct pollfd){ .fd = b->dev.sock, .events = POLLIN };
-		if (poll(&p, 1, 10) == 1 && vu_dev_handle(&b->dev, b->why, sizeof(b->why)))
+		if (poll(&p, 1, 10) == 1 && vu_dev_handle(&b->dev, &b->why))
 			vu_dev_disconnect(&b->dev);
 	}
 	vu_dev_disconnect(&b->dev);
@@ -389,7 +389,7 @@ static int fx_connect(struct fx *f, const struct be_opts *bo, struct vu_fe_confi
 	f->be_started = true;
 	if (!cfg.timeout_ms)
 		cfg.timeout_ms = 5000;
-	rc = vu_fe_create(&cfg, &f->fe);
+	rc = vu_fe_create(&cfg, &f->fe, NULL);
 	assert_int_equal(rc, 0);
 	rc = vu_fe_connect(f->fe);
 	if (rc)
@@ -587,7 +587,7 @@ static void refused_request_is_reported(void **state)
 	be_start(&f->be, f->path, &o);
 	f->be_started = true;
 	f->be.start_rc = -EBUSY; /* the device cannot start a ring */
-	assert_int_equal(vu_fe_create(&cfg, &f->fe), 0);
+	assert_int_equal(vu_fe_create(&cfg, &f->fe, NULL), 0);
 	assert_int_equal(vu_fe_connect(f->fe), -EIO);
 	assert_non_null(strstr(vu_fe_error(f->fe), "refused SET_VRING_ENABLE"));
 	assert_false(vu_fe_connected(f->fe));
@@ -597,19 +597,24 @@ static void bad_config_is_refused(void **state)
 {
 	struct fx *f = *state;
 	struct vu_fe *fe = NULL;
+	struct error e;
 
-	assert_int_equal(vu_fe_create(&(struct vu_fe_config){ .path = f->path, .queue_size = 100 }, &fe),
-			 -EINVAL);
+	assert_int_equal(vu_fe_create(&(struct vu_fe_config){ .path = f->path, .queue_size = 100 },
+				      &fe, &e), -EINVAL);
 	assert_null(fe);
-	assert_int_equal(vu_fe_create(&(struct vu_fe_config){ .path = f->path, .queue_pairs = 9 }, &fe),
-			 -EINVAL);
-	assert_int_equal(vu_fe_create(&(struct vu_fe_config){ .path = NULL }, &fe), -EINVAL);
-	assert_int_equal(vu_fe_create(&(struct vu_fe_config){ .path = f->path, .rx_buf_size = 16 }, &fe),
-			 -EINVAL);
+	assert_int_equal(e.code, -EINVAL);
+	assert_non_null(strstr(e.msg, "queue size 100"));
+	assert_int_equal(vu_fe_create(&(struct vu_fe_config){ .path = f->path, .queue_pairs = 9 },
+				      &fe, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "9 queue pairs"));
+	assert_int_equal(vu_fe_create(&(struct vu_fe_config){ .path = NULL }, &fe, &e), -EINVAL);
+	assert_string_equal(e.msg, "no socket path");
+	assert_int_equal(vu_fe_create(&(struct vu_fe_config){ .path = f->path, .rx_buf_size = 16 },
+				      &fe, NULL), -EINVAL);
 	/* a packed ring may have any size */
 	assert_int_equal(vu_fe_create(&(struct vu_fe_config){ .path = f->path, .queue_size = 100,
 		.features = VU_FE_FEATURES_DEFAULT | F(VIRTIO_F_RING_PACKED),
-		.required = F(VIRTIO_F_RING_PACKED) }, &fe), 0);
+		.required = F(VIRTIO_F_RING_PACKED) }, &fe, NULL), 0);
 	vu_fe_destroy(fe);
 }
 
@@ -619,13 +624,13 @@ static void no_backend_times_out(void **state)
 	int64_t t0 = now_ms();
 
 	assert_int_equal(vu_fe_create(&(struct vu_fe_config){ .path = f->path, .timeout_ms = 300 },
-				      &f->fe), 0);
+				      &f->fe, NULL), 0);
 	assert_int_equal(vu_fe_connect(f->fe), -ENOENT);
 	assert_true(now_ms() - t0 >= 250);
 	vu_fe_destroy(f->fe);
 	f->fe = NULL;
 	assert_int_equal(vu_fe_create(&(struct vu_fe_config){ .path = f->path, .timeout_ms = 200,
-		.server = true }, &f->fe), 0);
+		.server = true }, &f->fe, NULL), 0);
 	assert_int_equal(vu_fe_connect(f->fe), -ETIMEDOUT);
 }
 

@@ -106,12 +106,11 @@ static int send_vring_eventfd(int fd, uint32_t req, unsigned idx)
 static int recv_reply(int fd, uint32_t req, struct vu_msg *m, int timeout_ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	char why[160];
 	int rc;
 
 	if (poll(&p, 1, timeout_ms) != 1)
 		return -ETIMEDOUT;
-	rc = vu_msg_recv(fd, m, why, sizeof(why));
+	rc = vu_msg_recv(fd, m, NULL);
 	if (rc)
 		return rc;
 	vu_msg_close_fds(m);
