@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "virtio/guest_mem.h"
-#include "virtio/vq_device.h"
+#include "virtio/vq_dev.h"
 
 enum { R_DESC, R_DRIVER, R_DEVICE, R_A, R_B, R_C, FZ_NREGIONS };
 

@@ -29,7 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "virtio/virtq.h"
+#include "virtio/vq.h"
 
 #define FZ_HDR 5
 

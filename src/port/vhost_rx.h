@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "net/frame.h"
-#include "virtio/vq_device.h"
+#include "virtio/vq_dev.h"
 
 #define VHOST_MAX_FRAME (65535u + ETH_HLEN_TAGGED)
 #define VHOST_RX_MAX_BUFS 64   /* mergeable buffers one frame may take */

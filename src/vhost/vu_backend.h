@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #include "virtio/guest_mem.h"
-#include "virtio/vq_device.h"
+#include "virtio/vq_dev.h"
 #include "vhost/vu_msg.h"
 
 #define VU_MAX_QUEUE_PAIRS 8

@@ -15,7 +15,7 @@
 #include <errno.h>
 #include <pthread.h>
 
-#include "virtio/vq_driver.h"
+#include "virtio/vq_drv.h"
 #include "vhost/vu_frontend.h"
 
 enum fe_state { FE_DOWN, FE_UP };

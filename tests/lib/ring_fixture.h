@@ -9,8 +9,8 @@
 #define UVNET_TESTS_RING_FIXTURE_H
 
 #include "virtio/guest_mem.h"
-#include "virtio/vq_device.h"
-#include "virtio/vq_driver.h"
+#include "virtio/vq_dev.h"
+#include "virtio/vq_drv.h"
 
 #define RF_GPA_BASE 0x100000ull
 #define RF_IND_MAX 16

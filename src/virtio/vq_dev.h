@@ -15,11 +15,11 @@
  *
  * One thread owns a vq_dev at a time; the driver runs concurrently.
  */
-#ifndef UVNET_VIRTIO_VQ_DEVICE_H
-#define UVNET_VIRTIO_VQ_DEVICE_H
+#ifndef UVNET_VIRTIO_VQ_DEV_H
+#define UVNET_VIRTIO_VQ_DEV_H
 
 #include "virtio/guest_mem.h"
-#include "virtio/virtq.h"
+#include "virtio/vq.h"
 
 #define VQ_USED_SHADOW 64 /* split: used entries held back per flush */
 
@@ -43,7 +43,7 @@ struct vq_dev {
 	union vq_ring_ptrs ring;
 	struct error broken;    /* code 0 while healthy */
 	/* split: used entries for ring slots [used_idx - nshadow, used_idx),
-	 * written into the ring at the flush (see split_device.c); at most
+	 * written into the ring at the flush (see split_dev.c); at most
 	 * shadow_cap of them: a ring's worth, or the shadow's (packed: 0) */
 	uint16_t nshadow;
 	uint16_t shadow_cap;

@@ -7,7 +7,7 @@
  * ring[], avail_event).  We read avail->idx with acquire before reading the
  * entries it covers, and publish used->idx with release after the entries.
  */
-#include "virtio/vq_device_impl.h"
+#include "virtio/vq_dev_impl.h"
 
 #define used_event(vq) (&(vq)->ring.split.avail->ring[(vq)->size])
 #define avail_event(vq) ((uint16_t *)&(vq)->ring.split.used->ring[(vq)->size])

@@ -7,7 +7,7 @@
  * batch only at publish time, so the device sees whole chains and whole
  * batches.
  */
-#include "virtio/vq_driver_impl.h"
+#include "virtio/vq_drv_impl.h"
 
 #include <errno.h>
 

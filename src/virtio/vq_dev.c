@@ -4,7 +4,7 @@
  * encoding, chain building and validation, dispatch to the split or packed
  * implementation.
  */
-#include "virtio/vq_device_impl.h"
+#include "virtio/vq_dev_impl.h"
 
 #include <errno.h>
 #include <stdarg.h>

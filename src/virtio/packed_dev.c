@@ -9,7 +9,7 @@
  * counter), and skip the slots the chain took.  The driver event
  * structure is the driver's, the device event structure ours.
  */
-#include "virtio/vq_device_impl.h"
+#include "virtio/vq_dev_impl.h"
 
 static inline bool is_avail(uint16_t flags, bool wrap)
 {

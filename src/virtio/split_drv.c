@@ -6,7 +6,7 @@
  * shared table's next fields, so a device scribbling on the table cannot
  * corrupt our allocator.
  */
-#include "virtio/vq_driver_impl.h"
+#include "virtio/vq_drv_impl.h"
 
 #include <errno.h>
 

@@ -3,7 +3,7 @@
  * Driver side, layout-independent part: set-up, indirect tables, checking
  * what the device reports as used, in-order batches, dispatch.
  */
-#include "virtio/vq_driver_impl.h"
+#include "virtio/vq_drv_impl.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Internal to the driver side: what vq_driver.c (layout-independent) and
- * split_driver.c / packed_driver.c share.
+ * Internal to the driver side: what vq_drv.c (layout-independent) and
+ * split_drv.c / packed_drv.c share.
  */
-#ifndef UVNET_VIRTIO_VQ_DRIVER_IMPL_H
-#define UVNET_VIRTIO_VQ_DRIVER_IMPL_H
+#ifndef UVNET_VIRTIO_VQ_DRV_IMPL_H
+#define UVNET_VIRTIO_VQ_DRV_IMPL_H
 
 #include <errno.h>
 
-#include "virtio/vq_driver.h"
+#include "virtio/vq_drv.h"
 
 int vq_drv_fail(struct vq_drv *vq, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), cold));

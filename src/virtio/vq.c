@@ -2,7 +2,7 @@
 /*
  * Ring geometry shared by both sides (VIRTIO 1.2 §2.7 and §2.8).
  */
-#include "virtio/virtq.h"
+#include "virtio/vq.h"
 
 #include <errno.h>
 

@@ -11,10 +11,10 @@
  * The driver keeps its own shadow of every buffer it added (descriptor
  * count, writable length, caller token); the device cannot change those.
  */
-#ifndef UVNET_VIRTIO_VQ_DRIVER_H
-#define UVNET_VIRTIO_VQ_DRIVER_H
+#ifndef UVNET_VIRTIO_VQ_DRV_H
+#define UVNET_VIRTIO_VQ_DRV_H
 
-#include "virtio/virtq.h"
+#include "virtio/vq.h"
 
 /* A buffer as the driver names it: an address in the shared space. */
 struct vq_buf {

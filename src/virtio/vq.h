@@ -8,8 +8,8 @@
  *
  * The ABI structures themselves come from <linux/virtio_ring.h>.
  */
-#ifndef UVNET_VIRTIO_VIRTQ_H
-#define UVNET_VIRTIO_VIRTQ_H
+#ifndef UVNET_VIRTIO_VQ_H
+#define UVNET_VIRTIO_VQ_H
 
 #include <stdarg.h>
 #include <stdbool.h>

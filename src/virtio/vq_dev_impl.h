@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Internal to the device side: what vq_device.c (layout-independent) and
- * split_device.c / packed_device.c (one layout each) share.
+ * Internal to the device side: what vq_dev.c (layout-independent) and
+ * split_dev.c / packed_dev.c (one layout each) share.
  */
-#ifndef UVNET_VIRTIO_VQ_DEVICE_IMPL_H
-#define UVNET_VIRTIO_VQ_DEVICE_IMPL_H
+#ifndef UVNET_VIRTIO_VQ_DEV_IMPL_H
+#define UVNET_VIRTIO_VQ_DEV_IMPL_H
 
 #include <errno.h>
 #include <string.h>
 
-#include "virtio/vq_device.h"
+#include "virtio/vq_dev.h"
 
 /* Mark the queue broken with a reason; returns -EIO for tail calls. */
 int vq_dev_fail(struct vq_dev *vq, const char *fmt, ...)
