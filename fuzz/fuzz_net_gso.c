@@ -10,7 +10,7 @@
  *             into four iovecs, each in a buffer of its own
  *   [16..)    the frame
  *
- * Runs vnet_hdr_validate(), offload_complete_csum() on a writable copy,
+ * Runs vnet_hdr_validate(), vnet_hdr_complete_csum() on a writable copy,
  * and gso_init() with every gso_next(), reading every header byte and
  * copying every payload out.  Beyond not crashing, checks that an
  * accepted frame's segment payloads tile the rest of the frame exactly.
@@ -20,7 +20,8 @@
 #include <string.h>
 
 #include "fuzz_iov.h"
-#include "net/offload.h"
+#include "net/gso.h"
+#include "net/vnet_hdr.h"
 
 #define FZ_HDR 16
 
@@ -37,7 +38,7 @@ static void fuzz_complete(const struct virtio_net_hdr *h, const uint8_t *cuts,
 	int valid = vnet_hdr_validate(h, len);
 
 	fz_scatter(&p, cuts, 0, frame, len);
-	if (offload_complete_csum(p.iov, p.n, len, h) != valid)
+	if (vnet_hdr_complete_csum(p.iov, p.n, len, h) != valid)
 		__builtin_trap();
 	fz_pieces_free(&p);
 }

@@ -30,7 +30,7 @@ static uint32_t hash_ports(uint32_t h, const uint8_t *l4, size_t avail, uint8_t 
 	return h;
 }
 
-uint32_t frame_flow_hash(const struct frame *f)
+uint32_t flow_hash(const struct frame *f)
 {
 	uint8_t b[64];
 	size_t n = iov_to_buf(f->iov, f->niov, f->off + f->l2_len, b, sizeof(b));

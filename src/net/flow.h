@@ -12,6 +12,6 @@
 #include "net/frame.h"
 
 /* f->l2_len must be set (the bridge's VLAN ingress sets it). */
-uint32_t frame_flow_hash(const struct frame *f);
+uint32_t flow_hash(const struct frame *f);
 
 #endif

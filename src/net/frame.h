@@ -44,9 +44,10 @@ static inline const uint8_t *frame_src(const struct frame *f)
 	return f->eth + 6;
 }
 
-static inline bool eth_is_multicast(const uint8_t *mac)
+/* Broadcast or multicast: the group bit of the destination address. */
+static inline bool frame_dst_is_multicast(const struct frame *f)
 {
-	return mac[0] & 1;
+	return f->eth[0] & 1;
 }
 
 /*

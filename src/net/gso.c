@@ -10,7 +10,7 @@
  * moves along with the segments, and handed back as (offset, length) for
  * the caller to copy.
  */
-#include "net/offload.h"
+#include "net/gso.h"
 
 #include <errno.h>
 #include <string.h>
@@ -23,6 +23,7 @@
 #include <netinet/udp.h>
 
 #include "net/csum.h"
+#include "net/vnet_hdr.h"
 
 #define VLAN_HLEN   4
 #define ETH_TYPE    12 /* ethertype, and the inner one past a VLAN tag */

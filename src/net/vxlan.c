@@ -5,7 +5,8 @@
 
 #include "net/csum.h"
 #include "net/flow.h"
-#include "net/offload.h"
+#include "net/gso.h"
+#include "net/vnet_hdr.h"
 
 static const char *const err_names[VXLAN_RX_NERR] = {
 	[VXLAN_RX_OK] = "ok",
@@ -106,7 +107,7 @@ static enum vxlan_tx_err encap_plain(const struct vxlan_encap *x, const struct f
 
 		h.hdr_len = 0; /* describes GSO headers only */
 		if (!frame_egress_shift(e, &h.csum_start) ||
-		    offload_complete_csum(&v, 1, e->len, &h)) {
+		    vnet_hdr_complete_csum(&v, 1, e->len, &h)) {
 			x->unalloc(x->arg);
 			return VXLAN_TX_BAD;
 		}
@@ -170,7 +171,7 @@ enum vxlan_tx_err vxlan_encap_frame(const struct vxlan_encap *x, const struct fr
 	if (f->l2_len < ETH_MIN_LEN || f->l2_len > ETH_HLEN_TAGGED || f->len < f->l2_len)
 		return VXLAN_TX_BAD;
 	frame_egress_init(&e, f, tagged);
-	sport = vxlan_src_port(frame_flow_hash(f));
+	sport = vxlan_src_port(flow_hash(f));
 	if (f->vnet.gso_type == VIRTIO_NET_HDR_GSO_NONE)
 		return encap_plain(x, f, &e, sport);
 	return encap_gso(x, f, &e, sport);

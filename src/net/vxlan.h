@@ -107,7 +107,7 @@ struct vxlan_encap {
  * Encapsulate frame f (f->l2_len set, as the bridge does), leaving with
  * an 802.1Q tag if `tagged` (frame_egress_init()), into one packet or, for
  * a GSO frame, one per segment: outer headers (vxlan_outer4_put(), UDP
- * source port from frame_flow_hash()) then the inner frame, with its
+ * source port from flow_hash()) then the inner frame, with its
  * offloads completed in the copy: a NEEDS_CSUM checksum filled in, a
  * TSO/UFO frame cut into segments no larger than max_seg_inner (smaller
  * than the sender's gso_size if need be).  The frame's bytes are read

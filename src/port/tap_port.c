@@ -21,7 +21,8 @@
 #include <unistd.h>
 
 #include "util/log.h"
-#include "net/offload.h"
+#include "net/iov.h"
+#include "net/vnet_hdr.h"
 #include "port/port_kind.h"
 
 LOG_MODULE("tap");

@@ -23,7 +23,8 @@
 
 #include "net/flow.h"
 #include "util/log.h"
-#include "net/offload.h"
+#include "net/iov.h"
+#include "net/vnet_hdr.h"
 #include "port/port_kind.h"
 #include "port/vhost_rx.h"
 #include "vhost/vu_backend.h"
@@ -248,7 +249,7 @@ static unsigned vhost_tx_burst(struct port *p, unsigned worker, struct frame *co
 	if (pairs == 1)
 		return deliver(vp, worker, 0, f, tagged, n);
 	for (unsigned i = 0; i < n; i++) {
-		unsigned qi = frame_flow_hash(f[i]) % pairs;
+		unsigned qi = flow_hash(f[i]) % pairs;
 
 		/* a pair the guest has not enabled (fewer vCPUs): use the first */
 		if (!__atomic_load_n(&vp->rxq[qi].vq, __ATOMIC_RELAXED))

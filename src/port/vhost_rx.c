@@ -15,7 +15,8 @@
 #include "util/counter.h"
 #include "net/iov.h"
 #include "util/log.h"
-#include "net/offload.h"
+#include "net/gso.h"
+#include "net/vnet_hdr.h"
 
 LOG_MODULE("vhost");
 
@@ -245,7 +246,7 @@ static int fill_csum(struct vhost_rxq *q, struct iovec *iov, unsigned niov, size
 	first = iov[cur.idx];
 	iov[cur.idx].iov_base = (uint8_t *)first.iov_base + cur.off;
 	iov[cur.idx].iov_len = first.iov_len - cur.off;
-	rc = offload_complete_csum(&iov[cur.idx], niov - cur.idx, frame_len, h);
+	rc = vnet_hdr_complete_csum(&iov[cur.idx], niov - cur.idx, frame_len, h);
 	iov[cur.idx] = first;
 	return rc;
 }

@@ -137,7 +137,7 @@ static int lookup(struct fwd_memo *m, struct bridge *br, const struct frame *f, 
 {
 	uint64_t k;
 
-	if (eth_is_multicast(frame_dst(f)))
+	if (frame_dst_is_multicast(f))
 		return -1;
 	k = memo_key(frame_dst(f), f->vlan);
 	if (k != m->dst) {

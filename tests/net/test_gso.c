@@ -16,7 +16,8 @@
 #include <netinet/in.h>
 #include <cmocka.h>
 
-#include "net/offload.h"
+#include "net/gso.h"
+#include "net/vnet_hdr.h"
 #include "net_fixture.h"
 
 #define TCP_HDR_OPT 12

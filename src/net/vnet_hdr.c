@@ -2,7 +2,7 @@
 /*
  * virtio_net_hdr validation and checksum completion.
  */
-#include "net/offload.h"
+#include "net/vnet_hdr.h"
 
 #include <errno.h>
 
@@ -45,7 +45,7 @@ int vnet_hdr_validate_full(const struct virtio_net_hdr *h, size_t frame_len)
 	return gso_type_validate(h);
 }
 
-int offload_complete_csum(const struct iovec *iov, unsigned n,
+int vnet_hdr_complete_csum(const struct iovec *iov, unsigned n,
 			  size_t frame_len, const struct virtio_net_hdr *h)
 {
 	size_t start = h->csum_start;

@@ -14,7 +14,7 @@
 #include <netinet/in.h>
 #include <cmocka.h>
 
-#include "net/offload.h"
+#include "net/vnet_hdr.h"
 #include "net_fixture.h"
 
 static struct virtio_net_hdr csum_hdr(uint16_t start, uint16_t offset)
@@ -115,7 +115,7 @@ static void complete_and_verify(const struct fx_frame_spec *spec,
 	field = f.l4 + f.vh.csum_offset;
 	back = malloc(f.len);
 	fx_scatter_at(&sc, f.buf, f.len, cuts, ncuts);
-	assert_int_equal(offload_complete_csum(sc.iov, sc.n, f.len, &f.vh), 0);
+	assert_int_equal(vnet_hdr_complete_csum(sc.iov, sc.n, f.len, &f.vh), 0);
 	fx_gather(&sc, back);
 	assert_true(fx_l4_csum_ok(back + f.l3, spec->ipv6, f.l4 - f.l3,
 				  spec->udp ? IPPROTO_UDP : IPPROTO_TCP, f.len - f.l4));
@@ -175,7 +175,7 @@ static void zero_udp_checksum_is_sent_as_all_ones(void **state)
 	sum = fx_ref_sum(f.buf + f.l4, f.len - f.l4, 0);
 	fx_put16(f.buf + f.len - 2, (uint16_t)~sum);
 	iov = (struct iovec){ f.buf, f.len };
-	assert_int_equal(offload_complete_csum(&iov, 1, f.len, &f.vh), 0);
+	assert_int_equal(vnet_hdr_complete_csum(&iov, 1, f.len, &f.vh), 0);
 	assert_int_equal(fx_get16(f.buf + f.l4 + 6), 0xffff);
 	fx_frame_free(&f);
 }
@@ -192,7 +192,7 @@ static void completion_without_needs_csum_changes_nothing(void **state)
 	copy = malloc(f.len);
 	memcpy(copy, f.buf, f.len);
 	iov = (struct iovec){ f.buf, f.len };
-	assert_int_equal(offload_complete_csum(&iov, 1, f.len, &h), 0);
+	assert_int_equal(vnet_hdr_complete_csum(&iov, 1, f.len, &h), 0);
 	assert_memory_equal(f.buf, copy, f.len);
 	free(copy);
 	fx_frame_free(&f);
@@ -204,13 +204,13 @@ static void completion_rejects_frames_it_cannot_reach(void **state)
 	struct iovec iov = { b, sizeof(b) };
 	struct virtio_net_hdr h = csum_hdr(34, 16);
 	(void)state;
-	assert_int_equal(offload_complete_csum(&iov, 1, 65, &h), -EINVAL);
+	assert_int_equal(vnet_hdr_complete_csum(&iov, 1, 65, &h), -EINVAL);
 	h = csum_hdr(60, 4);
-	assert_int_equal(offload_complete_csum(&iov, 1, 64, &h), -EINVAL);
+	assert_int_equal(vnet_hdr_complete_csum(&iov, 1, 64, &h), -EINVAL);
 	h = csum_hdr(62, 0);
-	assert_int_equal(offload_complete_csum(&iov, 1, 64, &h), 0);
+	assert_int_equal(vnet_hdr_complete_csum(&iov, 1, 64, &h), 0);
 	h.flags |= 0x40;
-	assert_int_equal(offload_complete_csum(&iov, 1, 64, &h), -EINVAL);
+	assert_int_equal(vnet_hdr_complete_csum(&iov, 1, 64, &h), -EINVAL);
 }
 
 int main(void)
@@ -226,5 +226,5 @@ int main(void)
 		cmocka_unit_test(completion_without_needs_csum_changes_nothing),
 		cmocka_unit_test(completion_rejects_frames_it_cannot_reach),
 	};
-	return cmocka_run_group_tests_name("net_offload", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("net_vnet_hdr", tests, NULL, NULL);
 }
