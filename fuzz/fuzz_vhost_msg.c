@@ -39,7 +39,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "vhost/vu_backend.h"
+#include "vhost/vu_dev.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

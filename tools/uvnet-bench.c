@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * uvnet-bench: a packet generator and sink on virtio-user (the front-end
- * library in src/vhost/vu_frontend.h), for a vhost-user switch port of
+ * library in src/vhost/vu_fe.h), for a vhost-user switch port of
  * uvnetd, DPDK's testpmd (vhost PMD) or anything else that speaks
  * vhost-user.
  *
@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vhost/vu_frontend.h"
+#include "vhost/vu_fe.h"
 
 #define MAX_BURST 256
 #define MAX_FLOWS 1024

@@ -27,7 +27,7 @@
 #include "net/vnet_hdr.h"
 #include "port/port_kind.h"
 #include "port/vhost_rx.h"
-#include "vhost/vu_backend.h"
+#include "vhost/vu_dev.h"
 #include "vhost/vu_socket.h"
 
 LOG_MODULE("vhost");

@@ -11,7 +11,7 @@
  * area (page aligned), driver area, device area (each on its own cache
  * lines), an indirect-table area, then the buffers.
  */
-#include "vhost/vu_frontend_impl.h"
+#include "vhost/vu_fe_impl.h"
 
 #include <fcntl.h>
 #include <poll.h>

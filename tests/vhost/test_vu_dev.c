@@ -28,7 +28,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "vhost/vu_backend.h"
+#include "vhost/vu_dev.h"
 #include "vu_test_util.h"
 
 /* ---- the device the tests offer ---- */
@@ -1367,5 +1367,5 @@ int main(void)
 	};
 
 	alarm(120); /* a back-end that blocks fails instead of hanging */
-	return cmocka_run_group_tests_name("vu_backend", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("vu_dev", tests, NULL, NULL);
 }

@@ -13,8 +13,8 @@
  *
  * Single-threaded: one control thread calls everything here.
  */
-#ifndef UVNET_VHOST_VU_BACKEND_H
-#define UVNET_VHOST_VU_BACKEND_H
+#ifndef UVNET_VHOST_VU_DEV_H
+#define UVNET_VHOST_VU_DEV_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -4,7 +4,7 @@
  * request code; each one validates the fields it uses (ring indexes,
  * sizes, addresses) and returns 0 or a negative errno with a reason.
  */
-#include "vhost/vu_backend.h"
+#include "vhost/vu_dev.h"
 
 #include <errno.h>
 #include <fcntl.h>

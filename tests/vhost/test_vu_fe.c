@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The virtio-user front-end (src/vhost/vu_frontend.h) against the in-tree
+ * The virtio-user front-end (src/vhost/vu_fe.h) against the in-tree
  * vhost-user back-end (struct vu_dev) in the same process, over a
  * temporary socket path.
  *
@@ -40,8 +40,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "vhost/vu_backend.h"
-#include "vhost/vu_frontend.h"
+#include "vhost/vu_dev.h"
+#include "vhost/vu_fe.h"
 #include "vhost/vu_socket.h"
 
 #define F(bit) (1ull << (bit))

@@ -13,7 +13,7 @@
  * not in flight and lengths beyond a buffer; here a frame shorter than its
  * header or an impossible num_buffers is dropped and counted.
  */
-#include "vhost/vu_frontend_impl.h"
+#include "vhost/vu_fe_impl.h"
 
 #include <poll.h>
 #include <string.h>

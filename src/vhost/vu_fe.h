@@ -40,8 +40,8 @@
  * Errors are negative errno values; vu_fe_error() has a sentence about
  * the last control-plane failure.
  */
-#ifndef UVNET_VHOST_VU_FRONTEND_H
-#define UVNET_VHOST_VU_FRONTEND_H
+#ifndef UVNET_VHOST_VU_FE_H
+#define UVNET_VHOST_VU_FE_H
 
 #include <stdbool.h>
 #include <stddef.h>

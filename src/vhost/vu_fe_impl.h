@@ -1,22 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Internal to the virtio-user front-end: what the control plane
- * (vu_frontend.c: memory, negotiation, the monitor, reconnects) and the
- * data path (vu_frontend_data.c: bursts, waits) share.
+ * (vu_fe.c: memory, negotiation, the monitor, reconnects) and the
+ * data path (vu_fe_data.c: bursts, waits) share.
  *
  * Who touches a ring: its data thread between fe_enter() and fe_exit(),
  * or the control plane while the state is not FE_UP and no data thread is
  * inside (fe_quiesce()).  That is how rings are reset for a reconnect
  * while the application keeps calling the bursts (they return -ENOTCONN).
  */
-#ifndef UVNET_VHOST_VU_FRONTEND_IMPL_H
-#define UVNET_VHOST_VU_FRONTEND_IMPL_H
+#ifndef UVNET_VHOST_VU_FE_IMPL_H
+#define UVNET_VHOST_VU_FE_IMPL_H
 
 #include <errno.h>
 #include <pthread.h>
 
 #include "virtio/vq_drv.h"
-#include "vhost/vu_frontend.h"
+#include "vhost/vu_fe.h"
 
 enum fe_state { FE_DOWN, FE_UP };
 
