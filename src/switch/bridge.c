@@ -75,7 +75,7 @@ static void enqueue(struct fwd_scratch *s, struct bridge *br, unsigned i, struct
 	struct port *p = __atomic_load_n(&br->ports[i], __ATOMIC_ACQUIRE);
 	bool tagged;
 
-	if (!p || !vlan_egress(&br->vlan[i], f->vlan, &tagged))
+	if (!p || !port_vlan_egress(&br->vlan[i], f->vlan, &tagged))
 		return;
 	if (p->mtu && f->vnet.gso_type == VIRTIO_NET_HDR_GSO_NONE &&
 	    f->len - f->l2_len > p->mtu) {
@@ -154,7 +154,7 @@ static bool classify(struct fwd_scratch *s, struct fwd_memo *m, struct bridge *b
 	uint16_t l2_len;
 	int dst;
 
-	if (!vlan_ingress(&br->vlan[in->index], f->eth, f->len, &f->vlan, &l2_len) ||
+	if (!port_vlan_ingress(&br->vlan[in->index], f->eth, f->len, &f->vlan, &l2_len) ||
 	    f->len < l2_len)
 		return false;
 	f->l2_len = (uint8_t)l2_len;

@@ -17,7 +17,7 @@
 
 #include "switch/fdb.h"
 #include "port/port.h"
-#include "switch/vlan.h"
+#include "switch/port_vlan.h"
 
 #define BRIDGE_NAME_MAX 32
 #define BRIDGE_MAX_PORTS 256

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "switch/vlan.h"
+#include "switch/port_vlan.h"
 
 #define UNTAGGED -1
 
@@ -40,7 +40,7 @@ static int ingress(const struct port_vlan *pv, int tci)
 	size_t len = frame(buf, tci);
 	uint16_t vlan = 0xffff, l2_len = 0;
 
-	if (!vlan_ingress(pv, buf, len, &vlan, &l2_len))
+	if (!port_vlan_ingress(pv, buf, len, &vlan, &l2_len))
 		return -1;
 	assert_int_equal(l2_len, tci == UNTAGGED ? 14 : 18);
 	return vlan;
@@ -51,7 +51,7 @@ static int egress(const struct port_vlan *pv, uint16_t vlan)
 {
 	bool tagged;
 
-	if (!vlan_egress(pv, vlan, &tagged))
+	if (!port_vlan_egress(pv, vlan, &tagged))
 		return -1;
 	return tagged;
 }
@@ -149,12 +149,12 @@ static void short_frames_are_dropped(void **state)
 	(void)state;
 	port_vlan_init(&pv);
 	frame(buf, UNTAGGED);
-	assert_false(vlan_ingress(&pv, buf, 13, &vlan, &l2_len));
-	assert_true(vlan_ingress(&pv, buf, 14, &vlan, &l2_len));
+	assert_false(port_vlan_ingress(&pv, buf, 13, &vlan, &l2_len));
+	assert_true(port_vlan_ingress(&pv, buf, 14, &vlan, &l2_len));
 	frame(buf, 10);
-	assert_false(vlan_ingress(&pv, buf, 14, &vlan, &l2_len));
-	assert_false(vlan_ingress(&pv, buf, 17, &vlan, &l2_len));
-	assert_true(vlan_ingress(&pv, buf, 18, &vlan, &l2_len));
+	assert_false(port_vlan_ingress(&pv, buf, 14, &vlan, &l2_len));
+	assert_false(port_vlan_ingress(&pv, buf, 17, &vlan, &l2_len));
+	assert_true(port_vlan_ingress(&pv, buf, 18, &vlan, &l2_len));
 	assert_int_equal(vlan, 10);
 	assert_int_equal(l2_len, 18);
 }
@@ -170,7 +170,7 @@ static void only_tpid_8100_is_a_tag(void **state)
 	frame(buf, 10);
 	buf[12] = 0x88; /* 802.1ad S-tag */
 	buf[13] = 0xa8;
-	assert_true(vlan_ingress(&pv, buf, 64, &vlan, &l2_len));
+	assert_true(port_vlan_ingress(&pv, buf, 64, &vlan, &l2_len));
 	assert_int_equal(vlan, 7);
 	assert_int_equal(l2_len, 14);
 }
@@ -296,5 +296,5 @@ int main(void)
 		cmocka_unit_test(format_reports_truncation),
 		cmocka_unit_test(formatted_list_parses_back_and_fits_the_maximum),
 	};
-	return cmocka_run_group_tests_name("vlan", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("port_vlan", tests, NULL, NULL);
 }

@@ -18,8 +18,8 @@
  *    native VLAN if set, else VLAN 0 if 0 is listed, else dropped.  Frames
  *    leave tagged, except the native VLAN and VLAN 0, which leave untagged.
  */
-#ifndef UVNET_SWITCH_VLAN_H
-#define UVNET_SWITCH_VLAN_H
+#ifndef UVNET_SWITCH_PORT_VLAN_H
+#define UVNET_SWITCH_PORT_VLAN_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -71,25 +71,25 @@ int port_vlan_parse_trunks(struct port_vlan *pv, const char *list, struct error 
 /* Native VLAN, used in trunk mode; -EINVAL if vlan > VLAN_ID_MAX. */
 int port_vlan_set_native(struct port_vlan *pv, uint16_t vlan);
 
-/* Is `vlan` in the bitmap? */
-static inline bool vlan_has(const uint64_t *map, unsigned vlan)
+/* Is `vlan` in the bitmap (a port's trunks)? */
+static inline bool port_vlan_map_has(const uint64_t *map, unsigned vlan)
 {
 	return map[vlan / 64] >> (vlan % 64) & 1;
 }
 
 /* VLAN of a frame whose tag says `vid` (0: no tag, or a priority tag), or -1. */
-static inline int vlan_classify(const struct port_vlan *pv, unsigned vid)
+static inline int port_vlan_classify(const struct port_vlan *pv, unsigned vid)
 {
 	switch (pv->mode) {
 	case PORT_VLAN_ACCESS:
 		return vid ? -1 : pv->tag;
 	case PORT_VLAN_TRUNK:
 		if (vid)
-			return vlan_has(pv->trunks, vid) ||
+			return port_vlan_map_has(pv->trunks, vid) ||
 			       (pv->has_native && vid == pv->native) ? (int)vid : -1;
 		if (pv->has_native)
 			return pv->native;
-		return vlan_has(pv->trunks, 0) ? 0 : -1;
+		return port_vlan_map_has(pv->trunks, 0) ? 0 : -1;
 	case PORT_VLAN_ALL:
 		break;
 	}
@@ -102,10 +102,10 @@ static inline int vlan_classify(const struct port_vlan *pv, unsigned vid)
  * to drop it (too short, or not allowed on this port); else sets *vlan and
  * *l2_len, the length of the frame's Ethernet header including its 802.1Q
  * tag if it has one (14 or 18): the payload starts at eth + *l2_len.
- * Inline, as vlan_egress(): both run for every frame the switch forwards.
+ * Inline, as port_vlan_egress(): both run for every frame the switch forwards.
  */
-static inline bool vlan_ingress(const struct port_vlan *pv, const uint8_t *eth, size_t len,
-				uint16_t *vlan, uint16_t *l2_len)
+static inline bool port_vlan_ingress(const struct port_vlan *pv, const uint8_t *eth,
+				     size_t len, uint16_t *vlan, uint16_t *l2_len)
 {
 	uint16_t hlen = VLAN_UNTAGGED_HLEN;
 	unsigned vid = 0;
@@ -119,7 +119,7 @@ static inline bool vlan_ingress(const struct port_vlan *pv, const uint8_t *eth, 
 		vid = (eth[14] << 8 | eth[15]) & VLAN_ID_MAX;
 		hlen += VLAN_TAG_LEN;
 	}
-	v = vlan_classify(pv, vid);
+	v = port_vlan_classify(pv, vid);
 	if (v < 0)
 		return false;
 	*vlan = (uint16_t)v;
@@ -131,7 +131,7 @@ static inline bool vlan_ingress(const struct port_vlan *pv, const uint8_t *eth, 
  * May a frame of `vlan` leave by this port?  If so, *tagged says whether it
  * leaves with an 802.1Q tag carrying `vlan`.
  */
-static inline bool vlan_egress(const struct port_vlan *pv, uint16_t vlan, bool *tagged)
+static inline bool port_vlan_egress(const struct port_vlan *pv, uint16_t vlan, bool *tagged)
 {
 	bool native;
 
@@ -144,7 +144,7 @@ static inline bool vlan_egress(const struct port_vlan *pv, uint16_t vlan, bool *
 	case PORT_VLAN_TRUNK:
 		native = pv->has_native && vlan == pv->native;
 		*tagged = vlan != 0 && !native;
-		return native || vlan_has(pv->trunks, vlan);
+		return native || port_vlan_map_has(pv->trunks, vlan);
 	case PORT_VLAN_ALL:
 		break;
 	}

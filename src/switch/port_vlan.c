@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Per-port VLAN configuration: parsing and formatting trunk lists (the
- * per-frame decisions are inline in vlan.h).
+ * per-frame decisions are inline in port_vlan.h).
  */
-#include "switch/vlan.h"
+#include "switch/port_vlan.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -125,9 +125,9 @@ static void put_list(struct sbuf *s, const uint64_t *map)
 	for (unsigned v = 0; v <= VLAN_ID_MAX; v++) {
 		unsigned end = v;
 
-		if (!vlan_has(map, v))
+		if (!port_vlan_map_has(map, v))
 			continue;
-		while (end < VLAN_ID_MAX && vlan_has(map, end + 1))
+		while (end < VLAN_ID_MAX && port_vlan_map_has(map, end + 1))
 			end++;
 		if (end == v)
 			put(s, "%s%u", sep, v);
