@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """Write the ring fuzzers' seed inputs into fuzz/corpus/{split,packed}_chain/
-and fuzz/corpus/vhost_rx/.
+and fuzz/corpus/vhost_enqueue/.
 
 Each seed is a valid guest in the layout fuzz/fuzz_vq.h describes: a plain
 chain, an indirect chain (whose table and buffers straddle regions), rings
@@ -166,7 +166,7 @@ def packed_oversize():
     return g.input(F_INDIRECT | 0x8, 0x8000)
 
 
-# The RX harness (fuzz_vhost_rx.c) reads byte 1 bit 3 as MRG_RXBUF and
+# The RX harness (fuzz_vhost_enqueue.c) reads byte 1 bit 3 as MRG_RXBUF and
 # byte 4 as frame size, tagging, GUEST_CSUM, VERSION_1 and a packed ring.
 RX_MRG, RX_V1, RX_PACKED = 8, 32, 128
 RX_BUFS = [A_GPA + 0x400 * i for i in range(4)] + [B_GPA + 0x400 * i for i in range(4)] + \
@@ -195,11 +195,11 @@ SEEDS = {
     'packed_chain': [('plain', packed_plain), ('indirect', packed_indirect),
                      ('wrapping', packed_wrapping), ('oversize', packed_oversize),
                      ('long-burst', packed_long_burst)],
-    'vhost_rx': [('mrg', lambda: rx_split(RX_MRG | 0x30, RX_V1 | 4)),
-                 ('small', lambda: rx_split(0x70, RX_V1)),
-                 ('legacy-tagged', lambda: rx_split(0x30, 8 | 2)),
-                 ('readable-first', lambda: rx_split(RX_MRG | 0x30, RX_V1 | 3, True)),
-                 ('in-order-packed', lambda: rx_packed(RX_MRG | F_IN_ORDER | 0x30, RX_V1 | 4))],
+    'vhost_enqueue': [('mrg', lambda: rx_split(RX_MRG | 0x30, RX_V1 | 4)),
+                      ('small', lambda: rx_split(0x70, RX_V1)),
+                      ('legacy-tagged', lambda: rx_split(0x30, 8 | 2)),
+                      ('readable-first', lambda: rx_split(RX_MRG | 0x30, RX_V1 | 3, True)),
+                      ('in-order-packed', lambda: rx_packed(RX_MRG | F_IN_ORDER | 0x30, RX_V1 | 4))],
 }
 
 

@@ -4,8 +4,12 @@
  * virtio-user front-end).  The vhost-user back-end (src/vhost/) negotiates
  * and hands us rings; this file gives them virtio-net meaning:
  *
- *   guest TX ring (odd index)  -> frames into the switch   (rx_burst)
- *   switch frames -> guest RX ring (even index)            (tx_burst)
+ *   guest TX ring (odd index)  -> frames into the switch   (dequeue: rx_burst)
+ *   switch frames -> guest RX ring (even index)            (enqueue: tx_burst)
+ *
+ * Names say the direction as the guest sees it, as DPDK's
+ * rte_vhost_enqueue_burst()/dequeue_burst() do: enqueue into the guest
+ * (vhost_enqueue.c), dequeue from it (here).
  *
  * A guest TX ring is polled by one worker.  A guest RX ring is written by
  * whichever worker forwards to it, under that ring's spinlock; stopping it
@@ -26,7 +30,7 @@
 #include "net/iov.h"
 #include "net/vnet_hdr.h"
 #include "port/port_kind.h"
-#include "port/vhost_rx.h"
+#include "port/vhost_enqueue.h"
 #include "vhost/vu_dev.h"
 #include "vhost/vu_socket.h"
 
@@ -49,8 +53,8 @@ LOG_MODULE("vhost");
 	 (1ull << VHOST_USER_PROTOCOL_F_BACKEND_REQ) |                                   \
 	 (1ull << VHOST_USER_PROTOCOL_F_STATUS))
 
-/* A guest TX ring, as a source of frames. */
-struct guest_txq {
+/* A guest TX ring, as a source of frames (dequeued). */
+struct dequeue_ring {
 	struct port_queue pq;
 	struct vhost_port *vp;
 	unsigned vring;
@@ -69,8 +73,8 @@ struct vhost_port {
 	time_t next_connect;       /* client mode: when to retry */
 	bool warned_unsealed;
 	struct vu_dev dev;
-	struct guest_txq txq[VU_MAX_QUEUE_PAIRS];
-	struct vhost_rxq rxq[VU_MAX_QUEUE_PAIRS];
+	struct dequeue_ring dequeue[VU_MAX_QUEUE_PAIRS];       /* guest TX rings */
+	struct vhost_enqueue_ring enqueue[VU_MAX_QUEUE_PAIRS]; /* guest RX rings */
 };
 
 static struct vhost_port *to_vp(struct port *p)
@@ -84,7 +88,7 @@ static void signal_call(int fd)
 		eventfd_write(fd, 1);
 }
 
-/* ---- guest TX ring -> switch ---- */
+/* ---- dequeue: guest TX ring -> switch ---- */
 
 /*
  * Turn one chain into a frame; false (and counted) if the guest sent junk.
@@ -135,7 +139,7 @@ static bool chain_to_frame(const struct vq_chain *c, unsigned hdr_len, struct fr
  * is read: chain_to_frame() reads the Ethernet header there, from a line
  * the sending CPU has just written, and asked for together the transfers
  * overlap.  (The virtio header before it is usually on a line that stays
- * shared: see frame_start() in vhost_rx.c.)
+ * shared: see frame_start() in vhost_enqueue.c.)
  */
 static void prefetch_frames(const struct vq_chain *c, int n, unsigned hdr_len)
 {
@@ -144,9 +148,9 @@ static void prefetch_frames(const struct vq_chain *c, int n, unsigned hdr_len)
 			__builtin_prefetch((const uint8_t *)c[i].iov[0].iov_base + hdr_len);
 }
 
-static unsigned vhost_rx_burst(struct port_queue *pq, struct frame *f, unsigned n)
+static unsigned dequeue_burst(struct port_queue *pq, struct frame *f, unsigned n)
 {
-	struct guest_txq *q = pq->priv;
+	struct dequeue_ring *q = pq->priv;
 	struct vq_dev *vq = &q->vp->dev.vring[q->vring].vq;
 	unsigned hdr_len = vnet_hdr_len(q->vp->dev.features);
 	unsigned out = 0, bad = 0;
@@ -177,9 +181,9 @@ static unsigned vhost_rx_burst(struct port_queue *pq, struct frame *f, unsigned 
 }
 
 /* Frames are copied out by now: give every chain back to the guest. */
-static void vhost_rx_done(struct port_queue *pq)
+static void dequeue_done(struct port_queue *pq)
 {
-	struct guest_txq *q = pq->priv;
+	struct dequeue_ring *q = pq->priv;
 	struct vu_vring *vr = &q->vp->dev.vring[q->vring];
 	unsigned n = q->npopped;
 
@@ -201,18 +205,18 @@ static void vhost_rx_done(struct port_queue *pq)
 		signal_call(vr->call_fd);
 }
 
-static bool vhost_arm(struct port_queue *pq)
+static bool dequeue_arm(struct port_queue *pq)
 {
-	struct guest_txq *q = pq->priv;
+	struct dequeue_ring *q = pq->priv;
 
 	if (pq->fd < 0)
 		return true; /* the front-end gave no kick fd: poll */
 	return vq_dev_enable_kick(&q->vp->dev.vring[q->vring].vq);
 }
 
-static void vhost_disarm(struct port_queue *pq)
+static void dequeue_disarm(struct port_queue *pq)
 {
-	struct guest_txq *q = pq->priv;
+	struct dequeue_ring *q = pq->priv;
 	eventfd_t v;
 
 	if (pq->fd >= 0)
@@ -220,16 +224,16 @@ static void vhost_disarm(struct port_queue *pq)
 	vq_dev_disable_kick(&q->vp->dev.vring[q->vring].vq);
 }
 
-/* ---- switch -> guest RX ring ---- */
+/* ---- enqueue: switch -> guest RX ring ---- */
 
-static unsigned deliver(struct vhost_port *vp, unsigned worker, unsigned qi,
+static unsigned enqueue_ring(struct vhost_port *vp, unsigned worker, unsigned qi,
 			struct frame *const *f, const bool *tagged, unsigned n)
 {
-	struct vhost_rxq *q = &vp->rxq[qi];
-	struct vhost_rx_result r;
+	struct vhost_enqueue_ring *q = &vp->enqueue[qi];
+	struct vhost_enqueue_result r;
 
 	pthread_spin_lock(&q->lock);
-	r = vhost_rxq_deliver(q, f, tagged, n);
+	r = vhost_enqueue_burst(q, f, tagged, n);
 	pthread_spin_unlock(&q->lock);
 	port_count(port_tx(&vp->base, worker), r.sent, r.bytes, r.dropped, r.errors);
 	return r.sent;
@@ -237,7 +241,7 @@ static unsigned deliver(struct vhost_port *vp, unsigned worker, unsigned qi,
 
 /* With several queue pairs, spread flows over the guest's RX rings by
  * hash, as RSS would, so one flow always lands on one ring (no reorder). */
-static unsigned vhost_tx_burst(struct port *p, unsigned worker, struct frame *const *f,
+static unsigned enqueue_burst(struct port *p, unsigned worker, struct frame *const *f,
 			       const bool *tagged, unsigned n)
 {
 	struct vhost_port *vp = to_vp(p);
@@ -247,12 +251,12 @@ static unsigned vhost_tx_burst(struct port *p, unsigned worker, struct frame *co
 	unsigned count[VU_MAX_QUEUE_PAIRS] = { 0 };
 
 	if (pairs == 1)
-		return deliver(vp, worker, 0, f, tagged, n);
+		return enqueue_ring(vp, worker, 0, f, tagged, n);
 	for (unsigned i = 0; i < n; i++) {
 		unsigned qi = flow_hash(f[i]) % pairs;
 
 		/* a pair the guest has not enabled (fewer vCPUs): use the first */
-		if (!__atomic_load_n(&vp->rxq[qi].vq, __ATOMIC_RELAXED))
+		if (!__atomic_load_n(&vp->enqueue[qi].vq, __ATOMIC_RELAXED))
 			qi = 0;
 
 		tag_q[qi][count[qi]] = tagged[i];
@@ -260,7 +264,7 @@ static unsigned vhost_tx_burst(struct port *p, unsigned worker, struct frame *co
 	}
 	for (unsigned qi = 0; qi < pairs; qi++)
 		if (count[qi])
-			sent += deliver(vp, worker, qi, by_q[qi], tag_q[qi], count[qi]);
+			sent += enqueue_ring(vp, worker, qi, by_q[qi], tag_q[qi], count[qi]);
 	return sent;
 }
 
@@ -272,13 +276,13 @@ static int queue_start(void *opaque, unsigned idx)
 	struct vu_vring *vr = &vp->dev.vring[idx];
 
 	if (idx % 2 == 0) {
-		struct vhost_rxq *q = &vp->rxq[idx / 2];
+		struct vhost_enqueue_ring *q = &vp->enqueue[idx / 2];
 
 		pthread_spin_lock(&q->lock);
-		vhost_rxq_start(q, &vr->vq, vr->call_fd, vp->dev.features);
+		vhost_enqueue_start(q, &vr->vq, vr->call_fd, vp->dev.features);
 		pthread_spin_unlock(&q->lock);
 	} else {
-		struct guest_txq *q = &vp->txq[idx / 2];
+		struct dequeue_ring *q = &vp->dequeue[idx / 2];
 
 		if (vr->kick_fd >= 0)
 			fcntl(vr->kick_fd, F_SETFL, fcntl(vr->kick_fd, F_GETFL) | O_NONBLOCK);
@@ -306,13 +310,13 @@ static void queue_stop(void *opaque, unsigned idx)
 	struct vhost_port *vp = opaque;
 
 	if (idx % 2 == 0) {
-		struct vhost_rxq *q = &vp->rxq[idx / 2];
+		struct vhost_enqueue_ring *q = &vp->enqueue[idx / 2];
 
 		pthread_spin_lock(&q->lock);
 		q->vq = NULL;
 		pthread_spin_unlock(&q->lock);
 	} else {
-		vp->base.env->detach(vp->base.env, &vp->txq[idx / 2].pq);
+		vp->base.env->detach(vp->base.env, &vp->dequeue[idx / 2].pq);
 	}
 	log_info("%s: vring %u stopped", vp->base.name, idx);
 }
@@ -436,10 +440,11 @@ static void vhost_describe(struct port *p, struct json_object *o)
 		json_object_object_add(r, "index", json_object_new_int((int)i));
 		json_object_object_add(r, "running", json_object_new_boolean(vr->started));
 		json_object_object_add(r, "packets", json_object_new_uint64(__atomic_load_n(
-			i % 2 ? &vp->txq[i / 2].packets : &vp->rxq[i / 2].packets, __ATOMIC_RELAXED)));
+			i % 2 ? &vp->dequeue[i / 2].packets : &vp->enqueue[i / 2].packets,
+			__ATOMIC_RELAXED)));
 		if (i % 2 == 0)
 			json_object_object_add(r, "discarded", json_object_new_uint64(__atomic_load_n(
-				&vp->rxq[i / 2].discarded, __ATOMIC_RELAXED)));
+				&vp->enqueue[i / 2].discarded, __ATOMIC_RELAXED)));
 		if (vr->started)
 			json_object_object_add(r, "size", json_object_new_int((int)vr->num));
 		if (vr->started && vq_dev_broken(&vr->vq))
@@ -462,19 +467,19 @@ static void vhost_destroy(struct port *p)
 		unlink(vp->path);
 	}
 	for (unsigned i = 0; i < VU_MAX_QUEUE_PAIRS; i++) {
-		pthread_spin_destroy(&vp->rxq[i].lock);
-		vhost_rxq_fini(&vp->rxq[i]);
+		pthread_spin_destroy(&vp->enqueue[i].lock);
+		vhost_enqueue_fini(&vp->enqueue[i]);
 	}
 	free(vp);
 }
 
 static const struct port_ops vhost_ops = {
 	.kind = "vhost-user",
-	.rx_burst = vhost_rx_burst,
-	.rx_done = vhost_rx_done,
-	.tx_burst = vhost_tx_burst,
-	.arm = vhost_arm,
-	.disarm = vhost_disarm,
+	.rx_burst = dequeue_burst,
+	.rx_done = dequeue_done,
+	.tx_burst = enqueue_burst,
+	.arm = dequeue_arm,
+	.disarm = dequeue_disarm,
 	.describe = vhost_describe,
 	.tick = vhost_tick,
 	.destroy = vhost_destroy,
@@ -523,10 +528,10 @@ static int vhost_create(const char *name, struct port_opts *o, struct port_env *
 		.opaque = vp,
 	});
 	for (unsigned i = 0; i < VU_MAX_QUEUE_PAIRS; i++) {
-		vp->txq[i] = (struct guest_txq){ .vp = vp, .vring = 2 * i + 1 };
-		port_queue_init(&vp->txq[i].pq, &vp->base, i, -1, &vp->txq[i]);
-		pthread_spin_init(&vp->rxq[i].lock, PTHREAD_PROCESS_PRIVATE);
-		if (vhost_rxq_init(&vp->rxq[i], vp->base.name, 2 * i))
+		vp->dequeue[i] = (struct dequeue_ring){ .vp = vp, .vring = 2 * i + 1 };
+		port_queue_init(&vp->dequeue[i].pq, &vp->base, i, -1, &vp->dequeue[i]);
+		pthread_spin_init(&vp->enqueue[i].lock, PTHREAD_PROCESS_PRIVATE);
+		if (vhost_enqueue_init(&vp->enqueue[i], vp->base.name, 2 * i))
 			rc = -ENOMEM;
 	}
 	if (rc) {

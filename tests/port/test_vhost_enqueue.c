@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The guest receive path (src/port/vhost_rx.c) against a real ring: what a
- * guest driver finds in its RX buffers after frames are delivered, for
+ * The guest receive path (src/port/vhost_enqueue.c) against a real ring:
+ * what a guest driver finds in its RX buffers after frames are enqueued, for
  * guests with and without checksum/TSO offloads, with mergeable buffers
  * and without, with VLAN tags added and removed.
  */
@@ -17,7 +17,7 @@
 
 #include "net_fixture.h"
 #include "ring_fixture.h"
-#include "port/vhost_rx.h"
+#include "port/vhost_enqueue.h"
 
 #define BUF 2048
 #define F_MRG (1ull << VIRTIO_NET_F_MRG_RXBUF)
@@ -27,7 +27,7 @@
 
 struct rx_env {
 	struct ring_fixture f;
-	struct vhost_rxq q;
+	struct vhost_enqueue_ring q;
 	size_t buf_len;
 };
 
@@ -37,8 +37,8 @@ static void env_init_posting(struct rx_env *e, uint64_t features, unsigned nbufs
 			     unsigned bad)
 {
 	assert_int_equal(rf_init(&e->f, VQ_SPLIT, 256, features, 256 * buf_len), 0);
-	assert_int_equal(vhost_rxq_init(&e->q, "test", 0), 0);
-	vhost_rxq_start(&e->q, &e->f.dev, -1, features);
+	assert_int_equal(vhost_enqueue_init(&e->q, "test", 0), 0);
+	vhost_enqueue_start(&e->q, &e->f.dev, -1, features);
 	e->buf_len = buf_len;
 	for (uintptr_t i = 1; i <= nbufs; i++) {
 		struct vq_buf b = { rf_gpa(&e->f, e->f.data + (i - 1) * buf_len), (uint32_t)buf_len };
@@ -58,7 +58,7 @@ static void env_init(struct rx_env *e, uint64_t features, unsigned nbufs, size_t
 
 static void env_fini(struct rx_env *e)
 {
-	vhost_rxq_fini(&e->q);
+	vhost_enqueue_fini(&e->q);
 	rf_fini(&e->f);
 }
 
@@ -130,7 +130,7 @@ static void tso_frame_is_cut_for_a_guest_without_tso(void **state)
 	fx_frame_build(&fx, &(struct fx_frame_spec){ .payload = 20000, .tcp_flags = FX_TCP_ACK | FX_TCP_PSH }, 1);
 	fx.vh.gso_size = 1448;
 	make_frame(&fr, iov, &fx, false);
-	struct vhost_rx_result r = vhost_rxq_deliver(&e.q, &fp, &tagged, 1);
+	struct vhost_enqueue_result r = vhost_enqueue_burst(&e.q, &fp, &tagged, 1);
 	assert_int_equal(r.sent, 1);
 	for (unsigned s = 0; s < 14; s++) {
 		struct virtio_net_hdr_mrg_rxbuf h;
@@ -176,7 +176,7 @@ static void a_burst_longer_than_the_deferred_copies_arrives_whole(void **state)
 		memcpy(fr[i].eth, fx[i].buf, 18);
 		fp[i] = &fr[i];
 	}
-	assert_int_equal(vhost_rxq_deliver(&e.q, fp, tag, N).sent, N);
+	assert_int_equal(vhost_enqueue_burst(&e.q, fp, tag, N).sent, N);
 	for (unsigned i = 0; i < N; i++) {
 		struct virtio_net_hdr_mrg_rxbuf h;
 
@@ -209,7 +209,7 @@ static void a_stale_header_in_a_reused_buffer_is_rewritten(void **state)
 	memcpy(e.f.data + BUF, &want, sizeof(want)); /* the second one holds it */
 	view_whole(&fr, &whole, &fx);
 	for (unsigned i = 0; i < 2; i++) {
-		assert_int_equal(vhost_rxq_deliver(&e.q, &fp, &tagged, 1).sent, 1);
+		assert_int_equal(vhost_enqueue_burst(&e.q, &fp, &tagged, 1).sent, 1);
 		assert_int_equal(receive(&e, pkt, sizeof(pkt), &h), 12 + fx.len);
 		assert_memory_equal(&h, &want, sizeof(h));
 		assert_memory_equal(pkt + 12, fx.buf, fx.len);
@@ -237,7 +237,7 @@ static void a_legacy_guest_gets_a_10_byte_header_before_a_tagged_frame(void **st
 	memset(e.f.data, 0xee, 2 * BUF);
 	plain_frame(&fx, &fr, iov, 200, 6);
 	view_whole(&fr, &whole, &fx);
-	assert_int_equal(vhost_rxq_deliver(&e.q, &fp, &tagged, 1).sent, 1);
+	assert_int_equal(vhost_enqueue_burst(&e.q, &fp, &tagged, 1).sent, 1);
 	assert_int_equal(vq_drv_get_used(&e.f.drv, &tok, &len, 1), 1);
 	assert_int_equal(len, 10 + fx.len + 4);
 	p = e.f.data + ((uintptr_t)tok - 1) * e.buf_len;
@@ -265,7 +265,7 @@ static void tso_frame_stays_whole_for_a_guest_with_tso(void **state)
 	fx_frame_build(&fx, &(struct fx_frame_spec){ .payload = 30000, .tcp_flags = FX_TCP_ACK }, 2);
 	fx.vh.gso_size = 1448;
 	make_frame(&fr, iov, &fx, false);
-	assert_int_equal(vhost_rxq_deliver(&e.q, &fp, &tagged, 1).sent, 1);
+	assert_int_equal(vhost_enqueue_burst(&e.q, &fp, &tagged, 1).sent, 1);
 	assert_int_equal(receive(&e, pkt, sizeof(pkt), &h), 12 + fx.len);
 	assert_int_equal(h.num_buffers, (12 + fx.len + BUF - 1) / BUF);
 	assert_int_equal(h.hdr.gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
@@ -292,7 +292,7 @@ static void partial_checksum_is_completed_for_a_guest_without_csum(void **state)
 	fx_frame_build(&fx, &(struct fx_frame_spec){ .ipv6 = true, .udp = true, .payload = 900 }, 3);
 	fx.vh.gso_type = VIRTIO_NET_HDR_GSO_NONE;
 	make_frame(&fr, iov, &fx, false);
-	assert_int_equal(vhost_rxq_deliver(&e.q, &fp, &tagged, 1).sent, 1);
+	assert_int_equal(vhost_enqueue_burst(&e.q, &fp, &tagged, 1).sent, 1);
 	size_t n = receive(&e, pkt, sizeof(pkt), &h) - 12;
 	assert_int_equal(n, fx.len);
 	assert_int_equal(h.hdr.flags, 0);
@@ -318,7 +318,7 @@ static void vlan_tag_is_added_and_removed_on_the_way_in(void **state)
 	plain.vh.gso_type = tagged_fx.vh.gso_type = VIRTIO_NET_HDR_GSO_NONE;
 	make_frame(&fr[0], iov[0], &plain, false);
 	make_frame(&fr[1], iov[1], &tagged_fx, true);
-	assert_int_equal(vhost_rxq_deliver(&e.q, fp, tag, 2).sent, 2);
+	assert_int_equal(vhost_enqueue_burst(&e.q, fp, tag, 2).sent, 2);
 	/* untagged in, tagged out: 4 bytes longer, VLAN 7, csum_start moved */
 	assert_int_equal(receive(&e, pkt, sizeof(pkt), &h), 12 + plain.len + 4);
 	assert_int_equal(fx_get16(pkt + 12 + 12), 0x8100);
@@ -355,7 +355,7 @@ static void a_header_rewritten_after_the_decision_does_not_arrive(void **state)
 	view_whole(&fr[0], &whole, &fx);
 	memcpy(orig, fx.buf, fx.len);
 	memcpy(fx.buf, "\x02\x66\x66\x66\x66\x66\x02\x77\x77\x77\x77\x77\x81\x00\x00\x05", 16);
-	assert_int_equal(vhost_rxq_deliver(&e.q, fp, tag, 2).sent, 2);
+	assert_int_equal(vhost_enqueue_burst(&e.q, fp, tag, 2).sent, 2);
 	for (unsigned i = 0; i < 2; i++) {
 		assert_int_equal(receive(&e, pkt, sizeof(pkt), &h), 12 + fx.len);
 		assert_memory_equal(pkt + 12, orig, 14);
@@ -375,7 +375,7 @@ static void a_gso_frame_whose_l2_header_changed_is_dropped(void **state)
 	struct iovec iov[3];
 	struct rx_env e;
 	bool tagged = false;
-	struct vhost_rx_result r;
+	struct vhost_enqueue_result r;
 
 	(void)state;
 	env_init(&e, F_V1 | F_MRG, 64, BUF); /* no GUEST_TSO: the frame is cut */
@@ -386,7 +386,7 @@ static void a_gso_frame_whose_l2_header_changed_is_dropped(void **state)
 	now.vh.gso_size = 1448;
 	make_frame(&fr, iov, &now, false);
 	memcpy(fr.eth, untagged.buf, sizeof(fr.eth)); /* what the switch saw */
-	r = vhost_rxq_deliver(&e.q, &fp, &tagged, 1);
+	r = vhost_enqueue_burst(&e.q, &fp, &tagged, 1);
 	assert_int_equal(r.sent, 0);
 	assert_int_equal(r.errors, 1);
 	assert_false(vq_drv_has_used(&e.f.drv));
@@ -407,7 +407,7 @@ static void frames_without_buffers_are_dropped_and_counted(void **state)
 	env_init(&e, F_V1 | F_MRG, 2, BUF);
 	plain_frame(&fx, &fr, iov, 3000, 6);
 	/* each 3054-byte frame takes both 2 KB buffers: one fits, two drop */
-	struct vhost_rx_result r = vhost_rxq_deliver(&e.q, fp, tag, 3);
+	struct vhost_enqueue_result r = vhost_enqueue_burst(&e.q, fp, tag, 3);
 	assert_int_equal(r.sent, 1);
 	assert_int_equal(r.dropped, 2);
 	fx_frame_free(&fx);
@@ -429,7 +429,7 @@ static void big_buffers_take_a_whole_frame_without_mergeable(void **state)
 	fx_frame_build(&fx, &(struct fx_frame_spec){ .payload = 60000 }, 7);
 	fx.vh.gso_size = 1448;
 	make_frame(&fr, iov, &fx, false);
-	assert_int_equal(vhost_rxq_deliver(&e.q, &fp, &tagged, 1).sent, 1);
+	assert_int_equal(vhost_enqueue_burst(&e.q, &fp, &tagged, 1).sent, 1);
 	assert_int_equal(receive(&e, pkt, sizeof(pkt), &h), 12 + fx.len);
 	assert_memory_equal(pkt + 12, fx.buf, fx.len);
 	fx_frame_free(&fx);
@@ -459,7 +459,7 @@ static void buffers_a_frame_could_not_use_go_to_the_next(void **state)
 	env_init(&e, F_V1, 8, BUF);
 	plain_frame(&big, &fb, ib, 3000, 8);
 	plain_frame(&small, &fs, is, 100, 9);
-	struct vhost_rx_result r = vhost_rxq_deliver(&e.q, fp, tag, 4);
+	struct vhost_enqueue_result r = vhost_enqueue_burst(&e.q, fp, tag, 4);
 	assert_int_equal(r.sent, 2);
 	assert_int_equal(r.errors, 2);
 	/* the small frames took the first two buffers, in ring order */
@@ -469,7 +469,7 @@ static void buffers_a_frame_could_not_use_go_to_the_next(void **state)
 	assert_false(vq_drv_has_used(&e.f.drv));
 	/* what the burst popped and did not use went back: the next frame
 	 * gets buffer 3 */
-	assert_int_equal(vhost_rxq_deliver(&e.q, &fp[1], tag, 1).sent, 1);
+	assert_int_equal(vhost_enqueue_burst(&e.q, &fp[1], tag, 1).sent, 1);
 	assert_int_equal(next_used(&e, &len), 3);
 	fx_frame_free(&big);
 	fx_frame_free(&small);
@@ -496,7 +496,7 @@ static void a_burst_of_frames_taking_many_buffers_each_arrives_whole(void **stat
 		plain_frame(&fx[i], &fr[i], iov[i], 16000 + 2000 * i, 10 + i);
 		fp[i] = &fr[i];
 	}
-	assert_int_equal(vhost_rxq_deliver(&e.q, fp, tag, N).sent, N);
+	assert_int_equal(vhost_enqueue_burst(&e.q, fp, tag, N).sent, N);
 	for (unsigned i = 0; i < N; i++) {
 		assert_int_equal(receive(&e, pkt, sizeof(pkt), &h), 12 + fx[i].len);
 		assert_int_equal(h.num_buffers, (12 + fx[i].len + BUF - 1) / BUF);
@@ -505,7 +505,7 @@ static void a_burst_of_frames_taking_many_buffers_each_arrives_whole(void **stat
 	}
 	assert_false(vq_drv_has_used(&e.f.drv));
 	/* exactly the buffers used were consumed, in order */
-	assert_int_equal(vhost_rxq_deliver(&e.q, fp, tag, 1).sent, 1);
+	assert_int_equal(vhost_enqueue_burst(&e.q, fp, tag, 1).sent, 1);
 	assert_int_equal(next_used(&e, &len), used + 1);
 	for (unsigned i = 0; i < N; i++)
 		fx_frame_free(&fx[i]);
@@ -526,13 +526,13 @@ static void buffers_of_a_frame_too_big_for_mergeable_go_to_the_next(void **state
 	env_init(&e, F_V1 | F_MRG, 200, 1000);
 	plain_frame(&huge, &fh, ih, 65000, 22);
 	plain_frame(&small, &fs, is, 100, 23);
-	struct vhost_rx_result r = vhost_rxq_deliver(&e.q, fp, tag, 3);
+	struct vhost_enqueue_result r = vhost_enqueue_burst(&e.q, fp, tag, 3);
 	assert_int_equal(r.sent, 2);
 	assert_int_equal(r.errors, 1);
 	assert_int_equal(next_used(&e, &len), 1);
 	assert_int_equal(next_used(&e, &len), 2);
 	assert_false(vq_drv_has_used(&e.f.drv));
-	assert_int_equal(vhost_rxq_deliver(&e.q, fp, tag, 1).sent, 1);
+	assert_int_equal(vhost_enqueue_burst(&e.q, fp, tag, 1).sent, 1);
 	assert_int_equal(next_used(&e, &len), 3);
 	fx_frame_free(&huge);
 	fx_frame_free(&small);
@@ -553,7 +553,7 @@ static void a_buffer_no_frame_can_use_goes_back_empty(void **state)
 	(void)state;
 	env_init_posting(&e, F_V1, 4, BUF, 1);
 	plain_frame(&fx, &fr, iov, 100, 30);
-	struct vhost_rx_result r = vhost_rxq_deliver(&e.q, fp, tag, 2);
+	struct vhost_enqueue_result r = vhost_enqueue_burst(&e.q, fp, tag, 2);
 	assert_int_equal(r.sent, 2);
 	assert_int_equal(e.q.discarded, 1);
 	assert_int_equal(next_used(&e, &len), 1);
@@ -583,7 +583,7 @@ static void a_frame_restarts_after_a_buffer_no_frame_can_use(void **state)
 	(void)state;
 	env_init_posting(&e, F_V1 | F_MRG, 8, 1000, 2);
 	plain_frame(&fx, &fr, iov, 1500, 31);
-	assert_int_equal(vhost_rxq_deliver(&e.q, &fp, &tagged, 1).sent, 1);
+	assert_int_equal(vhost_enqueue_burst(&e.q, &fp, &tagged, 1).sent, 1);
 	assert_int_equal(e.q.discarded, 2);
 	assert_int_equal(next_used(&e, &len), 1);
 	assert_int_equal(len, 0);
@@ -615,7 +615,7 @@ static void data_valid_reaches_only_a_guest_with_csum(void **state)
 		env_init(&e, F_V1 | F_MRG | (csum ? F_GCSUM : 0), 4, BUF);
 		plain_frame(&fx, &fr, iov, 100, 32);
 		fr.vnet.flags = VIRTIO_NET_HDR_F_DATA_VALID;
-		assert_int_equal(vhost_rxq_deliver(&e.q, &fp, &tagged, 1).sent, 1);
+		assert_int_equal(vhost_enqueue_burst(&e.q, &fp, &tagged, 1).sent, 1);
 		receive(&e, pkt, sizeof(pkt), &h);
 		assert_int_equal(h.hdr.flags, csum ? VIRTIO_NET_HDR_F_DATA_VALID : 0);
 		fx_frame_free(&fx);
@@ -643,7 +643,7 @@ static void a_checksum_starting_in_a_removed_tag_is_refused(void **state)
 		fr.vnet.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 		fr.vnet.csum_start = 2;
 		fr.vnet.csum_offset = 6;
-		struct vhost_rx_result r = vhost_rxq_deliver(&e.q, &fp, &tagged, 1);
+		struct vhost_enqueue_result r = vhost_enqueue_burst(&e.q, &fp, &tagged, 1);
 		assert_int_equal(r.sent, 0);
 		assert_int_equal(r.errors, 1);
 		assert_false(vq_drv_has_used(&e.f.drv));
@@ -667,14 +667,14 @@ static void only_a_burst_that_used_buffers_signals(void **state)
 	(void)state;
 	assert_true(efd >= 0);
 	env_init(&e, F_V1 | F_MRG, 0, BUF);
-	vhost_rxq_start(&e.q, &e.f.dev, efd, F_V1 | F_MRG);
+	vhost_enqueue_start(&e.q, &e.f.dev, efd, F_V1 | F_MRG);
 	plain_frame(&fx, &fr, iov, 100, 34);
-	assert_int_equal(vhost_rxq_deliver(&e.q, &fp, &tagged, 1).dropped, 1);
+	assert_int_equal(vhost_enqueue_burst(&e.q, &fp, &tagged, 1).dropped, 1);
 	assert_int_equal(eventfd_read(efd, &v), -1);
 	struct vq_buf b = { rf_gpa(&e.f, e.f.data), BUF };
 	assert_int_equal(vq_drv_add(&e.f.drv, NULL, 0, &b, 1, (void *)1), 0);
 	vq_drv_publish(&e.f.drv);
-	assert_int_equal(vhost_rxq_deliver(&e.q, &fp, &tagged, 1).sent, 1);
+	assert_int_equal(vhost_enqueue_burst(&e.q, &fp, &tagged, 1).sent, 1);
 	assert_int_equal(eventfd_read(efd, &v), 0);
 	fx_frame_free(&fx);
 	env_fini(&e);
@@ -704,5 +704,5 @@ int main(void)
 		cmocka_unit_test(a_checksum_starting_in_a_removed_tag_is_refused),
 		cmocka_unit_test(only_a_burst_that_used_buffers_signals),
 	};
-	return cmocka_run_group_tests_name("vhost_rx", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("vhost_enqueue", tests, NULL, NULL);
 }

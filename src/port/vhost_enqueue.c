@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Writing frames into a guest's RX ring.  Each frame is copied once,
+ * Enqueue: writing frames into a guest's RX ring.  Each frame is copied once,
  * straight from wherever its bytes are (another guest's TX buffers, a tap
  * read buffer) into the guest's buffers: first the virtio_net_hdr, then a
  * rewritten Ethernet header (VLAN tag added or removed), then the rest.
  */
-#include "port/vhost_rx.h"
+#include "port/vhost_enqueue.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -20,20 +20,20 @@
 
 LOG_MODULE("vhost");
 
-int vhost_rxq_init(struct vhost_rxq *q, const char *name, unsigned vring)
+int vhost_enqueue_init(struct vhost_enqueue_ring *q, const char *name, unsigned vring)
 {
 	q->name = name;
 	q->vring = vring;
 	q->packets = q->discarded = 0;
 	q->vq = NULL;
 	q->call_fd = -1;
-	q->chains = calloc(VHOST_RX_POOL, sizeof(*q->chains));
+	q->chains = calloc(VHOST_ENQUEUE_POOL, sizeof(*q->chains));
 	q->next = q->npopped = q->ncopies = 0;
-	q->iov = calloc(VHOST_RX_MAX_IOV, sizeof(*q->iov));
+	q->iov = calloc(VHOST_ENQUEUE_MAX_IOV, sizeof(*q->iov));
 	return q->chains && q->iov ? 0 : -1;
 }
 
-void vhost_rxq_fini(struct vhost_rxq *q)
+void vhost_enqueue_fini(struct vhost_enqueue_ring *q)
 {
 	free(q->chains);
 	free(q->iov);
@@ -41,7 +41,8 @@ void vhost_rxq_fini(struct vhost_rxq *q)
 	q->iov = NULL;
 }
 
-void vhost_rxq_start(struct vhost_rxq *q, struct vq_dev *vq, int call_fd, uint64_t features)
+void vhost_enqueue_start(struct vhost_enqueue_ring *q, struct vq_dev *vq, int call_fd,
+			 uint64_t features)
 {
 	q->vq = vq;
 	vq_dev_disable_kick(vq); /* we never wait for RX buffers: no refill kicks */
@@ -57,7 +58,7 @@ void vhost_rxq_start(struct vhost_rxq *q, struct vq_dev *vq, int call_fd, uint64
 }
 
 /* What one emitted frame is made of: local header bytes, then source bytes. */
-struct rx_src {
+struct enq_src {
 	const uint8_t *local;
 	size_t local_len;
 	const struct iovec *iov;
@@ -65,7 +66,7 @@ struct rx_src {
 	size_t off, len;
 };
 
-enum { RX_OK, RX_NOBUF, RX_BROKEN, RX_TOOBIG, RX_INVALID, RX_MORE };
+enum { ENQ_OK, ENQ_NOBUF, ENQ_BROKEN, ENQ_TOOBIG, ENQ_INVALID, ENQ_MORE };
 
 /*
  * Ask for a cache line in a state we can write, ahead of the stores.
@@ -90,7 +91,7 @@ static inline void prefetch_for_write(const void *p)
  * and the frame on the next cache line; its header hardly ever changes,
  * so that line stays shared by both CPUs and never has to move.
  */
-static const void *frame_start(const struct vhost_rxq *q, const struct vq_chain *c)
+static const void *frame_start(const struct vhost_enqueue_ring *q, const struct vq_chain *c)
 {
 	const struct iovec *v = &c->iov[c->nout];
 
@@ -100,7 +101,7 @@ static const void *frame_start(const struct vhost_rxq *q, const struct vq_chain 
 
 /*
  * Guest buffers are popped a burst at a time into q->chains and handed
- * out in ring order; vhost_rxq_deliver() gives back what the burst did
+ * out in ring order; vhost_enqueue_burst() gives back what the burst did
  * not use.  take() returns the next one, refilling the pool when it runs
  * dry; refill() asks for the line where each new buffer's frame starts:
  * the receiving CPU owns those lines, and fetched all at once their
@@ -109,40 +110,40 @@ static const void *frame_start(const struct vhost_rxq *q, const struct vq_chain 
  * which runs when the pool is dry (as a rule once a burst), stays out of
  * line.
  */
-static __attribute__((noinline)) int refill(struct vhost_rxq *q, unsigned want)
+static __attribute__((noinline)) int refill(struct vhost_enqueue_ring *q, unsigned want)
 {
-	unsigned room = VHOST_RX_POOL - q->npopped;
+	unsigned room = VHOST_ENQUEUE_POOL - q->npopped;
 	int got = vq_dev_pop_burst(q->vq, &q->chains[q->npopped],
 				   want && want < room ? want : room);
 
 	if (got <= 0)
-		return got < 0 ? RX_BROKEN : RX_NOBUF;
+		return got < 0 ? ENQ_BROKEN : ENQ_NOBUF;
 	for (unsigned i = q->npopped; i < q->npopped + (unsigned)got; i++)
 		if (q->chains[i].nin)
 			prefetch_for_write(frame_start(q, &q->chains[i]));
 	q->npopped += (unsigned)got;
-	return RX_OK;
+	return ENQ_OK;
 }
 
 static inline __attribute__((always_inline)) int
-take(struct vhost_rxq *q, unsigned want, struct vq_chain **c)
+take(struct vhost_enqueue_ring *q, unsigned want, struct vq_chain **c)
 {
 	if (q->next == q->npopped) {
 		int rc = refill(q, want);
 
-		if (rc != RX_OK)
+		if (rc != ENQ_OK)
 			return rc;
 	}
 	*c = &q->chains[q->next++];
-	return RX_OK;
+	return ENQ_OK;
 }
 
 /* Room for one more frame's worth of buffers at the end of the pool. */
-static inline void make_room(struct vhost_rxq *q)
+static inline void make_room(struct vhost_enqueue_ring *q)
 {
 	if (q->next == q->npopped) {
 		q->next = q->npopped = 0;
-	} else if (q->npopped + VHOST_RX_MAX_BUFS > VHOST_RX_POOL) {
+	} else if (q->npopped + VHOST_ENQUEUE_MAX_BUFS > VHOST_ENQUEUE_POOL) {
 		/* rare: left-overs of a large pop mid-burst */
 		memmove(q->chains, &q->chains[q->next], (q->npopped - q->next) * sizeof(*q->chains));
 		q->npopped -= q->next;
@@ -152,7 +153,7 @@ static inline void make_room(struct vhost_rxq *q)
 
 /* A buffer no frame can use: nothing writable, more pieces than a chain
  * maps, or, without mergeable buffers, too small for any frame. */
-static bool unusable(const struct vhost_rxq *q, const struct vq_chain *c)
+static bool unusable(const struct vhost_enqueue_ring *q, const struct vq_chain *c)
 {
 	return c->nin == 0 || c->in_len == 0 || c->flags & VQ_CHAIN_F_OVERSIZE ||
 	       (!q->mrg && c->in_len < q->hdr_len + ETH_HLEN_UNTAGGED);
@@ -166,7 +167,7 @@ static bool unusable(const struct vhost_rxq *q, const struct vq_chain *c)
  * following each other) would break.  A driver reads a used length of 0
  * as an empty buffer.
  */
-static void discard(struct vhost_rxq *q, unsigned first)
+static void discard(struct vhost_enqueue_ring *q, unsigned first)
 {
 	for (unsigned b = first; b < q->next; b++)
 		vq_dev_push(q->vq, q->chains[b].id, q->chains[b].ndesc, 0);
@@ -181,18 +182,19 @@ static void discard(struct vhost_rxq *q, unsigned first)
 }
 
 /* Take buffers until `total` bytes fit: chains q->chains[*first, next). */
-static int reserve(struct vhost_rxq *q, size_t total, unsigned frames_left, unsigned *first)
+static int reserve(struct vhost_enqueue_ring *q, size_t total, unsigned frames_left,
+		   unsigned *first)
 {
-	unsigned max = q->mrg ? VHOST_RX_MAX_BUFS : 1;
+	unsigned max = q->mrg ? VHOST_ENQUEUE_MAX_BUFS : 1;
 	size_t cap = 0;
 
 	make_room(q);
 	*first = q->next;
 	while (cap < total) {
 		struct vq_chain *c;
-		int rc = q->next - *first == max ? RX_TOOBIG : take(q, frames_left, &c);
+		int rc = q->next - *first == max ? ENQ_TOOBIG : take(q, frames_left, &c);
 
-		if (rc != RX_OK) {
+		if (rc != ENQ_OK) {
 			q->next = *first; /* back to the pool, for the next frame */
 			return rc;
 		}
@@ -204,12 +206,12 @@ static int reserve(struct vhost_rxq *q, size_t total, unsigned frames_left, unsi
 		}
 		cap += c->in_len;
 	}
-	return RX_OK;
+	return ENQ_OK;
 }
 
 /* The writable iovecs of chains [first, first + nbufs), end to end: the
  * chain's own array when there is one chain. */
-static struct iovec *gather_iov(struct vhost_rxq *q, unsigned first, unsigned nbufs,
+static struct iovec *gather_iov(struct vhost_enqueue_ring *q, unsigned first, unsigned nbufs,
 				unsigned *niov)
 {
 	unsigned n = 0;
@@ -217,7 +219,7 @@ static struct iovec *gather_iov(struct vhost_rxq *q, unsigned first, unsigned nb
 	for (unsigned b = first; b < first + nbufs; b++) {
 		struct vq_chain *c = &q->chains[b];
 
-		if (n + c->nin > VHOST_RX_MAX_IOV)
+		if (n + c->nin > VHOST_ENQUEUE_MAX_IOV)
 			return NULL;
 		if (nbufs == 1) {
 			*niov = c->nin;
@@ -232,8 +234,8 @@ static struct iovec *gather_iov(struct vhost_rxq *q, unsigned first, unsigned nb
 
 /* Complete a checksum the guest cannot: over the frame part of the buffers.
  * -EINVAL when the request does not fit the frame. */
-static int fill_csum(struct vhost_rxq *q, struct iovec *iov, unsigned niov, size_t frame_len,
-		     const struct virtio_net_hdr *h)
+static int fill_csum(struct vhost_enqueue_ring *q, struct iovec *iov, unsigned niov,
+		     size_t frame_len, const struct virtio_net_hdr *h)
 {
 	struct iov_cursor cur;
 	struct iovec first;
@@ -252,7 +254,7 @@ static int fill_csum(struct vhost_rxq *q, struct iovec *iov, unsigned niov, size
 }
 
 /* Do the payload copies deferred so far. */
-static void run_copies(struct vhost_rxq *q)
+static void run_copies(struct vhost_enqueue_ring *q)
 {
 	for (unsigned i = 0; i < q->ncopies; i++)
 		memcpy(q->copies[i].dst, q->copies[i].src, q->copies[i].len);
@@ -270,7 +272,7 @@ static void run_copies(struct vhost_rxq *q)
  * variable sizes are library calls.
  */
 static inline void write_headers(uint8_t *d, const struct virtio_net_hdr_mrg_rxbuf *mh,
-				 size_t hdr_len, const struct rx_src *s)
+				 size_t hdr_len, const struct enq_src *s)
 {
 	if (hdr_len == sizeof(*mh) && s->local_len == ETH_HLEN_UNTAGGED) {
 		if (memcmp(d, mh, sizeof(*mh)))
@@ -292,8 +294,8 @@ static inline void write_headers(uint8_t *d, const struct virtio_net_hdr_mrg_rxb
  * spread between the other work of each frame, they did not.
  */
 static inline __attribute__((always_inline)) bool
-copy_flat(struct vhost_rxq *q, const struct iovec *iov, const struct virtio_net_hdr_mrg_rxbuf *mh,
-	  const struct rx_src *s)
+copy_flat(struct vhost_enqueue_ring *q, const struct iovec *iov,
+	  const struct virtio_net_hdr_mrg_rxbuf *mh, const struct enq_src *s)
 {
 	const struct iovec *si = s->iov;
 	uint8_t *d = iov[0].iov_base;
@@ -304,15 +306,15 @@ copy_flat(struct vhost_rxq *q, const struct iovec *iov, const struct virtio_net_
 	write_headers(d, mh, q->hdr_len, s);
 	if (q->ncopies == FRAME_BURST)
 		run_copies(q);
-	q->copies[q->ncopies++] = (struct vhost_rx_copy){
+	q->copies[q->ncopies++] = (struct vhost_enqueue_copy){
 		d + q->hdr_len + s->local_len, (const uint8_t *)si->iov_base + s->off, s->len };
 	return true;
 }
 
 /* Any layout: header, local bytes and source bytes streamed through the
  * guest's iovecs. */
-static void copy_iov(struct vhost_rxq *q, const struct iovec *iov, unsigned niov,
-		     const struct virtio_net_hdr_mrg_rxbuf *mh, const struct rx_src *s)
+static void copy_iov(struct vhost_enqueue_ring *q, const struct iovec *iov, unsigned niov,
+		     const struct virtio_net_hdr_mrg_rxbuf *mh, const struct enq_src *s)
 {
 	struct iov_cursor dst, src;
 
@@ -326,32 +328,32 @@ static void copy_iov(struct vhost_rxq *q, const struct iovec *iov, unsigned niov
 
 /*
  * The common case: the next guest buffer takes the whole frame, so no
- * reserve() loop, no gathered iovecs, one used entry.  RX_MORE (the
+ * reserve() loop, no gathered iovecs, one used entry.  ENQ_MORE (the
  * buffer back in the pool) when it does not: go the general way.
  */
-static int write_single(struct vhost_rxq *q, struct virtio_net_hdr_mrg_rxbuf *mh,
-			const struct rx_src *s, size_t total)
+static int write_single(struct vhost_enqueue_ring *q, struct virtio_net_hdr_mrg_rxbuf *mh,
+			const struct enq_src *s, size_t total)
 {
 	struct vq_chain *c;
 	int rc;
 
 	make_room(q);
 	rc = take(q, q->frames_left, &c);
-	if (rc != RX_OK)
+	if (rc != ENQ_OK)
 		return rc;
 	if (c->in_len < total || c->nin == 0 || c->flags & VQ_CHAIN_F_OVERSIZE) {
 		q->next--;
-		return RX_MORE;
+		return ENQ_MORE;
 	}
 	mh->num_buffers = 1;
 	if (!copy_flat(q, &c->iov[c->nout], mh, s))
 		copy_iov(q, &c->iov[c->nout], c->nin, mh, s);
 	vq_dev_push(q->vq, c->id, c->ndesc, (uint32_t)total);
-	return RX_OK;
+	return ENQ_OK;
 }
 
-static int write_one(struct vhost_rxq *q, const struct virtio_net_hdr *h, bool fill,
-		     const struct rx_src *s)
+static int write_one(struct vhost_enqueue_ring *q, const struct virtio_net_hdr *h, bool fill,
+		     const struct enq_src *s)
 {
 	size_t frame_len = s->local_len + s->len;
 	size_t total = q->hdr_len + frame_len, left = total;
@@ -362,17 +364,17 @@ static int write_one(struct vhost_rxq *q, const struct virtio_net_hdr *h, bool f
 
 	if (!fill) { /* a checksum to complete takes the general way */
 		rc = write_single(q, &mh, s, total);
-		if (rc != RX_MORE)
+		if (rc != ENQ_MORE)
 			return rc;
 	}
 	rc = reserve(q, total, q->frames_left, &first);
-	if (rc != RX_OK)
+	if (rc != ENQ_OK)
 		return rc;
 	nbufs = q->next - first;
 	iov = gather_iov(q, first, nbufs, &niov);
 	if (!iov) {
 		q->next = first;
-		return RX_TOOBIG;
+		return ENQ_TOOBIG;
 	}
 	if (fill)
 		mh.hdr.flags = 0;
@@ -383,7 +385,7 @@ static int write_one(struct vhost_rxq *q, const struct virtio_net_hdr *h, bool f
 		run_copies(q); /* the checksum is over the bytes in place */
 		if (fill_csum(q, iov, niov, frame_len, h)) {
 			q->next = first;
-			return RX_INVALID;
+			return ENQ_INVALID;
 		}
 	}
 	for (unsigned b = first; b < first + nbufs; b++) {
@@ -392,10 +394,11 @@ static int write_one(struct vhost_rxq *q, const struct virtio_net_hdr *h, bool f
 		vq_dev_push(q->vq, q->chains[b].id, q->chains[b].ndesc, len);
 		left -= len;
 	}
-	return RX_OK;
+	return ENQ_OK;
 }
 
-static bool guest_takes_gso(const struct vhost_rxq *q, const struct virtio_net_hdr *h)
+static bool guest_takes_gso(const struct vhost_enqueue_ring *q,
+			    const struct virtio_net_hdr *h)
 {
 	if (h->gso_type & VIRTIO_NET_HDR_GSO_ECN && !q->guest_ecn)
 		return false;
@@ -414,7 +417,7 @@ static bool guest_takes_gso(const struct vhost_rxq *q, const struct virtio_net_h
  * not marked DATA_VALID, so that a sender rewriting its payload meanwhile
  * gets its frames dropped by the receiver's own check, not accepted.
  */
-static int write_segments(struct vhost_rxq *q, const struct frame *f,
+static int write_segments(struct vhost_enqueue_ring *q, const struct frame *f,
 			  const struct frame_egress *e)
 {
 	struct virtio_net_hdr h = { 0 };
@@ -422,10 +425,10 @@ static int write_segments(struct vhost_rxq *q, const struct frame *f,
 	struct gso_seg seg;
 
 	if (gso_init_frame(&gs, f, 0))
-		return RX_TOOBIG;
+		return ENQ_TOOBIG;
 	while (gso_next(&gs, &seg)) {
 		uint8_t local[ETH_HLEN_TAGGED + GSO_MAX_HDR];
-		struct rx_src s = { .local = local, .iov = f->iov, .niov = f->niov,
+		struct enq_src s = { .local = local, .iov = f->iov, .niov = f->niov,
 				    .off = seg.payload_off, .len = seg.payload_len };
 		int rc;
 
@@ -434,40 +437,41 @@ static int write_segments(struct vhost_rxq *q, const struct frame *f,
 		memcpy(local + e->prefix_len, seg.hdr + e->src_off, seg.hdr_len - e->src_off);
 		s.local_len = e->prefix_len + seg.hdr_len - e->src_off;
 		rc = write_one(q, &h, false, &s);
-		if (rc != RX_OK)
+		if (rc != ENQ_OK)
 			return rc;
 	}
-	return RX_OK;
+	return ENQ_OK;
 }
 
-static int deliver_one(struct vhost_rxq *q, const struct frame *f, bool tagged)
+static int enqueue_one(struct vhost_enqueue_ring *q, const struct frame *f, bool tagged)
 {
 	struct frame_egress e;
 	struct virtio_net_hdr h = f->vnet;
 	bool fill = false;
-	struct rx_src s;
+	struct enq_src s;
 
 	frame_egress_init(&e, f, tagged);
 	if (!guest_takes_gso(q, &f->vnet))
 		return write_segments(q, f, &e);
 	if (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
 		if (!frame_egress_shift(&e, &h.csum_start))
-			return RX_INVALID;
+			return ENQ_INVALID;
 		fill = !q->guest_csum;
 	}
 	if (!q->guest_csum) /* without GUEST_CSUM a guest must get flags 0 */
 		h.flags &= (uint8_t)~VIRTIO_NET_HDR_F_DATA_VALID;
 	if (h.gso_type != VIRTIO_NET_HDR_GSO_NONE && !frame_egress_shift(&e, &h.hdr_len))
 		h.hdr_len = 0; /* only a hint: better none than a wrong one */
-	s = (struct rx_src){ .local = e.prefix, .local_len = e.prefix_len, .iov = f->iov,
+	s = (struct enq_src){ .local = e.prefix, .local_len = e.prefix_len, .iov = f->iov,
 			     .niov = f->niov, .off = f->off + e.src_off, .len = f->len - e.src_off };
 	return write_one(q, &h, fill, &s);
 }
 
-struct vhost_rx_result vhost_rxq_deliver(struct vhost_rxq *q, struct frame *const *f,
-					 const bool *tagged, unsigned n)
+struct vhost_enqueue_result vhost_enqueue_burst(struct vhost_enqueue_ring *q,
+						struct frame *const *f, const bool *tagged,
+						unsigned n)
 {
-	struct vhost_rx_result r = { 0 };
+	struct vhost_enqueue_result r = { 0 };
 
 	if (!q->vq) {
 		r.dropped = n;
@@ -477,12 +481,12 @@ struct vhost_rx_result vhost_rxq_deliver(struct vhost_rxq *q, struct frame *cons
 		int rc;
 
 		q->frames_left = n - i;
-		rc = deliver_one(q, f[i], tagged[i]);
+		rc = enqueue_one(q, f[i], tagged[i]);
 
-		if (rc == RX_OK) {
+		if (rc == ENQ_OK) {
 			r.sent++;
 			r.bytes += f[i]->len;
-		} else if (rc == RX_NOBUF) {
+		} else if (rc == ENQ_NOBUF) {
 			r.dropped++;
 		} else {
 			r.errors++;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target: the receive side of a virtio-net device
- * (src/port/vhost_rx.c) delivering frames into a guest RX ring whose
+ * (src/port/vhost_enqueue.c) delivering frames into a guest RX ring whose
  * memory - descriptors, available ring, buffers - is the fuzz input.  The
  * input is laid out as fuzz_vq.h describes, with two bytes read for this
  * harness instead:
@@ -21,7 +21,7 @@
 
 #include "fuzz_vq.h"
 #include "util/log.h"
-#include "port/vhost_rx.h"
+#include "port/vhost_enqueue.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct frame fr[16], *fp[16];
 	struct iovec iov[16];
 	bool tagged[16];
-	struct vhost_rxq q;
+	struct vhost_enqueue_ring q;
 	struct fz *z;
 	uint64_t features;
 	unsigned burst;
@@ -75,11 +75,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fp[i] = &fr[i];
 		tagged[i] = data[4] & 8;
 	}
-	if (vhost_rxq_init(&q, "fuzz", 0))
+	if (vhost_enqueue_init(&q, "fuzz", 0))
 		abort();
-	vhost_rxq_start(&q, fz_vq(z), -1, features);
+	vhost_enqueue_start(&q, fz_vq(z), -1, features);
 	for (int r = 0; r < FZ_MAX_ROUNDS; r++) {
-		struct vhost_rx_result res = vhost_rxq_deliver(&q, fp, tagged, burst);
+		struct vhost_enqueue_result res = vhost_enqueue_burst(&q, fp, tagged, burst);
 
 		if (res.sent + res.dropped + res.errors != burst) {
 			fprintf(stderr, "burst of %u: %u sent, %u dropped, %u errors\n", burst,
@@ -89,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (res.sent == 0 || vq_dev_broken(fz_vq(z)))
 			break;
 	}
-	vhost_rxq_fini(&q);
+	vhost_enqueue_fini(&q);
 	fz_close(z);
 	return 0;
 }
