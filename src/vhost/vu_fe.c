@@ -651,9 +651,10 @@ static void fe_go_down(struct vu_fe *fe, const char *why)
 {
 	if (__atomic_load_n(&fe->state, __ATOMIC_ACQUIRE) != FE_UP)
 		return;
+	/* the reason first: whoever sees the state go down reads it next */
+	error_set(&fe->err, -ENOTCONN, "%s", why);
 	fe_quiesce(fe);
 	close_fd(&fe->sock);
-	error_set(&fe->err, -ENOTCONN, "%s", why);
 	fe_wake_all(fe);
 }
 
