@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "util/parse.h"
+
 const char *port_opt_get(struct port_opts *o, const char *key)
 {
 	for (unsigned i = 0; i < o->n; i++)
@@ -24,36 +26,18 @@ int port_opts_check_unused(const struct port_opts *o, struct error *e)
 	return 0;
 }
 
-/* Decimal digits only, at most max; strtoul would take " 10", "+10" and
- * "-18446744073709551606" (which it negates into 10). */
-static bool parse_decimal(const char *s, unsigned max, unsigned *out)
-{
-	unsigned long long v = 0;
-
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		v = v * 10 + (unsigned)(*s - '0');
-		if (v > max)
-			return false;
-	}
-	*out = (unsigned)v;
-	return true;
-}
-
 int port_opt_uint(struct port_opts *o, const char *key, unsigned min, unsigned max,
 		  unsigned *out, struct error *e)
 {
 	const char *v = port_opt_get(o, key);
-	unsigned n;
+	uint64_t n;
 
 	if (!v)
 		return 0;
-	if (!parse_decimal(v, max, &n) || n < min)
+	/* strtoul would take " 10", "+10" and "-18446744073709551606" */
+	if (!parse_uint(v, min, max, &n))
 		return error_set(e, -EINVAL, "%s: '%s' is not a number from %u to %u", key, v,
 				 min, max);
-	*out = n;
+	*out = (unsigned)n;
 	return 0;
 }

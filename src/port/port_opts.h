@@ -25,8 +25,9 @@ const char *port_opt_get(struct port_opts *o, const char *key);
 
 /*
  * An optional number: *out is left alone when key is absent.  The value
- * must be plain decimal digits (no sign, space or "0x") from min to max,
- * else -EINVAL with "KEY: 'VALUE' is not a number from MIN to MAX".
+ * must be a number as util/parse.h's parse_uint() reads them (decimal
+ * digits only: no sign, space, "0x" or leading zero) from min to max, else
+ * -EINVAL with "KEY: 'VALUE' is not a number from MIN to MAX".
  */
 int port_opt_uint(struct port_opts *o, const char *key, unsigned min, unsigned max,
 		  unsigned *out, struct error *e);
