@@ -15,9 +15,11 @@ the kernel took out of a received frame, so it sees frames as on the wire.
       ipv4/udp/dhcp-offer: ipsrc=IP ipdst=IP sport=N dport=N (udp)
       ra/na/ns: ip6src=IP6 ip6dst=IP6 target=IP6 lladdr=MAC
       random-src=1          every frame from a new random unicast MAC
-  rawframe.py sniff DEV SECONDS [match=TEXT]
-      one line per frame received (containing TEXT if given):
-      "tags=V,V src=MAC dst=MAC type=0xNNNN len=N [text=MARKER]"
+  rawframe.py sniff DEV SECONDS [match=TEXT] [until=FILE]
+      one line per frame received (containing TEXT if given), until
+      SECONDS pass or FILE exists:
+      "tags=V,V src=MAC dst=MAC type=0xNNNN len=N [text=MARKER]
+       [ip4src=IP [udp=SPORT>DPORT]] [arpspa=IP arpsha=MAC]"
 """
 import ipaddress
 import os
@@ -135,17 +137,18 @@ def send(dev, kind, opts):
 def sniff(dev, secs, opts):
     o = dict(a.split("=", 1) for a in opts)
     match = o.get("match", "").encode()
+    until = o.get("until")
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
     s.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
     s.bind((dev, 0))
     end = time.time() + float(secs)
     print("ready", flush=True)
-    while time.time() < end:
-        s.settimeout(max(0.01, end - time.time()))
+    while time.time() < end and not (until and os.path.exists(until)):
+        s.settimeout(max(0.01, min(0.2, end - time.time())))
         try:
             data, anc, _, addr = s.recvmsg(65600, socket.CMSG_SPACE(20))
         except socket.timeout:
-            break
+            continue
         if addr[2] == socket.PACKET_OUTGOING:
             continue
         for level, typ, cdata in anc:
@@ -167,9 +170,18 @@ def sniff(dev, secs, opts):
             while j < len(data) and 0x21 <= data[j] < 0x7F:
                 j += 1
             text = " text=" + data[i:j].decode()
+        etype = struct.unpack("!H", data[off:off + 2])[0]
+        l3 = data[off + 2:]
+        if etype == 0x0800 and len(l3) >= 24:
+            ihl = (l3[0] & 15) * 4
+            text += " ip4src=%s" % ipaddress.IPv4Address(l3[12:16])
+            if l3[9] == 17 and len(l3) >= ihl + 4:
+                text += " udp=%d>%d" % struct.unpack("!HH", l3[ihl:ihl + 4])
+        elif etype == 0x0806 and len(l3) >= 28:
+            text += " arpspa=%s arpsha=%s" % (ipaddress.IPv4Address(l3[14:18]), mac_str(l3[8:14]))
         print("tags=%s src=%s dst=%s type=0x%04x len=%d%s" % (
             ",".join(tags) or "-", mac_str(data[6:12]), mac_str(data[0:6]),
-            struct.unpack("!H", data[off:off + 2])[0], len(data), text), flush=True)
+            etype, len(data), text), flush=True)
 
 
 if __name__ == "__main__":
