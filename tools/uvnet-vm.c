@@ -26,6 +26,7 @@
 #include "tools/vm.h"
 #include "tools/vm_qemu.h"
 #include "tools/vm_record.h"
+#include "util/parse.h"
 #include "util/proc.h"
 
 #define STR(x) STR_(x)
@@ -245,16 +246,14 @@ static int cmd_stop(int argc, char **argv)
 	bool powerdown = false;
 	double timeout = 15;
 	const char *name;
-	char *end;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': powerdown = true; break;
 		case 't':
-			timeout = strtod(optarg, &end);
-			if (*end || end == optarg || timeout < 0)
-				die(2, "--timeout: '%s' is not a number of seconds", optarg);
+			if (!parse_decimal(optarg, 86400, &timeout))
+				die(2, "--timeout: '%s' is not a number of seconds (up to 86400)", optarg);
 			break;
 		case 'h': usage(stdout, "stop"); return 0;
 		default: usage(stderr, "stop"); exit(2);

@@ -34,35 +34,25 @@
 #include "tools/vm.h"
 #include "tools/vm_qemu.h"
 #include "tools/vm_record.h"
+#include "util/parse.h"
 #include "util/proc.h"
 
 /* ---- the arguments ---- */
 
-static bool parse_mac(const char *s, uint8_t mac[6])
+/* A unicast MAC address, not all zeros. */
+static bool parse_unicast_mac(const char *s, uint8_t mac[6])
 {
-	unsigned v[6];
-	char end;
-
-	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3],
-				       &v[4], &v[5], &end) != 6)
-		return false;
-	for (int i = 0; i < 6; i++) {
-		if (!isxdigit((unsigned char)s[3 * i]) || !isxdigit((unsigned char)s[3 * i + 1]) ||
-		    (i < 5 && s[3 * i + 2] != ':'))
-			return false;
-		mac[i] = (uint8_t)v[i];
-	}
-	/* unicast, not all zeros */
-	return !(mac[0] & 1) && (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]);
+	return parse_mac(s, mac) && !(mac[0] & 1) &&
+	       (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]);
 }
 
 /* SIZE in MiB: "512", "512M", "1G", "262144K", "1.5G" is not taken. */
 static bool parse_mem(const char *s, unsigned long long *mib)
 {
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
+	const char *end = s + strspn(s, "0123456789");
+	uint64_t v;
 
-	if (end == s || *s == '-')
+	if (!parse_uint_n(s, (size_t)(end - s), 0, (1ull << 40) - 1, &v))
 		return false;
 	if (!strcasecmp(end, "") || !strcasecmp(end, "m") || !strcasecmp(end, "mib") ||
 	    !strcasecmp(end, "mb"))
@@ -104,16 +94,15 @@ static void parse_net(struct run_opts *o, const char *spec)
 			die(2, "--net: '%s': expected key=value (mac=, queues=)", tok);
 		*eq = '\0';
 		if (!strcmp(tok, "mac")) {
-			if (!parse_mac(eq + 1, mac))
+			if (!parse_unicast_mac(eq + 1, mac))
 				die(2, "--net: mac=%s is not a unicast MAC address like 52:54:00:12:34:56",
 				    eq + 1);
 			snprintf(o->mac, sizeof(o->mac), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
 				 mac[2], mac[3], mac[4], mac[5]);
 		} else if (!strcmp(tok, "queues")) {
-			char *end;
-			unsigned long q = strtoul(eq + 1, &end, 10);
+			uint64_t q;
 
-			if (*end || end == eq + 1 || q < 1 || q > VM_MAX_QUEUES)
+			if (!parse_uint(eq + 1, 1, VM_MAX_QUEUES, &q))
 				die(2, "--net: queues=%s is not a number from 1 to %d", eq + 1, VM_MAX_QUEUES);
 			o->queues = (unsigned)q;
 		} else {
@@ -156,7 +145,7 @@ static const struct option run_options[] = {
 /* The options into o, as given; QEMU's own arguments (after --) too. */
 static void read_options(int argc, char **argv, struct run_opts *o)
 {
-	char *end;
+	uint64_t v;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+", run_options, NULL)) != -1) {
@@ -178,9 +167,9 @@ static void read_options(int argc, char **argv, struct run_opts *o)
 				die(2, "--mem: '%s' is not a size like 512, 512M or 1G", optarg);
 			break;
 		case 'c':
-			o->cpus = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || end == optarg || o->cpus < 1 || o->cpus > 255)
+			if (!parse_uint(optarg, 1, 255, &v))
 				die(2, "--cpus: '%s' is not a number from 1 to 255", optarg);
+			o->cpus = (unsigned)v;
 			break;
 		case 'h': usage(stdout, "run"); exit(0);
 		default: usage(stderr, "run"); exit(2);

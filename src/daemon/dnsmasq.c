@@ -15,6 +15,7 @@
 #include "daemon/child.h"
 #include "daemon/ipv4.h"
 #include "util/log.h"
+#include "util/parse.h"
 #include "util/proc.h"
 
 LOG_MODULE("dnsmasq");
@@ -80,23 +81,27 @@ static void last_line(const char *path, char *buf, size_t len)
 static pid_t find_stale(const char *pid_path, const char *want)
 {
 	FILE *f = fopen(pid_path, "re");
-	long pid = 0;
+	uint64_t pid = 0;
+	char line[32];
 	DIR *proc;
 	struct dirent *de;
 
 	if (f) {
-		if (fscanf(f, "%ld", &pid) != 1 || pid <= 1 || !child_has_arg((pid_t)pid, want))
+		if (!fgets(line, sizeof(line), f))
+			line[0] = '\0';
+		line[strcspn(line, "\n")] = '\0';
+		if (!parse_uint(line, 2, INT_MAX, &pid) || !child_has_arg((pid_t)pid, want))
 			pid = 0;
 		fclose(f);
 	}
 	for (proc = pid ? NULL : opendir("/proc"); proc && (de = readdir(proc));) {
 		char path[300], comm[32];
-		long p = strtol(de->d_name, NULL, 10);
+		uint64_t p;
 		FILE *c;
 
-		if (p <= 1)
+		if (!parse_uint(de->d_name, 2, INT_MAX, &p))
 			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/comm", p);
+		snprintf(path, sizeof(path), "/proc/%llu/comm", (unsigned long long)p);
 		if (!(c = fopen(path, "re")))
 			continue;
 		if (!fgets(comm, sizeof(comm), c))
@@ -241,7 +246,8 @@ void dnsmasq_tick(struct dnsmasq *dm, time_t now)
 
 bool dnsmasq_parse_lease(char *line, struct dnsmasq_lease *out)
 {
-	char *w[5], *save = NULL, *p = line, *end;
+	char *w[5], *save = NULL, *p = line;
+	uint64_t expiry;
 	uint32_t ip;
 	int k;
 
@@ -249,10 +255,9 @@ bool dnsmasq_parse_lease(char *line, struct dnsmasq_lease *out)
 		p = NULL;
 	if (k < 4 || !ipv4_parse(w[2], &ip))
 		return false;
-	errno = 0;
-	out->expiry = strtoll(w[0], &end, 10);
-	if (errno || *end || end == w[0] || out->expiry < 0)
+	if (!parse_uint(w[0], 0, INT64_MAX, &expiry))
 		return false;
+	out->expiry = (long long)expiry;
 	out->mac = w[1];
 	out->ip = w[2];
 	out->hostname = strcmp(w[3], "*") ? w[3] : "";

@@ -60,32 +60,33 @@ static void usage(FILE *to)
 		WORKER_MAX);
 }
 
+/* "0,2-3": CPU numbers and ranges (strict numbers, util/parse.h). */
 static int parse_cpu_list(const char *s, int *cpus, unsigned max)
 {
 	unsigned n = 0;
 
-	while (*s) {
-		char *end;
-		long a = strtol(s, &end, 10), b = a;
+	for (;;) {
+		size_t len = strcspn(s, ","), dash = strcspn(s, "-");
+		uint64_t a, b;
 
-		if (end == s || a < 0 || a > 4095)
-			return -1;
-		if (*end == '-') {
-			s = end + 1;
-			b = strtol(s, &end, 10);
-			if (end == s || b < a || b > 4095)
+		if (dash < len) {
+			if (!parse_uint_n(s, dash, 0, 4095, &a) ||
+			    !parse_uint_n(s + dash + 1, len - dash - 1, a, 4095, &b))
 				return -1;
+		} else if (!parse_uint_n(s, len, 0, 4095, &a)) {
+			return -1;
+		} else {
+			b = a;
 		}
-		for (long c = a; c <= b; c++) {
+		for (uint64_t c = a; c <= b; c++) {
 			if (n == max)
 				return -1;
 			cpus[n++] = (int)c;
 		}
-		s = *end == ',' ? end + 1 : end;
-		if (*end && *end != ',')
-			return -1;
+		if (!s[len])
+			return (int)n;
+		s += len + 1;
 	}
-	return (int)n;
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
