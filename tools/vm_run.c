@@ -488,6 +488,11 @@ int cmd_run(int argc, char **argv)
 	add_port(&vm);
 	accel = pick_accel(o.accel);
 	sfd = watch_signals();
+	if (sfd < 0) {
+		remove_port(&vm);
+		vm_record_remove(o.name);
+		die(1, "signalfd: %s", strerror(errno));
+	}
 	unlink(vm.qmp);
 	unlink(vm.cons);
 	vm.qemu = start_qemu(&vm, accel, tty);
