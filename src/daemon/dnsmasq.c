@@ -53,8 +53,19 @@ void dnsmasq_build_args(const struct dnsmasq *dm, char *bin, struct dnsmasq_args
 	a->argv[k++] = "--dhcp-no-override";
 	a->argv[k++] = "--dhcp-authoritative";
 	a->argv[k++] = "--log-facility=-";
+	/* one line per DHCP transaction adds up: only errors and warnings */
+	a->argv[k++] = "--quiet-dhcp";
+	a->argv[k++] = "--quiet-dhcp6";
+	a->argv[k++] = "--quiet-ra";
 	if (dm->no_router)
 		a->argv[k++] = "--dhcp-option=3"; /* no router: nowhere to go */
+	if (dm->no_upstream) {
+		/* no server to forward to, none learnt later, and not the
+		 * host's own names: a query is a way out of the network */
+		a->argv[k++] = "--no-resolv";
+		a->argv[k++] = "--no-poll";
+		a->argv[k++] = "--no-hosts";
+	}
 	a->argv[k] = NULL;
 }
 
@@ -134,10 +145,27 @@ static void kill_stale(const struct dnsmasq *dm, const char *want)
 		usleep(10000);
 }
 
+/* The log is appended to by each run: past DNSMASQ_LOG_MAX it is kept as
+ * LOG.1 (replacing an older one) and a new one started. */
+static void rotate_log(const char *log_path)
+{
+	char old[PATH_MAX + 4];
+	struct stat st;
+
+	if (stat(log_path, &st) || st.st_size < DNSMASQ_LOG_MAX)
+		return;
+	snprintf(old, sizeof(old), "%s.1", log_path);
+	if (rename(log_path, old))
+		log_warn("cannot rotate %s: %s", log_path, strerror(errno));
+}
+
 static pid_t spawn_logged(struct dnsmasq_args *a, const char *log_path, struct error *e)
 {
-	int nul, logfd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	int nul, logfd;
 	pid_t pid;
+
+	rotate_log(log_path);
+	logfd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
 
 	nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (logfd < 0 || nul < 0) {
