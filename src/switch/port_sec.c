@@ -42,25 +42,16 @@ const char *port_sec_reason_name(int reason)
 
 /* ---- configuration ---- */
 
-static bool parse_mac(const char *s, size_t len, uint8_t mac[6])
+/* The MAC at [s, s + len): util/parse.h's strict parse_mac() on a copy. */
+static bool parse_mac_n(const char *s, size_t len, uint8_t mac[6])
 {
-	unsigned v[6];
-	char tail;
 	char buf[18];
 
 	if (len != 17)
 		return false;
 	memcpy(buf, s, 17);
 	buf[17] = '\0';
-	for (unsigned i = 0; i < 17; i++)
-		if (i % 3 == 2 ? buf[i] != ':' : !strchr("0123456789abcdefABCDEF", buf[i]))
-			return false;
-	if (sscanf(buf, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-		   &tail) != 6)
-		return false;
-	for (unsigned i = 0; i < 6; i++)
-		mac[i] = (uint8_t)v[i];
-	return true;
+	return parse_mac(buf, mac);
 }
 
 /* Mask of the first `len` bits of a 16-byte address, as two words in memory order. */
@@ -128,7 +119,7 @@ int port_sec_parse(struct port_sec *out, const char *s, struct error *e)
 	uint8_t ll[16] = { 0xfe, 0x80 };
 
 	memset(&ps, 0, sizeof(ps));
-	if (!parse_mac(s, (size_t)(end - s), ps.mac))
+	if (!parse_mac_n(s, (size_t)(end - s), ps.mac))
 		return error_set(e, -EINVAL, "port-security: '%.*s' is not a MAC address (MAC[,IP[/LEN]...])",
 				 (int)(end - s), s);
 	if (ps.mac[0] & 1 || !(ps.mac[0] | ps.mac[1] | ps.mac[2] | ps.mac[3] | ps.mac[4] | ps.mac[5]))
