@@ -226,10 +226,7 @@ static bool v4_allowed(const struct port_sec *ps, const uint8_t *addr)
 	uint32_t a;
 
 	memcpy(&a, addr, 4);
-	for (unsigned i = 0; i < ps->n4; i++)
-		if ((a & ps->v4[i].mask) == ps->v4[i].net)
-			return true;
-	return false;
+	return port_sec_v4_listed(ps, a);
 }
 
 /* A listed IPv6 address or the MAC's link-local one. */
@@ -434,9 +431,9 @@ static enum port_sec_reason check_ipv6(const struct port_sec *ps, struct peek *p
 	}
 }
 
-enum port_sec_reason port_sec_check_l3(const struct port_sec *ps, const struct frame *f)
+enum port_sec_reason port_sec_check_l3(const struct port_sec *ps, const struct frame *f,
+				       uint16_t type)
 {
-	uint16_t type = (uint16_t)(f->eth[f->l2_len - 2] << 8 | f->eth[f->l2_len - 1]);
 	struct peek p;
 
 	p.f = f;

@@ -35,6 +35,7 @@
 #ifndef UVNET_SWITCH_PORT_SEC_H
 #define UVNET_SWITCH_PORT_SEC_H
 
+#include <arpa/inet.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -93,16 +94,60 @@ const char *port_sec_reason_name(int reason);
 /*
  * May frame f, received on a port with configuration ps, enter the
  * switch?  f->l2_len is where its L3 header starts (the switch's VLAN
- * ingress set it).  PORT_SEC_PASS or why not.
+ * ingress set it).  PORT_SEC_PASS or why not.  port_sec_check_l3() is
+ * the part after the Ethernet source, for the frame's EtherType `type`.
  */
-enum port_sec_reason port_sec_check_l3(const struct port_sec *ps, const struct frame *f);
+enum port_sec_reason port_sec_check_l3(const struct port_sec *ps, const struct frame *f,
+				       uint16_t type);
+
+/* Is the IPv4 address a (network order, as in memory) one of the listed ones? */
+static inline bool port_sec_v4_listed(const struct port_sec *ps, uint32_t a)
+{
+	for (unsigned i = 0; i < ps->n4; i++)
+		if ((a & ps->v4[i].mask) == ps->v4[i].net)
+			return true;
+	return false;
+}
+
+/*
+ * The common case, inline: a plain IPv4 header (no options) from a listed
+ * address whose first 28 bytes sit in the frame's first buffer, and that
+ * is not DHCP.  Each field is loaded once into a register (the copy it is
+ * judged on).  It only ever says yes; anything else is left to the full
+ * check, which copies afresh.
+ */
+static inline bool port_sec_ipv4_fast_pass(const struct port_sec *ps, const struct frame *f)
+{
+	size_t start = (size_t)f->off + f->l2_len;
+	const uint8_t *h;
+	uint32_t w0, w2, src, ports;
+
+	if (!f->niov || start + 28 > f->iov[0].iov_len || f->len < f->l2_len + 28u)
+		return false;
+	h = (const uint8_t *)f->iov[0].iov_base + start;
+	memcpy(&w0, h, 4);          /* version, IHL, TOS, length */
+	memcpy(&w2, h + 6, 4);      /* flags and fragment offset, TTL, protocol */
+	memcpy(&src, h + 12, 4);
+	memcpy(&ports, h + 20, 4);  /* UDP source and destination ports */
+	w0 = ntohl(w0);
+	w2 = ntohl(w2);
+	if (w0 >> 24 != 0x45 || !port_sec_v4_listed(ps, src))
+		return false;
+	if ((w2 & 0xff) != 17 || (w2 >> 16) & 0x1fff)   /* not UDP, or a later fragment */
+		return true;
+	ports = ntohl(ports) >> 16;
+	return ports != 67 && ports != 68;
+}
 
 static inline enum port_sec_reason port_sec_check(const struct port_sec *ps,
 						  const struct frame *f)
 {
-	uint16_t type = (uint16_t)(f->eth[f->l2_len - 2] << 8 | f->eth[f->l2_len - 1]);
+	uint16_t type;
 	uint32_t a, b;
 	uint16_t c, d;
+
+	memcpy(&type, f->eth + f->l2_len - 2, 2);
+	type = ntohs(type);
 
 	/* the source MAC, from the copy: two loads each side, no call */
 	memcpy(&a, f->eth + 6, 4);
@@ -112,9 +157,13 @@ static inline enum port_sec_reason port_sec_check(const struct port_sec *ps,
 	if ((a ^ b) | (uint16_t)(c ^ d))
 		return PORT_SEC_ETH_SRC;
 	/* MAC only: ARP's sender is all there is left to check */
-	if (!ps->ip && type != 0x0806)
+	if (!ps->ip) {
+		if (type != 0x0806)
+			return PORT_SEC_PASS;
+	} else if (type == 0x0800 && port_sec_ipv4_fast_pass(ps, f)) {
 		return PORT_SEC_PASS;
-	return port_sec_check_l3(ps, f);
+	}
+	return port_sec_check_l3(ps, f, type);
 }
 
 #endif
