@@ -26,9 +26,9 @@ static struct daemon *env_daemon(struct port_env *env)
 	return (struct daemon *)((char *)env - offsetof(struct daemon, env));
 }
 
-static void env_attach(struct port_env *env, struct port_queue *q)
+static int env_attach(struct port_env *env, struct port_queue *q, struct error *e)
 {
-	worker_pool_attach(&env_daemon(env)->pool, q);
+	return worker_pool_attach(&env_daemon(env)->pool, q, e);
 }
 
 static void env_detach(struct port_env *env, struct port_queue *q)

@@ -65,6 +65,8 @@ struct daemon {
 	struct daemon_port ports[DAEMON_MAX_PORTS];
 	struct network *networks[NETWORK_MAX];
 	struct ovn *ovn;                /* the OVN chassis (ovn-set); NULL: none */
+	bool ip_forward_changed;        /* a NAT network turned IPv4 forwarding on:
+					   off again when the last one stops */
 	bool replaying;                 /* the state file is being replayed */
 	bool dirty;                     /* changed since the state file was written */
 };

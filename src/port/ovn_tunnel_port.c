@@ -585,7 +585,8 @@ static int ot_create(const char *name, struct port_opts *o, struct port_env *env
 	if ((rc = open_sockets(op, e)))
 		goto fail;
 	probe_mtu(op);
-	env->attach(env, &op->pq); /* polled once it is on a bridge */
+	if ((rc = env->attach(env, &op->pq, e))) /* polled once it is on a bridge */
+		goto fail;
 	op->attached = true;
 	log_info("%s: OVN %s tunnel from %s:%u (underlay MTU %u, port MTU %u)", name,
 		 op->vxlan ? "VXLAN" : "Geneve", ip_str(op->local, a), op->udp_port, underlay_mtu(op),
