@@ -233,17 +233,23 @@ int ovn_map_finish(struct ovn_map *m)
 	return 0;
 }
 
+/* memcmp() of n bytes; an empty array may be NULL (memcmp must not see it). */
+static bool same(const void *a, const void *b, size_t n)
+{
+	return !n || !memcmp(a, b, n);
+}
+
 bool ovn_map_equal(const struct ovn_map *a, const struct ovn_map *b)
 {
 	if (!a || !b)
 		return a == b;
 	return a->nchassis == b->nchassis && a->ndp == b->ndp && a->nmacs == b->nmacs &&
 	       a->nlocals == b->nlocals && a->nmb == b->nmb &&
-	       !memcmp(a->chassis_ip, b->chassis_ip, a->nchassis * sizeof(*a->chassis_ip)) &&
-	       !memcmp(a->dp, b->dp, a->ndp * sizeof(*a->dp)) &&
-	       !memcmp(a->macs, b->macs, a->nmacs * sizeof(*a->macs)) &&
-	       !memcmp(a->locals, b->locals, a->nlocals * sizeof(*a->locals)) &&
-	       !memcmp(a->members, b->members, a->nmb * sizeof(*a->members)) &&
+	       same(a->chassis_ip, b->chassis_ip, a->nchassis * sizeof(*a->chassis_ip)) &&
+	       same(a->dp, b->dp, a->ndp * sizeof(*a->dp)) &&
+	       same(a->macs, b->macs, a->nmacs * sizeof(*a->macs)) &&
+	       same(a->locals, b->locals, a->nlocals * sizeof(*a->locals)) &&
+	       same(a->members, b->members, a->nmb * sizeof(*a->members)) &&
 	       !memcmp(a->in_key, b->in_key, sizeof(a->in_key));
 }
 

@@ -161,10 +161,13 @@ static void receipt_checks_sender_datapath_and_egress_key(void **state)
 
 static void equal_maps_compare_equal(void **state)
 {
-	struct ovn_map *a = two_switches(), *b = two_switches(), *c = ovn_map_new();
+	struct ovn_map *a = two_switches(), *b = two_switches(), *c = ovn_map_new(), *d = ovn_map_new();
 	(void)state;
 	assert_true(ovn_map_equal(a, b));
 	assert_int_equal(ovn_map_finish(c), 0);
+	assert_int_equal(ovn_map_finish(d), 0);
+	assert_true(ovn_map_equal(c, d)); /* empty: no array to compare */
+	ovn_map_free(d);
 	assert_false(ovn_map_equal(a, c));
 	assert_true(ovn_map_equal(NULL, NULL));
 	assert_false(ovn_map_equal(a, NULL));
