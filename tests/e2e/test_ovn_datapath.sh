@@ -22,6 +22,9 @@
 #     re-floods); (4) the Southbound stopped: traffic goes on; (5) uvnetd A
 #     SIGKILLed and restarted: it rebinds from its state file and traffic
 #     resumes both ways.
+#
+# OVN_DP_ENCAP=vxlan runs the same checks in OVN's VXLAN mode (every
+# chassis, OVS included, with VXLAN encaps).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_init ovn-dp
 
@@ -35,6 +38,7 @@ vsctl() { timeout 20 ovs-vsctl --db="unix:$T/ovsb/db.sock" "$@"; }
 ctlc() { timeout 10 "$UVNETCTL" --control "$T/c.ctl.sock" "$@"; }
 
 ulA=10.250.9.1 ulB=10.250.9.2 ulC=10.250.9.3
+ENCAP=${OVN_DP_ENCAP:-geneve}
 macA=52:54:00:d0:00:01 macB=52:54:00:d0:00:02 macA2=52:54:00:d0:00:03 macB2=52:54:00:d0:00:04
 macC=52:54:00:d0:00:05
 nsU='' nsB='' nsC='' nsVA='' nsVB='' nsVA2='' nsVB2='' nsVC=''
@@ -112,7 +116,7 @@ chassis_b() {
     vsctl add-br br-phy -- set bridge br-phy datapath_type=netdev -- add-port br-phy ul0 || return 1
     ns_ifup "$nsB" br-phy "$ulB/24" || return 1
     vsctl set open . external_ids:system-id=ovs-hv external_ids:ovn-remote="unix:$T/sb.sock" \
-        external_ids:ovn-encap-type=geneve external_ids:ovn-encap-ip="$ulB" \
+        external_ids:ovn-encap-type="$ENCAP" external_ids:ovn-encap-ip="$ulB" \
         external_ids:ovn-bridge-datapath-type=netdev || return 1
     spawn ip netns exec "$nsB" env OVS_RUNDIR="$T/ovsb" OVN_RUNDIR="$T/ovsb" ovn-controller --no-chdir \
         --log-file="$T/ovsb/ovn-controller.log" "unix:$T/ovsb/db.sock"
@@ -142,7 +146,7 @@ tap_into() { # NS0 IF NS ADDR MAC
     ip -n "$1" link set "$2" netns "$3" && ns_ifup "$3" "$2" "$4/24" "$5"
 }
 uvnetd_start || e2e_bail "uvnetd A starts"
-ctl ovn-set remote="unix:$T/sb.sock" encap-ip=$ulA system-id=uv-a &&
+ctl ovn-set remote="unix:$T/sb.sock" encap-ip=$ulA system-id=uv-a encap-type="$ENCAP" &&
     ctl add-port br-int ta type=tap iface-id=lpA && ctl add-port br-int ta2 type=tap iface-id=lpA2 &&
     tap_into "$E2E_NS" ta "$nsVA" 10.0.0.1 $macA && tap_into "$E2E_NS" ta2 "$nsVA2" 10.0.0.3 $macA2 ||
     e2e_bail "uvnetd A: ovn-set, taps ta (lpA), ta2 (lpA2)"
@@ -153,9 +157,9 @@ tap_check "lpA, lpA2 bound to uvnet chassis uv-a" wait_for 20 eval 'bound_to lpA
 tap_check "lpB, lpB2 bound to OVS chassis ovs-hv" wait_for 30 eval 'bound_to lpB ovs-hv && bound_to lpB2 ovs-hv'
 tap_check "ovn-nbctl --wait=hv sync returns (both chassis)" timeout 30 ovn-nbctl --db="unix:$T/nb.sock" --wait=hv sync
 ovn_json() { ctl --json ovn-show | jget "$1"; }
-tap_is "ovn-show: tunnel port ovn-geneve, two logical switches, one remote chassis" \
+tap_is "ovn-show: tunnel port ovn-$ENCAP, two logical switches, one remote chassis" \
     "$(ovn_json "[d['data_path']['tunnel_port'], len(d['data_path']['logical_switches']), d['data_path']['remote_chassis']]")" \
-    '["ovn-geneve", 2, 1]'
+    "[\"ovn-$ENCAP\", 2, 1]"
 tap_is "ta and ta2 sit in different internal VLANs" \
     "$(ovn_json "len(set(p['vlan'] for p in d['ports']))")" 2
 
@@ -166,7 +170,7 @@ tap_check "ping B -> A" pingq "$nsVB" 10.0.0.1
 tap_check "ping ls2: A2 (uvnet) -> B2 (OVS), and back" eval 'wait_for 10 pingq "$nsVA2" 10.0.0.4 && pingq "$nsVB2" 10.0.0.3'
 out=$(in_ns "$nsVA" busybox ping -q -c 20 -i 0.05 -W 2 10.0.0.2 2>&1)
 tap_like "20 pings A -> B, none lost" "$out" "20 packets transmitted, 20 packets received"
-sent=$(ctl --json show | jget "[p['copies_sent'] for b in d['bridges'] for p in b['ports'] if p['name'] == 'ovn-geneve'][0]" 2>/dev/null)
+sent=$(ctl --json show | jget "[p['copies_sent'] for b in d['bridges'] for p in b['ports'] if p['name'] == 'ovn-$ENCAP'][0]" 2>/dev/null)
 tap_cmp "the tunnel port counts what it sent" "${sent:-x}" -ge 20
 
 # ---- (2) isolation ----
@@ -179,7 +183,7 @@ tap_like "... and A has no ARP entry for ls2's addresses" \
 spawn ip netns exec "$nsC" "$UVNETD" --foreground --control "$T/c.ctl.sock" --state "$T/c.state" \
     --pid-file "$T/c.pid" --log-file "$T/uvnetd-c.log" ${E2E_UVNETD_ARGS:-} >"$T/uvnetd.c.out" 2>&1
 wait_for 15 eval 'ctlc show >/dev/null 2>&1' &&
-    ctlc ovn-set remote="unix:$T/sb.sock" encap-ip=$ulC system-id=uv-c &&
+    ctlc ovn-set remote="unix:$T/sb.sock" encap-ip=$ulC system-id=uv-c encap-type="$ENCAP" &&
     ctlc add-port br-int tc type=tap iface-id=lpC && tap_into "$nsC" tc "$nsVC" 10.0.0.5 $macC ||
     e2e_bail "uvnetd C: ovn-set, tap tc (lpC)"
 tap_check "lpC bound to uvnet chassis uv-c" wait_for 20 bound_to lpC uv-c
