@@ -443,6 +443,35 @@ int daemon_add_port(struct daemon *d, const char *bridge, const char *name,
 	return 0;
 }
 
+void daemon_port_set_vlan(struct daemon *d, struct daemon_port *dp, const struct port_vlan *vlan)
+{
+	struct bridge *sw = dp->br->sw;
+	struct bridge_port_cfg cfg = *bridge_port_cfg(sw, dp->port), *old;
+
+	if (vlan) {
+		cfg.vlan = *vlan;
+	} else {
+		const char *w[PORT_MAX_OPTS];
+		size_t n = json_object_array_length(dp->options);
+		struct port_opts o;
+		struct error e;
+
+		for (size_t i = 0; i < n && i < PORT_MAX_OPTS; i++)
+			w[i] = json_object_get_string(json_object_array_get_idx(dp->options, i));
+		if (parse_options(w, (unsigned)(n < PORT_MAX_OPTS ? n : PORT_MAX_OPTS), &o, &e) ||
+		    vlan_from_options(&o, &cfg.vlan, &e))
+			port_vlan_init(&cfg.vlan); /* it was made with these words: cannot happen */
+	}
+	/* the rest of its configuration (security, limit) kept; swapped whole */
+	if (bridge_set_port_cfg(sw, dp->port, &cfg, &old)) {
+		log_error("%s: out of memory: its VLAN configuration is unchanged", dp->port->name);
+		return;
+	}
+	worker_pool_sync(&d->pool); /* no burst still uses the old configuration */
+	free(old);
+	fdb_flush_port(sw->fdb, dp->port->index);
+}
+
 int daemon_del_port(struct daemon *d, const char *bridge, const char *name, const char *as,
 		    struct error *e)
 {

@@ -101,6 +101,10 @@ struct daemon_port *daemon_find_port(struct daemon *d, const char *name);
  */
 int daemon_set_port(struct daemon *d, const char *name, const char *const *opts, unsigned nopts,
 		    struct error *e);
+/* Change a port's VLAN configuration in place, same bridge slot (the OVN
+ * chassis's internal VLANs); vlan NULL: back to what its add-port words
+ * say.  Not saved: the state file keeps the words. */
+void daemon_port_set_vlan(struct daemon *d, struct daemon_port *dp, const struct port_vlan *vlan);
 
 /* Networks (network.h says what each mode makes). */
 int daemon_net_define(struct daemon *d, const char *name, const char *const *opts, unsigned nopts,

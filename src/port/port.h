@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A switch port: something frames come from and go to.  Each kind
- * (vhost-user, tap, afpacket, vxlan) fills in a struct port_ops and embeds
+ * (vhost-user, tap, afpacket, vxlan, ovn-tunnel) fills in a struct port_ops and embeds
  * a struct port; nothing outside its file knows how a kind moves bytes.
  * Kinds are found by name in port_kind.h's registry.
  *
