@@ -49,7 +49,7 @@ sniffers_done() {
 }
 send() { in_ns "$nsx" "$PY" "$RAW" send tz "$@"; }
 # crossed TEXT: how many marked frames v and g saw together.
-crossed() { cat "$T/v.sniff" "$T/g.sniff" | grep -cE -- " text=$1\$"; }
+crossed() { cat "$T/v.sniff" "$T/g.sniff" | grep -cE -- " text=$1( |$)"; }
 fdb_port_of() { ctl --json fdb-show br0 | jget "[e['port'] for e in d['entries'] if e['mac'] == '$1']"; }
 secdrop() { ctl --json stats tz | jget "d['ports'][0]['security_drops']['$1']"; }
 

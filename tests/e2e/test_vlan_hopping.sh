@@ -43,7 +43,7 @@ sniffers_done() {
 }
 send() { in_ns "$1" "$PY" "$RAW" send "${@:2}"; }
 # seen NAME TEXT: the sniffer's lines for frames carrying TEXT (their tags).
-seen() { grep -E -- " text=$2\$" "$T/$1.sniff" | sed -n 's/^tags=\([^ ]*\) .*/\1/p' | sort -u | paste -sd' '; }
+seen() { grep -E -- " text=$2( |$)" "$T/$1.sniff" | sed -n 's/^tags=\([^ ]*\) .*/\1/p' | sort -u | paste -sd' '; }
 
 declare -A c0 c1
 stats_load c0
