@@ -13,7 +13,7 @@
 #     stats counts each drop under its reason, --json under security_drops;
 #  3. FDB flood: x (port-security off, max-macs=16) sends 3000 frames from
 #     random MACs while v and g ping each other: 16 learned on x, the rest
-#     refused and counted, no ping lost; then max-macs=0 and 10000 more fill
+#     refused and counted, no ping lost; then max-macs=0 and more fill
 #     the bridge's table: new MACs refused (per bridge, in stats and
 #     fdb-show), v and g still learned and pinging.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -117,13 +117,19 @@ ctl set-port tz port-security=off max-macs=16 || tap_not_ok "set-port tz max-mac
 received() { ping_stats "$(cat "$1")" | cut -d' ' -f2; }
 spawn ip netns exec "$nsv" timeout 60 busybox ping -c 30 -i 0.1 -W 2 "$ipg" >"$T/ping1" 2>&1
 pinger=$BG_PID
+rx0=$(stat_of tz rx packets)
 send eth random-src=1 count=3000 text=T-FLOOD
 wait_for 30 _pid_gone "$pinger"
 wait "$pinger"
 tap_cmp "v -> g kept talking during the flood (>= 29 of 30 answered)" "$(received "$T/ping1")" -ge 29
 tap_cmp "x has at most 16 MACs learned" "$(port_info tz | jget "d['macs']")" -le 16
 refused=$(ctl --json stats tz | jget "d['ports'][0]['max_macs_refused']")
-tap_cmp "x's refused MACs are counted (>= 2900)" "$refused" -ge 2900
+# every flood frame that reached the switch (a loaded machine's tap drops
+# some) has a new source: all but the 16 learned are refused
+arrived=$(($(stat_of tz rx packets) - rx0))
+diag "flood frames that reached the switch: $arrived of 3000, refused: $refused"
+tap_cmp "most of the flood reached the switch (>= 1000 of 3000)" "$arrived" -ge 1000
+tap_cmp "x's refused MACs are counted: every arrival but the 16 learned" "$refused" -ge $((arrived - 16))
 tap_like "uvnetctl stats shows x's refusals" "$(ctl stats)" "tz .*max-macs-refused=$refused"
 out_v=$(hping "$nsv" -c 5 -i 0.1 -W 2 "$ipg")
 tap_is "after the flood: v -> g 5 of 5" "$(ping_stats "$out_v")" "5 5"
@@ -132,7 +138,12 @@ tap_is "v's MAC still learned on tv" "$(fdb_port_of "$macv")" '["tv"]'
 ctl set-port tz max-macs=0 || tap_not_ok "set-port tz max-macs=0"
 spawn ip netns exec "$nsv" timeout 60 busybox ping -c 40 -i 0.1 -W 2 "$ipg" >"$T/ping2" 2>&1
 pinger=$BG_PID
-send eth random-src=1 count=10000 text=T-FLOOD2
+# a tap drops what its reader does not take in time (a loaded machine):
+# send until the table is full, at most 6 rounds of 5000
+for _ in 1 2 3 4 5 6; do
+    send eth random-src=1 count=5000 text=T-FLOOD2
+    (($(ctl --json fdb-show br0 | jget "d['fdb_full_drops']") > 0)) && break
+done
 wait_for 40 _pid_gone "$pinger"
 wait "$pinger"
 tap_cmp "v -> g kept talking while the bridge's table filled up (>= 39 of 40)" \
