@@ -19,7 +19,8 @@ CC=clang setup build-fuzz -Dfuzz=true -Db_lundef=false
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-items=()
+# The runner's own test first: every count after it comes from tests/run.sh.
+items=("harness:tests/harness/test_run.sh")
 for t in build/tests/*/test_*; do
 	[ -f "$t" ] && [ -x "$t" ] && items+=("unit:$t")
 done
