@@ -305,8 +305,9 @@ else
 fi
 testpmd_stop
 
-tap_is "no sanitizer report from uvnet-bench" \
-    "$(grep -lE 'Sanitizer|runtime error:' "$T"/*.out 2>/dev/null | grep -v '\.pmd\.out$')" ""
+bench_outs=()
+for f in "$T"/*.out; do [[ ${f##*/} == uvnetd.* || $f == *.pmd.out ]] || bench_outs+=("$f"); done
+tap_no_sanitizer_report "no sanitizer report from uvnet-bench" "$BENCH" "${bench_outs[@]}"
 tap_is "no DPDK runtime directory left behind" \
     "$(ls -d "$DPDK_RUN"/uvnet-e2e-$$-* 2>/dev/null)" ""
 tap_done
