@@ -17,8 +17,10 @@ mkdir "$tmp/bin" "$tmp/logs"
 
 n=0
 nfailed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); nfailed=$((nfailed + 1)); echo "not ok $n - $*"; }
+# A "#" in a description is escaped ("\#"): unescaped, "# SKIP" in
+# "1..0 # SKIP: ..." would make the line a skip.
+ok() { n=$((n + 1)); echo "ok $n - ${*//#/\\#}"; }
+not_ok() { n=$((n + 1)); nfailed=$((nfailed + 1)); echo "not ok $n - ${*//#/\\#}"; }
 diag() { sed 's/^/# /'; }
 
 # fake NAME <BODY: an executable bash script $tmp/bin/NAME.
@@ -100,6 +102,9 @@ echo "ok 4 - d #Skipped: spelled out"
 echo "not ok 5 - e # TODO not written yet"
 echo "ok 6 - skip logic, a description and no directive"
 EOF
+fake escaped <<'EOF'
+echo 1..2; echo 'ok 1 - a \# SKIP escaped, not a directive'; echo 'ok 2 - b # TODOS: not a TODO'
+EOF
 fake cmocka_skip <<'EOF'
 echo 1..3; echo "ok 1 - a"; echo "not ok 2 # SKIP b"; echo "not ok 3 - c"; echo "# not ok - group"; exit 1
 EOF
@@ -146,6 +151,7 @@ has "skips: the program line shows them" '^PASS t +skips +2 passed +0 failed +4 
 has "skips: the summary gives the reason" '^skipped:$'
 has "skips: the summary names the case" '^ +t +skips: ok 2 - b # SKIP no dpdk-testpmd$'
 has "skips: the TODO is listed" '^ +t +skips: not ok 5 - e # TODO not written yet$'
+expect "an escaped SKIP and a TODOS are no directives" "2 passed, 0 failed" 0 escaped
 expect "cmocka's skip() (not ok N # SKIP name) is a skip" "1 passed, 1 failed, 1 skipped" 1 cmocka_skip
 has "cmocka's skip(): listed" '^ +t +cmocka_skip: not ok 2 # SKIP b$'
 expect "1..0 # SKIP: the whole program is one skip" "0 passed, 0 failed, 1 skipped" 0 whole_skip
