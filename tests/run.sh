@@ -29,7 +29,9 @@
 #
 # usage: tests/run.sh SUITE:PROGRAM [SUITE:PROGRAM ...]
 #   PROGRAM is a path, with arguments separated by spaces, run under a
-#   per-program timeout ($UVNET_TEST_TIMEOUT seconds, default 900).
+#   per-program timeout ($UVNET_TEST_TIMEOUT seconds, default 900).  It may
+#   be preceded by NAME=VALUE words, set in its environment only
+#   ("e2e:UVNET_BUILD=/x/build-asan tests/e2e/test_vlan.sh").
 set -uo pipefail
 
 logs=${UVNET_TEST_LOGS:-test-logs}
@@ -134,10 +136,15 @@ for item in "$@"; do
 	suite=${item%%:*}
 	prog=${item#*:}
 	read -r -a cmd <<<"$prog"
+	vars=()
+	while [ "${#cmd[@]}" -gt 1 ] && [[ ${cmd[0]} =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; do
+		vars+=("${cmd[0]}")
+		cmd=("${cmd[@]:1}")
+	done
 	name=$(basename "${cmd[0]}")
 	log="$logs/$suite-$name.log"
 	start=$(date +%s)
-	timeout --kill-after=10 "$timeout_s" "${cmd[@]}" >"$log" 2>&1
+	env ${vars[@]+"${vars[@]}"} timeout --kill-after=10 "$timeout_s" "${cmd[@]}" >"$log" 2>&1
 	rc=$?
 	secs=$(($(date +%s) - start))
 	# timeout(1): 124 when its SIGTERM ended the program, 137 when the

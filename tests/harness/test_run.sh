@@ -32,12 +32,22 @@ fake() {
 	chmod +x "$tmp/bin/$1"
 }
 
-# run NAME...: run.sh on the fakes NAME... (suite "t"); its output in
-# $out, its last line in $last, its status in $rc.
+# run NAME...: run.sh on the fakes NAME... (suite "t"; a NAME may have
+# NAME=VALUE words and arguments around it); its output in $out, its last
+# line in $last, its status in $rc.
 out='' last='' rc=0
 run() {
-	local items=() f
-	for f in "$@"; do items+=("t:$tmp/bin/$f"); done
+	local items=() f i words
+	for f in "$@"; do
+		read -r -a words <<<"$f"
+		for i in "${!words[@]}"; do
+			if [[ ${words[i]} != *=* ]]; then
+				words[i]=$tmp/bin/${words[i]}
+				break
+			fi
+		done
+		items+=("t:${words[*]}")
+	done
 	rm -f "$tmp"/logs/*
 	out=$(cd "$tmp" && UVNET_TEST_LOGS="$tmp/logs" UVNET_TEST_TIMEOUT="${TIMEOUT:-60}" \
 		"$run_sh" "${items[@]}" 2>&1)
@@ -129,6 +139,15 @@ EOF
 fake fails <<'EOF'
 echo 1..2; echo "ok 1 - a"; echo "not ok 2 - b"; exit 1
 EOF
+fake env_args <<'EOF'
+echo 1..2
+[[ ${E2E_X:-} == 1 && ${E2E_Y:-} == b=c ]] && echo "ok 1 - NAME=VALUE words set" || echo "not ok 1 - E2E_X='${E2E_X:-}' E2E_Y='${E2E_Y:-}'"
+[[ $* == "arg1 arg2" ]] && echo "ok 2 - arguments passed" || echo "not ok 2 - arguments: $*"
+EOF
+fake no_env <<'EOF'
+echo 1..1
+[[ -z ${E2E_X:-} ]] && echo "ok 1 - E2E_X is not set" || echo "not ok 1 - E2E_X='$E2E_X' from the program before"
+EOF
 fake hangs <<'EOF'
 echo 1..1; exec sleep 30
 EOF
@@ -165,6 +184,9 @@ expect "exit status 3 after all ok" "2 passed, 1 failed" 1 exit_status
 expect "Bail out! is a failure" "1 passed, 1 failed" 1 bail
 has "bail: the reason is printed" 'run\.sh: Bail out! the network is gone'
 expect "a not ok line: one failure, not two" "1 passed, 1 failed" 1 fails
+expect "NAME=VALUE words before a program: its environment only" "3 passed, 0 failed" 0 \
+	"E2E_X=1 E2E_Y=b=c env_args arg1 arg2" no_env
+has "NAME=VALUE: the program is named by its path" '^PASS t +env_args +2 passed'
 TIMEOUT=1 expect "a program over the time limit" "0 passed, 1 failed" 1 hangs
 has "timeout: the reason is printed" 'run\.sh: timed out after 1 s'
 expect "several programs add up" "9 passed, 2 failed, 5 skipped" 1 \
