@@ -14,7 +14,8 @@
 # results; tap_done prints the plan "1..N" and exits 0 only if all passed.
 #
 #   E2E_TIME_LIMIT  seconds before the watchdog stops the test (default 230)
-#   E2E_KEEP=1      keep $T (logs, serial consoles) after the run
+#   E2E_KEEP=1      keep $T (logs, serial consoles) after the run (the
+#                   sweep of leftovers spares it; remove it yourself)
 #   E2E_VERBOSE=1   print the logs as TAP comments even when everything passed
 #   E2E_UVNETD_ARGS more uvnetd options for every start (e.g. "--workers 2 --poll event")
 #   UVNET_BUILD     build directory with uvnetd and uvnetctl (default build/;
@@ -192,6 +193,7 @@ _sweep_stale() {
         pid=${dir#/tmp/"$E2E_PREFIX".}
         pid=${pid%%.*}
         [[ $pid =~ ^[0-9]+$ ]] || continue
+        [[ -e $dir/.kept ]] && continue # E2E_KEEP=1: the user removes it
         _alive_test "$pid" || rm -rf "$dir"
     done
 }
@@ -306,6 +308,7 @@ _e2e_exit() {
     done
     if [[ -n $T && -d $T ]]; then
         if [[ ${E2E_KEEP:-} == 1 ]]; then
+            touch "$T/.kept"
             echo "# e2e: kept $T" >&2
         else
             rm -rf "$T"
