@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/parse.h"
 #include "vhost/vu_fe.h"
 
 #define MAX_BURST 256
@@ -203,21 +204,6 @@ static void usage(FILE *to)
 		MIN_SIZE, MAX_SIZE, VU_FE_MAX_QUEUE_PAIRS, MAX_BURST);
 }
 
-static bool parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned v[6];
-	char tail;
-
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6)
-		return false;
-	for (int i = 0; i < 6; i++) {
-		if (v[i] > 255)
-			return false;
-		mac[i] = (uint8_t)v[i];
-	}
-	return true;
-}
-
 static bool parse_onoff(const char *s, bool *out)
 {
 	if (!strcmp(s, "on") || !strcmp(s, "1") || !strcmp(s, "yes"))
@@ -231,22 +217,18 @@ static bool parse_onoff(const char *s, bool *out)
 
 static uint64_t parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max)
 {
-	char *end;
-	unsigned long long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || end == s || v < min || v > max || *s == '-')
+	if (!parse_uint(s, min, max, &v))
 		die(2, "%s: '%s' is not a number from %" PRIu64 " to %" PRIu64, opt, s, min, max);
 	return v;
 }
 
 static double parse_double(const char *opt, const char *s)
 {
-	char *end;
-	double v = strtod(s, &end);
+	double v;
 
-	if (*end || end == s || !(v >= 0) || isinf(v))
+	if (!parse_decimal(s, 1e15, &v))
 		die(2, "%s: '%s' is not a non-negative number", opt, s);
 	return v;
 }

@@ -26,6 +26,7 @@
 #include "tools/vm.h"
 #include "tools/vm_qemu.h"
 #include "tools/vm_record.h"
+#include "util/parse.h"
 #include "util/proc.h"
 
 #define STR(x) STR_(x)
@@ -43,7 +44,10 @@ static const struct {
 	  "      --kernel FILE     guest kernel (default: the one uvnet-vm build-guest made)\n"
 	  "      --initrd FILE     its initramfs (same default)\n"
 	  "      --cmdline ARGS    more kernel command line (console=ttyS0 is always there)\n"
-	  "      --disk IMAGE      a virtio disk (raw or qcow2)\n"
+	  "      --disk PATH[,format=raw|qcow2]\n"
+	  "                        a virtio disk; its format is never guessed (default raw)\n"
+	  "      --user USER       run QEMU as USER, not root (its vhost-user socket,\n"
+	  "                        console and monitor are made that user's)\n"
 	  "      --mem SIZE        memory: MiB, or with a K/M/G suffix (default 256, at least "
 	  STR(VM_MIN_MEM_MIB) ")\n"
 	  "      --cpus N          vCPUs (default 1)\n"
@@ -178,12 +182,40 @@ static int cmd_list(int argc, char **argv)
 
 /* ---- stop ---- */
 
+/*
+ * Is pid still the process the record says it is (started at `start`)?  A
+ * pid is reused once its process is gone: a record left behind by a
+ * SIGKILLed run may name someone else's process by now.
+ */
+static bool still_same(const char *name, const char *what, pid_t pid, struct json_object *rec,
+		       const char *start_key)
+{
+	struct json_object *v;
+	unsigned long long start;
+
+	if (!proc_alive(pid))
+		return false;
+	if (!json_object_object_get_ex(rec, start_key, &v)) {
+		note("%s: the record has no start time for %s (pid %d): not signalling it", name,
+		     what, (int)pid);
+		return false;
+	}
+	start = (unsigned long long)json_object_get_uint64(v);
+	if (!start || proc_start_time(pid) != start) {
+		note("%s: pid %d is no longer its %s: left alone", name, (int)pid, what);
+		return false;
+	}
+	return true;
+}
+
 /* Ask the `uvnet-vm run` at pid to end (SIGUSR1 first with powerdown, then
  * SIGTERM; SIGKILL when it is still there 15 s later).  True when it ended
  * by itself: it tidied up. */
-static bool stop_run(const char *name, pid_t pid, bool powerdown, double timeout)
+static bool stop_run(const char *name, struct json_object *rec, bool powerdown, double timeout)
 {
-	if (!proc_alive(pid))
+	pid_t pid = jint(rec, "pid");
+
+	if (!still_same(name, "uvnet-vm run", pid, rec, "pid_start"))
 		return false;
 	if (powerdown) {
 		kill(pid, SIGUSR1);
@@ -201,21 +233,12 @@ static bool stop_run(const char *name, pid_t pid, bool powerdown, double timeout
 	return false;
 }
 
-/* SIGKILL to pid if it still is a QEMU (its comm says so). */
-static void kill_qemu(pid_t qemu)
+/* SIGKILL to the VM's QEMU if its pid still is that QEMU. */
+static void kill_qemu(const char *name, struct json_object *rec)
 {
-	char path[64], comm[64] = "";
-	FILE *f;
+	pid_t qemu = jint(rec, "qemu_pid");
 
-	if (!proc_alive(qemu))
-		return;
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)qemu);
-	if ((f = fopen(path, "re"))) {
-		if (!fgets(comm, sizeof(comm), f))
-			comm[0] = '\0';
-		fclose(f);
-	}
-	if (strstr(comm, "qemu"))
+	if (still_same(name, "QEMU", qemu, rec, "qemu_start"))
 		kill(qemu, SIGKILL);
 }
 
@@ -225,7 +248,7 @@ static void tidy_after(const char *name, struct json_object *rec)
 	struct json_object *r;
 	struct error e;
 
-	kill_qemu(jint(rec, "qemu_pid"));
+	kill_qemu(name, rec);
 	if (!control_requestv(vm_control, &r, &e, "del-port", jstr(rec, "port"), NULL))
 		json_object_put(r);
 	else if (!strstr(e.msg, "no port named"))
@@ -245,16 +268,14 @@ static int cmd_stop(int argc, char **argv)
 	bool powerdown = false;
 	double timeout = 15;
 	const char *name;
-	char *end;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': powerdown = true; break;
 		case 't':
-			timeout = strtod(optarg, &end);
-			if (*end || end == optarg || timeout < 0)
-				die(2, "--timeout: '%s' is not a number of seconds", optarg);
+			if (!parse_decimal(optarg, 86400, &timeout))
+				die(2, "--timeout: '%s' is not a number of seconds (up to 86400)", optarg);
 			break;
 		case 'h': usage(stdout, "stop"); return 0;
 		default: usage(stderr, "stop"); exit(2);
@@ -265,7 +286,7 @@ static int cmd_stop(int argc, char **argv)
 	name = argv[optind];
 	if (!valid_name(name) || !(rec = vm_record_read(name)))
 		die(1, "stop: no VM named %s in %s", name, vm_run_dir);
-	if (!stop_run(name, jint(rec, "pid"), powerdown, timeout))
+	if (!stop_run(name, rec, powerdown, timeout))
 		tidy_after(name, rec);
 	json_object_put(rec);
 	printf("%s stopped\n", name);

@@ -181,7 +181,26 @@ static void print_ovn(struct json_object *res)
 		printf("    port %s: logical port %s", str(p, "port"), str(p, "logical_port"));
 		if (get(p, "datapath_key"))
 			printf(" (datapath %s, key %s)", str(p, "datapath_key"), str(p, "tunnel_key"));
-		printf(": %s\n", str(p, "state"));
+		printf(": %s", str(p, "state"));
+		if (get(p, "vlan"))
+			printf(", internal VLAN %s", str(p, "vlan"));
+		printf("\n");
+	}
+	if (get(res, "data_path")) {
+		struct json_object *dp = get(res, "data_path"), *ls = get(dp, "logical_switches");
+
+		printf("    data path: tunnel port %s, %zu logical switches, %s remote chassis, %s MACs\n",
+		       *str(dp, "tunnel_port") ? str(dp, "tunnel_port") : "(none)",
+		       json_object_array_length(ls), str(dp, "remote_chassis"), str(dp, "macs"));
+		for (size_t i = 0; i < json_object_array_length(ls); i++) {
+			struct json_object *x = json_object_array_get_idx(ls, i);
+
+			printf("      datapath %s: VLAN %s, flood to %s chassis, unknown to %s\n",
+			       str(x, "datapath_key"), str(x, "vlan"), str(x, "flood_chassis"),
+			       str(x, "unknown_chassis"));
+		}
+		if (*str(dp, "problem"))
+			printf("      problem: %s\n", str(dp, "problem"));
 	}
 	for (size_t i = 0; i < json_object_array_length(others); i++) {
 		struct json_object *o = json_object_array_get_idx(others, i), *e = get(o, "encaps");

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
@@ -56,24 +57,43 @@ const char *pick_accel(const char *given)
 
 /* ---- the command line ---- */
 
-/* qcow2 when the image starts with qcow2's magic, else raw. */
-static const char *disk_format(const char *path)
+bool qemu_escape(const char *s, char *out, size_t len)
 {
-	unsigned char magic[4] = { 0 };
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t n = 0;
 
-	if (fd >= 0) {
-		if (read(fd, magic, 4) != 4)
-			magic[0] = 0;
-		close(fd);
+	for (; *s; s++) {
+		if (n + 2 >= len)
+			return false;
+		out[n++] = *s;
+		if (*s == ',')
+			out[n++] = ',';
 	}
-	return !memcmp(magic, "QFI\xfb", 4) ? "qcow2" : "raw";
+	out[n] = '\0';
+	return true;
+}
+
+/* The paths QEMU reads as option values, commas doubled. */
+struct escaped {
+	char cons[2 * PATH_MAX], log[2 * PATH_MAX], qmp[2 * PATH_MAX], sock[2 * PATH_MAX];
+	char disk[2 * PATH_MAX];
+};
+
+static void escape_paths(struct escaped *x, const struct vm *vm)
+{
+	/* every buffer is twice the longest path: it always fits */
+	qemu_escape(vm->cons, x->cons, sizeof(x->cons));
+	qemu_escape(vm->log, x->log, sizeof(x->log));
+	qemu_escape(vm->qmp, x->qmp, sizeof(x->qmp));
+	qemu_escape(vm->sock, x->sock, sizeof(x->sock));
+	qemu_escape(vm->o->disk ? vm->o->disk_path : "", x->disk, sizeof(x->disk));
 }
 
 /* The option values QEMU's command line points into. */
 struct qemu_cmdline {
-	char mem[64], memobj[128], smp[16], append[4096], serial[PATH_MAX * 2 + 64];
-	char qmpdev[PATH_MAX + 64], netchr[PATH_MAX + 64], netdev[128], dev[256], drive[PATH_MAX + 64];
+	struct escaped x;
+	char mem[64], memobj[128], smp[16], append[4096], serial[PATH_MAX * 4 + 64];
+	char qmpdev[PATH_MAX * 2 + 64], netchr[PATH_MAX * 2 + 64], netdev[128], dev[256];
+	char drive[PATH_MAX * 2 + 64];
 	const char *argv[64 + 256];
 	int argc;
 };
@@ -91,16 +111,16 @@ static void arg2(struct qemu_cmdline *q, const char *opt, const char *value)
 
 /* The serial console (on a socket for `console`, or this terminal) and the
  * monitor, each on a chardev. */
-static void chardevs(struct qemu_cmdline *q, const struct vm *vm, bool tty)
+static void chardevs(struct qemu_cmdline *q, bool tty)
 {
 	if (tty)
 		snprintf(q->serial, sizeof(q->serial), "stdio,id=ser0,signal=off,logfile=%s,logappend=off",
-			 vm->log);
+			 q->x.log);
 	else
 		snprintf(q->serial, sizeof(q->serial),
-			 "socket,id=ser0,path=%s,server=on,wait=off,logfile=%s,logappend=off", vm->cons,
-			 vm->log);
-	snprintf(q->qmpdev, sizeof(q->qmpdev), "socket,id=qmp,path=%s,server=on,wait=off", vm->qmp);
+			 "socket,id=ser0,path=%s,server=on,wait=off,logfile=%s,logappend=off", q->x.cons,
+			 q->x.log);
+	snprintf(q->qmpdev, sizeof(q->qmpdev), "socket,id=qmp,path=%s,server=on,wait=off", q->x.qmp);
 }
 
 /* The vhost-user NIC on the port's socket. */
@@ -108,7 +128,7 @@ static void nic(struct qemu_cmdline *q, const struct vm *vm, const char *accel)
 {
 	const struct run_opts *o = vm->o;
 
-	snprintf(q->netchr, sizeof(q->netchr), "socket,id=net0,path=%s,reconnect=1", vm->sock);
+	snprintf(q->netchr, sizeof(q->netchr), "socket,id=net0,path=%s,reconnect=1", q->x.sock);
 	if (o->queues > 1)
 		snprintf(q->netdev, sizeof(q->netdev), "vhost-user,id=n0,chardev=net0,queues=%u", o->queues);
 	else
@@ -136,12 +156,14 @@ static void qemu_cmdline(struct qemu_cmdline *q, const struct vm *vm, const char
 	snprintf(q->smp, sizeof(q->smp), "%u", o->cpus);
 	snprintf(q->append, sizeof(q->append), "console=ttyS0%s%s", o->cmdline ? " " : "",
 		 o->cmdline ? o->cmdline : "");
-	chardevs(q, vm, tty);
+	escape_paths(&q->x, vm);
+	chardevs(q, tty);
 	nic(q, vm, accel);
 
 	q->argc = 0;
 	arg(q, o->qemu);
 	arg2(q, "-name", o->name);
+	arg2(q, "-sandbox", QEMU_SANDBOX);
 	arg2(q, "-accel", accel);
 	if (!strcmp(accel, "kvm"))
 		arg2(q, "-cpu", "host");
@@ -164,8 +186,10 @@ static void qemu_cmdline(struct qemu_cmdline *q, const struct vm *vm, const char
 	arg2(q, "-netdev", q->netdev);
 	arg2(q, "-device", q->dev);
 	if (o->disk) {
-		snprintf(q->drive, sizeof(q->drive), "file=%s,if=virtio,format=%s", o->disk,
-			 disk_format(o->disk));
+		/* the format is what the operator said (raw by default), never
+		 * what the image's first bytes say: a guest writes those */
+		snprintf(q->drive, sizeof(q->drive), "file=%s,if=virtio,format=%s", q->x.disk,
+			 o->disk_format);
 		arg2(q, "-drive", q->drive);
 	}
 	for (int i = 0; i < o->nextra && q->argc < max; i++)
@@ -175,12 +199,20 @@ static void qemu_cmdline(struct qemu_cmdline *q, const struct vm *vm, const char
 
 /* ---- starting it ---- */
 
-/* In the child: the signals uvnet-vm blocks unblocked, gone when uvnet-vm
- * goes, and (with the console on a socket) off the terminal. */
-static void exec_qemu(const char *const argv[], bool tty, int nul)
+/* In the child: --user's identity taken (before the parent-death signal,
+ * which a change of credentials clears), the signals uvnet-vm blocks
+ * unblocked, gone when uvnet-vm goes, and (with the console on a socket)
+ * off the terminal. */
+static void exec_qemu(const char *const argv[], const struct run_opts *o, bool tty, int nul)
 {
 	sigset_t none;
 
+	if (o->user && (initgroups(o->user, o->gid) || setgid(o->gid) || setuid(o->uid) ||
+			setuid(0) == 0)) {
+		fprintf(stderr, "uvnet-vm: --user %s: cannot become that user: %s\n", o->user,
+			strerror(errno));
+		_exit(127);
+	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGTERM); /* a SIGKILLed uvnet-vm takes QEMU along */
@@ -203,7 +235,7 @@ pid_t start_qemu(struct vm *vm, const char *accel, bool tty)
 	nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 	pid = fork();
 	if (pid == 0)
-		exec_qemu(q.argv, tty, nul);
+		exec_qemu(q.argv, vm->o, tty, nul);
 	if (nul >= 0)
 		close(nul);
 	return pid;

@@ -10,6 +10,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #define VM_MIN_MEM_MIB 128
@@ -19,6 +20,11 @@
 struct run_opts {
 	const char *name, *net, *kernel, *initrd, *cmdline, *disk, *console, *serial_log, *accel;
 	const char *qemu;
+	char disk_path[PATH_MAX];   /* --disk's PATH, without ",format=" */
+	const char *disk_format;    /* raw (default) or qcow2: never guessed */
+	const char *user;           /* --user: QEMU runs as this user; NULL: root */
+	uid_t uid;
+	gid_t gid;
 	char netname[64];           /* --net's NETWORK */
 	unsigned long long mem_mib;
 	unsigned cpus, queues;
@@ -44,6 +50,14 @@ struct vm {
  * or pick-accel.sh itself (it boots a probe guest under KVM once: a
  * /dev/kvm that opens may still hang a real guest), else tcg. */
 const char *pick_accel(const char *given);
+
+/* s with every ',' doubled, as QEMU's option syntax reads a literal comma
+ * (a path cannot add sub-options); false when it does not fit in out. */
+bool qemu_escape(const char *s, char *out, size_t len);
+
+/* The -sandbox QEMU always runs under (seccomp): no obsolete system calls,
+ * no setuid/setgid, no fork/exec, no scheduler or affinity changes. */
+#define QEMU_SANDBOX "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"
 
 /* Start QEMU for vm (console on this terminal when tty); its pid, or -1
  * with errno set when it could not be forked. */

@@ -72,8 +72,17 @@ void vm_record_remove(const char *name)
 	static const char *const suffixes[] = { "json", "qmp", "console", "lock" };
 	char path[PATH_MAX];
 
+	char sub[PATH_MAX + 16];
+
 	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
 		vm_path(path, sizeof(path), name, suffixes[i]);
 		unlink(path);
 	}
+	/* --user's directory: QEMU's console and monitor sockets */
+	vm_path(path, sizeof(path), name, "d");
+	snprintf(sub, sizeof(sub), "%s/console", path);
+	unlink(sub);
+	snprintf(sub, sizeof(sub), "%s/qmp", path);
+	unlink(sub);
+	rmdir(path);
 }

@@ -16,6 +16,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,35 +35,25 @@
 #include "tools/vm.h"
 #include "tools/vm_qemu.h"
 #include "tools/vm_record.h"
+#include "util/parse.h"
 #include "util/proc.h"
 
 /* ---- the arguments ---- */
 
-static bool parse_mac(const char *s, uint8_t mac[6])
+/* A unicast MAC address, not all zeros. */
+static bool parse_unicast_mac(const char *s, uint8_t mac[6])
 {
-	unsigned v[6];
-	char end;
-
-	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3],
-				       &v[4], &v[5], &end) != 6)
-		return false;
-	for (int i = 0; i < 6; i++) {
-		if (!isxdigit((unsigned char)s[3 * i]) || !isxdigit((unsigned char)s[3 * i + 1]) ||
-		    (i < 5 && s[3 * i + 2] != ':'))
-			return false;
-		mac[i] = (uint8_t)v[i];
-	}
-	/* unicast, not all zeros */
-	return !(mac[0] & 1) && (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]);
+	return parse_mac(s, mac) && !(mac[0] & 1) &&
+	       (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]);
 }
 
 /* SIZE in MiB: "512", "512M", "1G", "262144K", "1.5G" is not taken. */
 static bool parse_mem(const char *s, unsigned long long *mib)
 {
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
+	const char *end = s + strspn(s, "0123456789");
+	uint64_t v;
 
-	if (end == s || *s == '-')
+	if (!parse_uint_n(s, (size_t)(end - s), 0, (1ull << 40) - 1, &v))
 		return false;
 	if (!strcasecmp(end, "") || !strcasecmp(end, "m") || !strcasecmp(end, "mib") ||
 	    !strcasecmp(end, "mb"))
@@ -104,16 +95,15 @@ static void parse_net(struct run_opts *o, const char *spec)
 			die(2, "--net: '%s': expected key=value (mac=, queues=)", tok);
 		*eq = '\0';
 		if (!strcmp(tok, "mac")) {
-			if (!parse_mac(eq + 1, mac))
+			if (!parse_unicast_mac(eq + 1, mac))
 				die(2, "--net: mac=%s is not a unicast MAC address like 52:54:00:12:34:56",
 				    eq + 1);
 			snprintf(o->mac, sizeof(o->mac), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
 				 mac[2], mac[3], mac[4], mac[5]);
 		} else if (!strcmp(tok, "queues")) {
-			char *end;
-			unsigned long q = strtoul(eq + 1, &end, 10);
+			uint64_t q;
 
-			if (*end || end == eq + 1 || q < 1 || q > VM_MAX_QUEUES)
+			if (!parse_uint(eq + 1, 1, VM_MAX_QUEUES, &q))
 				die(2, "--net: queues=%s is not a number from 1 to %d", eq + 1, VM_MAX_QUEUES);
 			o->queues = (unsigned)q;
 		} else {
@@ -134,6 +124,43 @@ static void check_file(const char *opt, const char *path)
 		die(1, "%s: %s: %s", opt, path, strerror(errno));
 }
 
+/* PATH[,format=raw|qcow2]: the format is said, never guessed (default
+ * raw).  Only a trailing ",format=" is an option: commas before it belong
+ * to the path (QEMU gets them escaped). */
+static void parse_disk(struct run_opts *o)
+{
+	const char *comma = strrchr(o->disk, ',');
+	size_t len = strlen(o->disk);
+
+	o->disk_format = "raw";
+	if (comma && !strncmp(comma, ",format=", 8)) {
+		o->disk_format = comma + 8;
+		len = (size_t)(comma - o->disk);
+		if (strcmp(o->disk_format, "raw") && strcmp(o->disk_format, "qcow2"))
+			die(2, "--disk: format=%s is not raw or qcow2", o->disk_format);
+	}
+	if (!len || len >= sizeof(o->disk_path))
+		die(2, "--disk: '%s' is not PATH[,format=raw|qcow2]", o->disk);
+	memcpy(o->disk_path, o->disk, len);
+	o->disk_path[len] = '\0';
+	check_file("--disk", o->disk_path);
+}
+
+/* --user USER: who QEMU runs as (never root). */
+static void parse_user(struct run_opts *o)
+{
+	struct passwd *pw = getpwnam(o->user);
+
+	if (!pw)
+		die(2, "--user: no user named '%s'", o->user);
+	if (pw->pw_uid == 0)
+		die(2, "--user: '%s' is root: leave --user out to run QEMU as root", o->user);
+	o->uid = pw->pw_uid;
+	o->gid = pw->pw_gid;
+	if (geteuid() != 0)
+		die(2, "--user: only root can run QEMU as another user");
+}
+
 static const struct option run_options[] = {
 	{ "name", required_argument, NULL, 'n' },
 	{ "net", required_argument, NULL, 'N' },
@@ -141,6 +168,7 @@ static const struct option run_options[] = {
 	{ "initrd", required_argument, NULL, 'i' },
 	{ "cmdline", required_argument, NULL, 'a' },
 	{ "disk", required_argument, NULL, 'd' },
+	{ "user", required_argument, NULL, 'u' },
 	{ "mem", required_argument, NULL, 'm' },
 	{ "cpus", required_argument, NULL, 'c' },
 	{ "console", required_argument, NULL, 'C' },
@@ -156,7 +184,7 @@ static const struct option run_options[] = {
 /* The options into o, as given; QEMU's own arguments (after --) too. */
 static void read_options(int argc, char **argv, struct run_opts *o)
 {
-	char *end;
+	uint64_t v;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+", run_options, NULL)) != -1) {
@@ -167,6 +195,7 @@ static void read_options(int argc, char **argv, struct run_opts *o)
 		case 'i': o->initrd = optarg; break;
 		case 'a': o->cmdline = optarg; break;
 		case 'd': o->disk = optarg; break;
+		case 'u': o->user = optarg; break;
 		case 'C': o->console = optarg; break;
 		case 'S': o->serial_log = optarg; break;
 		case 'A': o->accel = optarg; break;
@@ -178,9 +207,9 @@ static void read_options(int argc, char **argv, struct run_opts *o)
 				die(2, "--mem: '%s' is not a size like 512, 512M or 1G", optarg);
 			break;
 		case 'c':
-			o->cpus = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || end == optarg || o->cpus < 1 || o->cpus > 255)
+			if (!parse_uint(optarg, 1, 255, &v))
 				die(2, "--cpus: '%s' is not a number from 1 to 255", optarg);
+			o->cpus = (unsigned)v;
 			break;
 		case 'h': usage(stdout, "run"); exit(0);
 		default: usage(stderr, "run"); exit(2);
@@ -234,7 +263,9 @@ static void check_options(struct run_opts *o, char *kbuf, char *ibuf, size_t len
 		die(2, "--initrd: run --kernel needs --initrd too");
 	check_file("--initrd", o->initrd);
 	if (o->disk)
-		check_file("--disk", o->disk);
+		parse_disk(o);
+	if (o->user)
+		parse_user(o);
 	if (!o->qemu)
 		o->qemu = env_qemu && *env_qemu ? env_qemu : "qemu-system-x86_64";
 	if (!strcmp(o->console, "tty") && !isatty(0))
@@ -265,6 +296,34 @@ static void find_bridge(struct vm *vm)
 		die(1, "--net: no network named %s (uvnetctl net-list shows them)", netname);
 	if (!active)
 		die(1, "--net: network %s is not active (uvnetctl net-start %s)", netname, netname);
+}
+
+/* With --user, QEMU (as that user) makes its console and monitor sockets
+ * in RUN-DIR/NAME.d, a directory of that user's (the run directory stays
+ * root's), and writes a console log it cannot create itself. */
+static void user_files(struct vm *vm)
+{
+	const struct run_opts *o = vm->o;
+	char dir[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	vm_path(dir, sizeof(dir), o->name, "d");
+	if ((mkdir(dir, 0700) && errno != EEXIST) || lstat(dir, &st) || !S_ISDIR(st.st_mode) ||
+	    chown(dir, o->uid, o->gid) || chmod(dir, 0700))
+		die(1, "--user: cannot make %s for %s: %s", dir, o->user, strerror(errno));
+	if (!fmt(vm->cons, sizeof(vm->cons), "%s/console", dir) ||
+	    !fmt(vm->qmp, sizeof(vm->qmp), "%s/qmp", dir))
+		die(1, "--run-dir: '%s' is too long", vm_run_dir);
+	unlink(vm->cons);
+	unlink(vm->qmp);
+	/* a log made here is given to the user; one that exists is left as it is */
+	fd = open(vm->log, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd >= 0) {
+		if (fchown(fd, o->uid, o->gid))
+			note("--user: cannot give %s to %s: %s", vm->log, o->user, strerror(errno));
+		close(fd);
+	}
 }
 
 /* The VM's files in the run directory. */
@@ -312,6 +371,8 @@ static void take_name(struct vm *vm)
 	}
 }
 
+static void remove_port(struct vm *vm);
+
 static void add_port(struct vm *vm)
 {
 	char path_opt[PATH_MAX + 8], q_opt[32];
@@ -328,6 +389,13 @@ static void add_port(struct vm *vm)
 	}
 	json_object_put(r);
 	vm->port_added = true;
+	/* uvnetd made the socket root's, 0600: QEMU as --user must open it */
+	if (vm->o->user && chown(vm->sock, vm->o->uid, vm->o->gid)) {
+		note("--user: cannot give %s to %s: %s", vm->sock, vm->o->user, strerror(errno));
+		remove_port(vm);
+		unlink(vm->lock_path);
+		exit(1);
+	}
 }
 
 static void remove_port(struct vm *vm)
@@ -370,6 +438,15 @@ static void write_run_record(const struct vm *vm, const char *accel, bool tty)
 	json_object_object_add(rec, "name", json_object_new_string(o->name));
 	json_object_object_add(rec, "pid", json_object_new_int(getpid()));
 	json_object_object_add(rec, "qemu_pid", json_object_new_int(vm->qemu));
+	/* with the pids, the start times name the processes for good: stop
+	 * signals a pid only while it is still the one started here */
+	json_object_object_add(rec, "pid_start", json_object_new_uint64(proc_start_time(getpid())));
+	json_object_object_add(rec, "qemu_start",
+			       json_object_new_uint64(proc_start_time(vm->qemu)));
+	json_object_object_add(rec, "user", json_object_new_string(o->user ? o->user : "root"));
+	json_object_object_add(rec, "disk", json_object_new_string(o->disk ? o->disk_path : ""));
+	json_object_object_add(rec, "disk_format",
+			       json_object_new_string(o->disk ? o->disk_format : ""));
 	json_object_object_add(rec, "network", json_object_new_string(o->netname));
 	json_object_object_add(rec, "bridge", json_object_new_string(vm->bridge));
 	json_object_object_add(rec, "port", json_object_new_string(vm->port));
@@ -496,9 +573,16 @@ int cmd_run(int argc, char **argv)
 	tty = !strcmp(o.console, "tty");
 	find_bridge(&vm);
 	take_name(&vm);
+	if (o.user)
+		user_files(&vm);
 	add_port(&vm);
 	accel = pick_accel(o.accel);
 	sfd = watch_signals();
+	if (sfd < 0) {
+		remove_port(&vm);
+		vm_record_remove(o.name);
+		die(1, "signalfd: %s", strerror(errno));
+	}
 	unlink(vm.qmp);
 	unlink(vm.cons);
 	vm.qemu = start_qemu(&vm, accel, tty);

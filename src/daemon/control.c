@@ -21,6 +21,8 @@ LOG_MODULE("control");
 struct control_conn {
 	struct control_server *srv;
 	int fd;
+	uid_t uid;                  /* the peer, as the kernel saw it connect */
+	pid_t pid;
 	time_t deadline;
 	size_t len;
 	char buf[CONTROL_REQUEST_MAX];
@@ -78,6 +80,29 @@ static void send_reply(struct control_conn *c, struct json_object *rep)
 	}
 }
 
+/* "uid U pid P: WORD WORD ..." for the log (words cut to a line). */
+static void log_request(const struct control_conn *c, struct json_object *req)
+{
+	char line[512];
+	size_t n = 0;
+
+	line[0] = '\0';
+	for (size_t i = 0; json_object_is_type(req, json_type_array) &&
+			   i < json_object_array_length(req) && n < sizeof(line) - 1; i++) {
+		const char *w = json_object_get_string(json_object_array_get_idx(req, i));
+		int k = snprintf(line + n, sizeof(line) - n, "%s%s", i ? " " : "", w ? w : "null");
+
+		if (k < 0)
+			break;
+		n += (size_t)k;
+	}
+	for (char *p = line; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	log_info("request from uid %u pid %d: %s%s", (unsigned)c->uid, (int)c->pid,
+		 req ? line : "(not JSON)", n >= sizeof(line) - 1 ? "..." : "");
+}
+
 static void execute(struct control_conn *c)
 {
 	struct json_object *req, *rep;
@@ -87,6 +112,7 @@ static void execute(struct control_conn *c)
 	req = tok ? json_tokener_parse_ex(tok, c->buf, (int)c->len) : NULL;
 	if (tok)
 		json_tokener_free(tok);
+	log_request(c, req);
 	rep = req ? verbs_execute(c->srv->d, req) : NULL;
 	if (!rep) {
 		rep = json_object_new_object();
@@ -119,26 +145,90 @@ static void on_readable(void *arg)
 	}
 }
 
+/* At most one such warning a second. */
+static bool may_warn(struct control_server *s)
+{
+	time_t now = mono_now();
+
+	if (now == s->warned_at)
+		return false;
+	s->warned_at = now;
+	return true;
+}
+
+static void on_accept(void *arg);
+
+/* accept() failed for want of fds or memory: the listening socket stays
+ * readable, so retrying at once would spin.  Leave it for a second. */
+static void pause_accepting(struct control_server *s, int err)
+{
+	if (may_warn(s))
+		log_warn("cannot accept a control connection: %s; trying again in 1 s", strerror(err));
+	loop_unwatch(&s->d->loop, s->listen_fd);
+	s->listen_paused = true;
+	s->resume_at = mono_now() + 1;
+}
+
+static void resume_accepting(struct control_server *s, time_t now)
+{
+	int rc;
+
+	if (!s->listen_paused || now < s->resume_at)
+		return;
+	rc = loop_watch(&s->d->loop, s->listen_fd, on_accept, s);
+	if (rc) {
+		if (may_warn(s))
+			log_warn("cannot watch %s again: %s; trying again in 1 s", s->path, strerror(-rc));
+		s->resume_at = now + 1;
+		return;
+	}
+	s->listen_paused = false;
+}
+
+/* A free slot, or the oldest connection's, closed to make room. */
+static unsigned free_slot(struct control_server *s)
+{
+	unsigned oldest = 0;
+
+	for (unsigned i = 0; i < CONTROL_MAX_CONNS; i++) {
+		if (!s->conns[i])
+			return i;
+		if (s->conns[i]->deadline < s->conns[oldest]->deadline)
+			oldest = i;
+	}
+	if (may_warn(s))
+		log_warn("%d control connections open: closing the oldest (uid %u pid %d) for a new one",
+			 CONTROL_MAX_CONNS, (unsigned)s->conns[oldest]->uid, (int)s->conns[oldest]->pid);
+	conn_close(s->conns[oldest]);
+	return oldest;
+}
+
 static void on_accept(void *arg)
 {
 	struct control_server *s = arg;
+	struct ucred cred = { .pid = 0, .uid = (uid_t)-1 };
+	socklen_t clen = sizeof(cred);
 	struct control_conn *c;
 	unsigned slot;
 	int fd, rc;
 
 	fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (fd < 0)
+	if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			pause_accepting(s, errno);
 		return;
-	for (slot = 0; slot < CONTROL_MAX_CONNS && s->conns[slot]; slot++)
-		;
-	c = slot < CONTROL_MAX_CONNS ? malloc(sizeof(*c)) : NULL;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen))
+		cred = (struct ucred){ .pid = 0, .uid = (uid_t)-1 };
+	slot = free_slot(s);
+	c = malloc(sizeof(*c));
 	if (!c) {
-		log_warn("refusing a control connection: %s", slot < CONTROL_MAX_CONNS
-			 ? "out of memory" : "too many open at once");
+		log_warn("refusing a control connection: out of memory");
 		close(fd);
 		return;
 	}
-	*c = (struct control_conn){ .srv = s, .fd = fd, .deadline = mono_now() + CONTROL_REQUEST_S };
+	*c = (struct control_conn){ .srv = s, .fd = fd, .uid = cred.uid, .pid = cred.pid,
+				    .deadline = mono_now() + CONTROL_REQUEST_S };
 	rc = loop_watch(&s->d->loop, fd, on_readable, c);
 	if (rc) {
 		log_warn("refusing a control connection: cannot watch it: %s", strerror(-rc));
@@ -151,12 +241,21 @@ static void on_accept(void *arg)
 
 void control_expire(struct control_server *s, time_t now)
 {
+	unsigned dropped = 0;
+	uid_t uid = 0;
+	pid_t pid = 0;
+
+	resume_accepting(s, now);
 	for (unsigned i = 0; i < CONTROL_MAX_CONNS; i++)
 		if (s->conns[i] && now > s->conns[i]->deadline) {
-			log_warn("dropping a control connection that sent no whole request in %d s",
-				 CONTROL_REQUEST_S);
+			uid = s->conns[i]->uid;
+			pid = s->conns[i]->pid;
 			conn_close(s->conns[i]);
+			dropped++;
 		}
+	if (dropped)
+		log_warn("dropped %u control connection(s) that sent no whole request in %d s "
+			 "(the last from uid %u pid %d)", dropped, CONTROL_REQUEST_S, (unsigned)uid, (int)pid);
 }
 
 /* Replace only a socket nobody listens on: not a file, not another
@@ -179,9 +278,10 @@ static int check_path_free(const char *path, const struct sockaddr_un *sa, struc
 				path) : 0;
 }
 
-int control_listen(const char *path, struct error *e)
+int control_listen(const char *path, gid_t gid, struct error *e)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	mode_t old_mask;
 	int fd, rc;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -193,9 +293,15 @@ int control_listen(const char *path, struct error *e)
 	if (fd < 0)
 		return error_set(e, -errno, "cannot listen on %s: %s", path, strerror(errno));
 	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0600) || listen(fd, 16)) {
+	/* born 0600: nobody else can connect between bind() and chmod() */
+	old_mask = umask(0177);
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old_mask);
+	if (rc || (gid != (gid_t)-1 && (chown(path, (uid_t)-1, gid) || chmod(path, 0660))) ||
+	    listen(fd, 128)) {
 		rc = -errno;
 		close(fd);
+		unlink(path);
 		return error_set(e, rc, "cannot listen on %s: %s", path, strerror(-rc));
 	}
 	return fd;
@@ -220,7 +326,8 @@ void control_stop(struct control_server *s)
 		if (s->conns[i])
 			conn_close(s->conns[i]);
 	if (s->listen_fd >= 0) {
-		loop_unwatch(&s->d->loop, s->listen_fd);
+		if (!s->listen_paused)
+			loop_unwatch(&s->d->loop, s->listen_fd);
 		close(s->listen_fd);
 		unlink(s->path);
 	}

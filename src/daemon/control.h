@@ -5,11 +5,20 @@
  * connection closes.  Connections are non-blocking and buffered in the
  * event loop, so a slow or silent client holds only its own connection:
  * one that has not sent a whole request within CONTROL_REQUEST_S seconds
- * is dropped, and at most CONTROL_MAX_CONNS are open at once.
+ * is dropped, and at most CONTROL_MAX_CONNS are open at once: when the
+ * table is full, a new connection takes the place of the oldest one, so
+ * clients that connect and say nothing cannot lock an operator out.
+ *
+ * Who may connect is the socket file's business: mode 0600 (root), or 0660
+ * with --control-group.  Every request is logged with the peer's uid and
+ * pid (SO_PEERCRED).  When accept() fails (out of fds) the listening
+ * socket is left alone for a second instead of being retried at once.
  */
 #ifndef UVNET_DAEMON_CONTROL_H
 #define UVNET_DAEMON_CONTROL_H
 
+#include <stdbool.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "util/error.h"
@@ -26,11 +35,15 @@ struct control_server {
 	struct daemon *d;
 	const char *path;
 	int listen_fd;
+	bool listen_paused;         /* accept failed: not watched until resume_at */
+	time_t resume_at;
+	time_t warned_at;           /* last "refusing" / "evicting" warning */
 	struct control_conn *conns[CONTROL_MAX_CONNS];
 };
 
-/* Listen on path (0600; an old socket file there is replaced): the fd. */
-int control_listen(const char *path, struct error *e);
+/* Listen on path: mode 0600, or 0660 with group gid (gid -1: none); an
+ * old socket file nobody answers on is replaced.  The fd. */
+int control_listen(const char *path, gid_t gid, struct error *e);
 /* Serve requests on it from the daemon's loop. */
 int control_start(struct control_server *s, struct daemon *d, const char *path, int listen_fd,
 		  struct error *e);

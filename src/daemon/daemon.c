@@ -26,9 +26,9 @@ static struct daemon *env_daemon(struct port_env *env)
 	return (struct daemon *)((char *)env - offsetof(struct daemon, env));
 }
 
-static void env_attach(struct port_env *env, struct port_queue *q)
+static int env_attach(struct port_env *env, struct port_queue *q, struct error *e)
 {
-	worker_pool_attach(&env_daemon(env)->pool, q);
+	return worker_pool_attach(&env_daemon(env)->pool, q, e);
 }
 
 static void env_detach(struct port_env *env, struct port_queue *q)
@@ -408,6 +408,31 @@ int daemon_add_port(struct daemon *d, const char *bridge, const char *name,
 	if (d->ovn)
 		ovn_run(d->ovn);
 	return 0;
+}
+
+void daemon_port_set_vlan(struct daemon *d, struct daemon_port *dp, const struct port_vlan *vlan)
+{
+	struct bridge *sw = dp->br->sw;
+	struct port_vlan v;
+
+	if (vlan) {
+		v = *vlan;
+	} else {
+		const char *w[PORT_MAX_OPTS];
+		size_t n = json_object_array_length(dp->options);
+		struct port_opts o;
+		struct error e;
+
+		for (size_t i = 0; i < n && i < PORT_MAX_OPTS; i++)
+			w[i] = json_object_get_string(json_object_array_get_idx(dp->options, i));
+		if (parse_options(w, (unsigned)(n < PORT_MAX_OPTS ? n : PORT_MAX_OPTS), &o, &e) ||
+		    vlan_from_options(&o, &v, &e))
+			port_vlan_init(&v); /* it was made with these words: cannot happen */
+	}
+	bridge_remove_port(sw, dp->port);
+	worker_pool_sync(&d->pool); /* no burst still uses the old configuration */
+	bridge_forget_port(sw, dp->port);
+	bridge_restore_port(sw, dp->port, &v);
 }
 
 int daemon_del_port(struct daemon *d, const char *bridge, const char *name, const char *as,

@@ -65,6 +65,8 @@ struct daemon {
 	struct daemon_port ports[DAEMON_MAX_PORTS];
 	struct network *networks[NETWORK_MAX];
 	struct ovn *ovn;                /* the OVN chassis (ovn-set); NULL: none */
+	bool ip_forward_changed;        /* a NAT network turned IPv4 forwarding on:
+					   off again when the last one stops */
 	bool replaying;                 /* the state file is being replayed */
 	bool dirty;                     /* changed since the state file was written */
 };
@@ -89,6 +91,10 @@ int daemon_add_port(struct daemon *d, const char *bridge, const char *name,
 int daemon_del_port(struct daemon *d, const char *bridge, const char *name, const char *as,
 		    struct error *e);
 struct daemon_port *daemon_find_port(struct daemon *d, const char *name);
+/* Change a port's VLAN configuration in place, same bridge slot (the OVN
+ * chassis's internal VLANs); vlan NULL: back to what its add-port words
+ * say.  Not saved: the state file keeps the words. */
+void daemon_port_set_vlan(struct daemon *d, struct daemon_port *dp, const struct port_vlan *vlan);
 
 /* Networks (network.h says what each mode makes). */
 int daemon_net_define(struct daemon *d, const char *name, const char *const *opts, unsigned nopts,

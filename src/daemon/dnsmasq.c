@@ -15,6 +15,7 @@
 #include "daemon/child.h"
 #include "daemon/ipv4.h"
 #include "util/log.h"
+#include "util/parse.h"
 #include "util/proc.h"
 
 LOG_MODULE("dnsmasq");
@@ -52,8 +53,19 @@ void dnsmasq_build_args(const struct dnsmasq *dm, char *bin, struct dnsmasq_args
 	a->argv[k++] = "--dhcp-no-override";
 	a->argv[k++] = "--dhcp-authoritative";
 	a->argv[k++] = "--log-facility=-";
+	/* one line per DHCP transaction adds up: only errors and warnings */
+	a->argv[k++] = "--quiet-dhcp";
+	a->argv[k++] = "--quiet-dhcp6";
+	a->argv[k++] = "--quiet-ra";
 	if (dm->no_router)
 		a->argv[k++] = "--dhcp-option=3"; /* no router: nowhere to go */
+	if (dm->no_upstream) {
+		/* no server to forward to, none learnt later, and not the
+		 * host's own names: a query is a way out of the network */
+		a->argv[k++] = "--no-resolv";
+		a->argv[k++] = "--no-poll";
+		a->argv[k++] = "--no-hosts";
+	}
 	a->argv[k] = NULL;
 }
 
@@ -80,23 +92,27 @@ static void last_line(const char *path, char *buf, size_t len)
 static pid_t find_stale(const char *pid_path, const char *want)
 {
 	FILE *f = fopen(pid_path, "re");
-	long pid = 0;
+	uint64_t pid = 0;
+	char line[32];
 	DIR *proc;
 	struct dirent *de;
 
 	if (f) {
-		if (fscanf(f, "%ld", &pid) != 1 || pid <= 1 || !child_has_arg((pid_t)pid, want))
+		if (!fgets(line, sizeof(line), f))
+			line[0] = '\0';
+		line[strcspn(line, "\n")] = '\0';
+		if (!parse_uint(line, 2, INT_MAX, &pid) || !child_has_arg((pid_t)pid, want))
 			pid = 0;
 		fclose(f);
 	}
 	for (proc = pid ? NULL : opendir("/proc"); proc && (de = readdir(proc));) {
 		char path[300], comm[32];
-		long p = strtol(de->d_name, NULL, 10);
+		uint64_t p;
 		FILE *c;
 
-		if (p <= 1)
+		if (!parse_uint(de->d_name, 2, INT_MAX, &p))
 			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/comm", p);
+		snprintf(path, sizeof(path), "/proc/%llu/comm", (unsigned long long)p);
 		if (!(c = fopen(path, "re")))
 			continue;
 		if (!fgets(comm, sizeof(comm), c))
@@ -129,10 +145,27 @@ static void kill_stale(const struct dnsmasq *dm, const char *want)
 		usleep(10000);
 }
 
+/* The log is appended to by each run: past DNSMASQ_LOG_MAX it is kept as
+ * LOG.1 (replacing an older one) and a new one started. */
+static void rotate_log(const char *log_path)
+{
+	char old[PATH_MAX + 4];
+	struct stat st;
+
+	if (stat(log_path, &st) || st.st_size < DNSMASQ_LOG_MAX)
+		return;
+	snprintf(old, sizeof(old), "%s.1", log_path);
+	if (rename(log_path, old))
+		log_warn("cannot rotate %s: %s", log_path, strerror(errno));
+}
+
 static pid_t spawn_logged(struct dnsmasq_args *a, const char *log_path, struct error *e)
 {
-	int nul, logfd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	int nul, logfd;
 	pid_t pid;
+
+	rotate_log(log_path);
+	logfd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
 
 	nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (logfd < 0 || nul < 0) {
@@ -241,7 +274,8 @@ void dnsmasq_tick(struct dnsmasq *dm, time_t now)
 
 bool dnsmasq_parse_lease(char *line, struct dnsmasq_lease *out)
 {
-	char *w[5], *save = NULL, *p = line, *end;
+	char *w[5], *save = NULL, *p = line;
+	uint64_t expiry;
 	uint32_t ip;
 	int k;
 
@@ -249,10 +283,9 @@ bool dnsmasq_parse_lease(char *line, struct dnsmasq_lease *out)
 		p = NULL;
 	if (k < 4 || !ipv4_parse(w[2], &ip))
 		return false;
-	errno = 0;
-	out->expiry = strtoll(w[0], &end, 10);
-	if (errno || *end || end == w[0] || out->expiry < 0)
+	if (!parse_uint(w[0], 0, INT64_MAX, &expiry))
 		return false;
+	out->expiry = (long long)expiry;
 	out->mac = w[1];
 	out->ip = w[2];
 	out->hostname = strcmp(w[3], "*") ? w[3] : "";

@@ -21,7 +21,8 @@
 
 #define DNSMASQ_READY_MS 5000   /* how long a starting dnsmasq may take */
 #define DNSMASQ_BACKOFF_MAX 30  /* seconds between restarts, at most */
-#define DNSMASQ_ARGS_MAX 24
+#define DNSMASQ_ARGS_MAX 32
+#define DNSMASQ_LOG_MAX (1 << 20)  /* bytes of log kept per run (then LOG.1) */
 
 struct dnsmasq {
 	/* what to serve; set before dnsmasq_start() */
@@ -30,6 +31,8 @@ struct dnsmasq {
 	uint32_t lo, hi;            /* the DHCP range */
 	unsigned prefix;
 	bool no_router;             /* isolated: no default gateway option */
+	bool no_upstream;           /* isolated: DNS for the network's own names
+				       only (no resolv.conf, no /etc/hosts) */
 	char pid_path[PATH_MAX], lease_path[PATH_MAX], log_path[PATH_MAX];
 	/* supervision */
 	pid_t pid;                  /* 0: not running */

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/parse.h"
+
 bool ipv4_overlaps(uint32_t a, unsigned pa, uint32_t b, unsigned pb)
 {
 	uint32_t m = ipv4_mask(pa < pb ? pa : pb);
@@ -38,14 +40,15 @@ bool ipv4_parse(const char *s, uint32_t *a)
 	return true;
 }
 
-/* 1 or 2 decimal digits, no sign, no leading zero. */
+/* A prefix length: a strict number (util/parse.h); 0-32 is checked by
+ * the caller, which says why. */
 static bool parse_prefix(const char *s, unsigned *out)
 {
-	size_t n = strlen(s);
+	uint64_t v;
 
-	if (n < 1 || n > 2 || s[0] < '0' || s[0] > '9' || (n == 2 && (s[0] == '0' || s[1] < '0' || s[1] > '9')))
+	if (!parse_uint(s, 0, 99, &v))
 		return false;
-	*out = n == 1 ? (unsigned)(s[0] - '0') : (unsigned)(s[0] - '0') * 10 + (unsigned)(s[1] - '0');
+	*out = (unsigned)v;
 	return true;
 }
 

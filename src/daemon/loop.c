@@ -7,6 +7,10 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "util/log.h"
+
+LOG_MODULE("loop");
+
 struct loop_watch {
 	int fd;
 	void (*cb)(void *arg);      /* NULL: unwatched, freed after this round */
@@ -82,7 +86,8 @@ void loop_unwatch(struct loop *l, int fd)
 		struct loop_watch *w = l->watches[i];
 
 		if (w && w->cb && w->fd == fd) {
-			epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+			if (epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL))
+				log_warn("cannot stop watching fd %d: %s", fd, strerror(errno));
 			/* an event for it may still be in this round's list */
 			w->cb = NULL;
 			w->fd = -1;

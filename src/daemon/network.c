@@ -214,11 +214,16 @@ static void file_path(const struct network *n, const char *state_dir, const char
 	snprintf(buf, len, "%s/%s.%s", state_dir, n->name, suffix);
 }
 
-static int enable_forwarding(struct error *e)
-{
-	int fd = open("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC);
+#define IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
 
-	if (fd < 0 || write(fd, "1\n", 2) != 2) {
+/* A NAT network needs IPv4 forwarding; remember whether it was off, so
+ * that the last NAT network to stop puts it back as it found it. */
+static int enable_forwarding(struct daemon *d, struct error *e)
+{
+	char was = '0';
+	int fd = open(IP_FORWARD, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0 || read(fd, &was, 1) != 1 || (was != '1' && pwrite(fd, "1\n", 2, 0) != 2)) {
 		int rc = -errno;
 
 		if (fd >= 0)
@@ -226,7 +231,31 @@ static int enable_forwarding(struct error *e)
 		return error_set(e, rc, "forwarding: cannot enable IPv4 forwarding: %s", strerror(-rc));
 	}
 	close(fd);
+	if (was != '1') {
+		d->ip_forward_changed = true;
+		log_info("IPv4 forwarding turned on (it was off; off again when the last NAT network stops)");
+	}
 	return 0;
+}
+
+static void restore_forwarding(struct daemon *d, const struct network *stopping)
+{
+	int fd;
+
+	if (!d->ip_forward_changed)
+		return;
+	for (unsigned i = 0; i < NETWORK_MAX; i++)
+		if (d->networks[i] && d->networks[i] != stopping && d->networks[i]->active &&
+		    d->networks[i]->mode == NETWORK_NAT)
+			return;
+	fd = open(IP_FORWARD, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "0\n", 2) != 2)
+		log_error("cannot turn IPv4 forwarding off again: %s", strerror(errno));
+	else
+		log_info("IPv4 forwarding turned off again (uvnetd had turned it on)");
+	if (fd >= 0)
+		close(fd);
+	d->ip_forward_changed = false;
 }
 
 static int load_rules(struct network *n, struct error *e)
@@ -262,6 +291,8 @@ static void teardown(struct network *n, struct daemon *d)
 
 	dnsmasq_stop(&n->dns);
 	remove_rules(n);
+	if (n->mode == NETWORK_NAT)
+		restore_forwarding(d, n);
 	if (daemon_find_bridge(d, n->name) && daemon_del_bridge(d, n->name, n->name, &e))
 		log_error("%s: %s", n->name, e.msg);
 	n->active = false;
@@ -333,6 +364,7 @@ static void dnsmasq_setup(struct network *n, const char *state_dir)
 	dm->hi = n->hi;
 	dm->prefix = n->subnet.prefix;
 	dm->no_router = n->mode == NETWORK_ISOLATED;
+	dm->no_upstream = n->mode == NETWORK_ISOLATED;
 	file_path(n, state_dir, "dnsmasq.pid", dm->pid_path, sizeof(dm->pid_path));
 	file_path(n, state_dir, "leases", dm->lease_path, sizeof(dm->lease_path));
 	file_path(n, state_dir, "dnsmasq.log", dm->log_path, sizeof(dm->log_path));
@@ -356,7 +388,7 @@ static int start_routed_mode(struct network *n, struct daemon *d, const char *st
 	dnsmasq_setup(n, state_dir);
 	if ((rc = daemon_add_port(d, n->name, n->port, opts, 2, n->name, e)) ||
 	    (rc = configure_gateway(n, e)) || (rc = load_rules(n, e)) ||
-	    (n->mode == NETWORK_NAT && (rc = enable_forwarding(e))) ||
+	    (n->mode == NETWORK_NAT && (rc = enable_forwarding(d, e))) ||
 	    (rc = dnsmasq_start(&n->dns, e))) {
 		teardown(n, d);
 		return rc;

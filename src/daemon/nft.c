@@ -39,9 +39,10 @@ static int render_isolated(const struct nft_network *n, const char *in, char *bu
 			"\t}\n"
 			"\tchain input {\n"
 			"\t\ttype filter hook input priority filter; policy accept;\n"
+			"\t\t%s meta nfproto ipv6 drop\n"
 			"\t\t%s fib daddr type local ip daddr != %s drop\n"
 			"\t}\n}\n",
-			in, n->port, in, ipv4_str(ipv4_gateway(&n->subnet), gw));
+			in, n->port, in, in, ipv4_str(ipv4_gateway(&n->subnet), gw));
 }
 
 int nft_render_table(const struct nft_network *n, char *buf, size_t len)
@@ -55,13 +56,18 @@ int nft_render_table(const struct nft_network *n, char *buf, size_t len)
 		snprintf(out, sizeof(out), "oifname \"%s\"", n->uplink);
 	else
 		snprintf(out, sizeof(out), "oifname != \"%s\"", n->port);
+	/* inet: the forward rules see IPv6 too, and every rule that names
+	 * only IPv4 ("ip saddr") lets the drop after it take IPv6.  The
+	 * first two lines remove a table an older uvnetd made (ip family). */
 	head = fits(snprintf(buf, len,
 			     "table ip uvnet-%s\n"
 			     "delete table ip uvnet-%s\n"
-			     "table ip uvnet-%s {\n"
+			     "table inet uvnet-%s\n"
+			     "delete table inet uvnet-%s\n"
+			     "table inet uvnet-%s {\n"
 			     "\tchain forward {\n"
 			     "\t\ttype filter hook forward priority filter; policy accept;\n",
-			     n->name, n->name, n->name), len);
+			     n->name, n->name, n->name, n->name, n->name), len);
 	if (head < 0)
 		return head;
 	body = n->isolated ? render_isolated(n, in, buf + head, len - (size_t)head)
@@ -71,8 +77,8 @@ int nft_render_table(const struct nft_network *n, char *buf, size_t len)
 
 int nft_render_delete(const char *name, char *buf, size_t len)
 {
-	return fits(snprintf(buf, len, "table ip uvnet-%s\ndelete table ip uvnet-%s\n", name, name),
-		    len);
+	return fits(snprintf(buf, len, "table inet uvnet-%s\ndelete table inet uvnet-%s\n", name,
+			     name), len);
 }
 
 int nft_load(const char *rules, struct error *e)

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A network's nftables rules: one table `ip uvnet-NAME` per network,
- * rendered as text by a pure function and loaded with `nft -f -` in one
- * transaction, so it applies whole or not at all.
+ * A network's nftables rules: one table `inet uvnet-NAME` per network
+ * (IPv4 and IPv6), rendered as text by a pure function and loaded with
+ * `nft -f -` in one transaction, so it applies whole or not at all.
  *
- *   nat       forward: replies back in, the subnet out, nothing else in;
+ *   nat       forward: IPv4 replies back in, the IPv4 subnet out, nothing
+ *             else in or out (no IPv6 at all: it would leave unNATed);
  *             postrouting: masquerade the subnet, except to multicast and
  *             broadcast.
  *   isolated  forward: nothing to or from the network; input: of the host,
- *             only the gateway address.
+ *             only the gateway's IPv4 address, no IPv6.
  */
 #ifndef UVNET_DAEMON_NFT_H
 #define UVNET_DAEMON_NFT_H
@@ -22,7 +23,7 @@
 #define NFT_RULES_MAX 2048
 
 struct nft_network {
-	const char *name;           /* the table is ip uvnet-NAME */
+	const char *name;           /* the table is inet uvnet-NAME */
 	bool isolated;              /* else nat */
 	struct ipv4_subnet subnet;
 	const char *port;           /* the gateway interface (uv-NAME) */

@@ -29,8 +29,10 @@
 #include <unistd.h>
 
 #include "daemon/daemon.h"
+#include "daemon/ovn_dp.h"
 #include "daemon/ovsdb_conn.h"
 #include "ovsdb/cache.h"
+#include "port/ovn_tunnel_port.h"
 #include "util/log.h"
 
 LOG_MODULE("ovn");
@@ -38,6 +40,9 @@ LOG_MODULE("ovn");
 #define SB_DB "OVN_Southbound"
 #define SB_SCHEMA_MAJOR 20
 #define OVN_MAX_BINDS 256
+/* The owner of the tunnel port: no network can have this name, so only
+ * this code deletes it, and the state file leaves it out. */
+#define OVN_OWNER "(ovn)"
 
 /* The feature flags northd ANDs over every chassis: without them a
  * uvnet chassis would turn them off for the whole cluster. */
@@ -105,6 +110,12 @@ struct ovn {
 	uint64_t txns, txn_errors;
 	struct ovn_bind binds[OVN_MAX_BINDS];
 	unsigned nbinds;
+	/* the data path (ovn_dp.h) */
+	char tunnel[PORT_NAME_MAX];   /* the tunnel port's name */
+	uint32_t vlan_key[OVN_MAP_VLANS]; /* internal VLAN -> datapath key */
+	char dp_problem[ERROR_MSG_MAX];
+	bool syncing, closing;
+	uint64_t map_swaps;
 };
 
 /* ---- configuration ---- */
@@ -576,6 +587,8 @@ static void txn_done(struct ovsdb_conn *c, const struct jsonrpc_msg *m, void *ar
 	ovn_run(o);
 }
 
+static void converge(struct ovn *o);
+
 static int transact(struct ovn *o, struct json_object *ops)
 {
 	struct json_object *params = json_object_new_array();
@@ -592,7 +605,17 @@ static int transact(struct ovn *o, struct json_object *ops)
 	return rc;
 }
 
+static void sync_datapath(struct ovn *o);
+
 void ovn_run(struct ovn *o)
+{
+	if (o->closing)
+		return;
+	converge(o);
+	sync_datapath(o);
+}
+
+static void converge(struct ovn *o)
 {
 	struct json_object *ops;
 	const char *chassis;
@@ -659,6 +682,171 @@ static void remove_rows(struct ovn *o)
 	}
 out:
 	json_object_put(ops);
+}
+
+/* ---- the data path (ovn_dp.h, port/ovn_tunnel_port.h) ---- */
+
+static void dp_problem(struct ovn *o, const char *msg)
+{
+	if (strcmp(msg, o->dp_problem))
+		log_error("data path: %s", msg);
+	snprintf(o->dp_problem, sizeof(o->dp_problem), "%s", msg);
+}
+
+/* The tunnel port on the OVN bridge, made if missing; NULL if it cannot be. */
+static struct daemon_port *tunnel_port(struct ovn *o, struct daemon_bridge *br)
+{
+	struct daemon_port *tp = daemon_find_port(o->d, o->tunnel);
+	char local[80], encap[32], msg[ERROR_MSG_MAX];
+	const char *w[3] = { "type=ovn-tunnel", local, encap };
+	struct error e = { 0 };
+
+	if (tp && (strcmp(tp->owner, OVN_OWNER) || tp->br != br)) {
+		snprintf(msg, sizeof(msg), "a port named %s that is not the chassis's tunnel is in the way",
+			 o->tunnel);
+		dp_problem(o, msg);
+		return NULL;
+	}
+	if (tp)
+		return tp;
+	snprintf(local, sizeof(local), "local=%s", o->cfg.encap_ip);
+	snprintf(encap, sizeof(encap), "encap=%s", o->cfg.encap_type);
+	if (daemon_add_port(o->d, o->cfg.bridge, o->tunnel, w, 3, OVN_OWNER, &e)) {
+		snprintf(msg, sizeof(msg), "tunnel port %s: %.*s", o->tunnel, 160, e.msg);
+		dp_problem(o, msg);
+		return NULL;
+	}
+	return daemon_find_port(o->d, o->tunnel);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts); /* the bridge's clock */
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Keep the bridge's FDB entries of the logical ports' MACs fresh: remote
+ * ones on the tunnel port, local ones on their port, so that frames are
+ * delivered by MAC from the first one, not flooded within the datapath. */
+static void refresh_fdb(struct bridge *sw, const struct port *tunnel, const struct ovn_map *m,
+			const struct ovn_dp_port *ports, unsigned n)
+{
+	uint64_t now = now_ms();
+
+	for (unsigned i = 0; m && i < m->nmacs; i++) {
+		const struct ovn_map_mac *x = &m->macs[i];
+		const struct ovn_map_dp *dp = &m->dp[x->dp];
+
+		if (x->chassis != OVN_MAP_LOCAL) {
+			fdb_learn(sw->fdb, x->mac, dp->vlan, tunnel->index, now);
+			continue;
+		}
+		for (unsigned k = 0; k < n; k++)
+			if (ports[k].dp_key == dp->key && ports[k].key == x->key)
+				fdb_learn(sw->fdb, x->mac, dp->vlan, ports[k].slot, now);
+	}
+}
+
+/* The bound logical port of local port `name`, or NULL. */
+static const char *bound_lport(const struct ovn *o, const char *name)
+{
+	for (unsigned i = 0; i < o->nbinds; i++)
+		if (o->binds[i].bound && !strcmp(o->binds[i].port, name))
+			return o->binds[i].lport;
+	return NULL;
+}
+
+/*
+ * Make the OVN bridge forward what the Southbound (as last seen) says:
+ * the tunnel port, each bound port in its datapath's VLAN and every
+ * other port parked, the tunnel's table.  Also while the Southbound is
+ * away: local changes (a port deleted) apply to the last known state.
+ */
+static void sync_datapath(struct ovn *o)
+{
+	static struct ovn_dp_port ports[BRIDGE_MAX_PORTS]; /* control thread only */
+	struct daemon_port *dps[BRIDGE_MAX_PORTS], *tp;
+	struct daemon_bridge *br = daemon_find_bridge(o->d, o->cfg.bridge);
+	const struct ovsdb_row *ch;
+	struct ovn_map *m = NULL;
+	struct error e = { 0 };
+	unsigned n = 0;
+
+	if (!o->loaded || o->syncing || o->closing || !br)
+		return;
+	o->syncing = true;
+	if (!(tp = tunnel_port(o, br)))
+		goto out;
+	for (unsigned i = 0; i < DAEMON_MAX_PORTS && n < BRIDGE_MAX_PORTS; i++) {
+		struct daemon_port *dp = &o->d->ports[i];
+
+		if (!dp->port || dp->br != br || dp == tp)
+			continue;
+		ports[n] = (struct ovn_dp_port){ .lport = bound_lport(o, dp->port->name),
+						 .slot = dp->port->index };
+		dps[n++] = dp;
+	}
+	ch = our_chassis(o);
+	if (ovn_dp_build(&o->sb, ch ? ch->uuid : NULL, o->cfg.encap_type, ports, n, o->vlan_key, &m,
+			 &e)) {
+		dp_problem(o, e.msg);
+		goto out;
+	}
+	for (unsigned k = 0; k < n; k++) {
+		const struct port_vlan *cur = &br->sw->vlan[ports[k].slot];
+		struct port_vlan pv;
+
+		if (cur->mode == PORT_VLAN_ACCESS && cur->tag == ports[k].vlan)
+			continue;
+		port_vlan_init(&pv);
+		port_vlan_set_access(&pv, ports[k].vlan);
+		daemon_port_set_vlan(o->d, dps[k], &pv);
+		log_info("%s: %s", dps[k]->port->name, ports[k].vlan == OVN_DP_PARKED ?
+			 "parked (not bound): reaches nothing" : "forwarding in its logical switch");
+	}
+	if (!ovn_map_equal(m, ovn_tunnel_port_map(tp->port))) {
+		struct ovn_map *old = ovn_tunnel_port_swap(tp->port, m);
+
+		worker_pool_sync(&o->d->pool); /* no burst reads the old one any more */
+		ovn_map_free(old);
+		o->map_swaps++;
+		log_info("data path: %u logical switches, %u remote chassis, %u logical port MACs",
+			 m->ndp, m->nchassis, m->nmacs);
+	} else {
+		ovn_map_free(m);
+	}
+	o->dp_problem[0] = '\0';
+	refresh_fdb(br->sw, tp->port, ovn_tunnel_port_map(tp->port), ports, n);
+out:
+	o->syncing = false;
+}
+
+/* Give the OVN bridge's ports back their own VLAN configuration; remove
+ * the tunnel port. */
+static void teardown_datapath(struct ovn *o)
+{
+	struct daemon_bridge *br = daemon_find_bridge(o->d, o->cfg.bridge);
+	struct daemon_port *tp = daemon_find_port(o->d, o->tunnel);
+	struct error e = { 0 };
+
+	o->closing = true;
+	if (!br)
+		return;
+	for (unsigned i = 0; i < DAEMON_MAX_PORTS; i++) {
+		struct daemon_port *dp = &o->d->ports[i];
+		const struct port_vlan *cur;
+
+		if (!dp->port || dp->br != br || dp == tp)
+			continue;
+		cur = &br->sw->vlan[dp->port->index];
+		if (cur->mode == PORT_VLAN_ACCESS &&
+		    (cur->tag == OVN_DP_PARKED || o->vlan_key[cur->tag]))
+			daemon_port_set_vlan(o->d, dp, NULL);
+	}
+	if (tp && !strcmp(tp->owner, OVN_OWNER))
+		daemon_del_port(o->d, NULL, o->tunnel, OVN_OWNER, &e);
 }
 
 /* ---- the session ---- */
@@ -880,6 +1068,7 @@ static const struct ovsdb_conn_ops conn_ops = {
 void ovn_tick(struct ovn *o)
 {
 	ovsdb_conn_tick(&o->conn);
+	sync_datapath(o); /* a tunnel port that could not be made; FDB entries */
 	if (o->retry) {
 		o->retry = false;
 		o->last_ops[0] = '\0';
@@ -896,6 +1085,7 @@ int ovn_new(struct daemon *d, const struct ovn_config *cfg, struct ovn **out, st
 		return error_set(e, -ENOMEM, "out of memory");
 	o->d = d;
 	o->cfg = *cfg;
+	snprintf(o->tunnel, sizeof(o->tunnel), "ovn-%s", cfg->encap_type);
 	if ((rc = ovsdb_remotes_parse(cfg->remote, o->remotes, OVSDB_MAX_REMOTES, &o->nremotes, e)))
 		goto fail;
 	if (ovsdb_cache_init(&o->sb, sb_tables, sizeof(sb_tables) / sizeof(sb_tables[0])) ||
@@ -927,6 +1117,7 @@ void ovn_free(struct ovn *o, bool remove)
 		return;
 	if (remove)
 		remove_rows(o);
+	teardown_datapath(o);
 	ovsdb_conn_stop(&o->conn);
 	ovsdb_cache_fini(&o->sb);
 	ovsdb_cache_fini(&o->srv);
@@ -983,9 +1174,41 @@ struct json_object *ovn_describe(struct ovn *o)
 			json_object_object_add(p, "datapath_key", json_object_new_int64(b->dp_key));
 		if (b->key)
 			json_object_object_add(p, "tunnel_key", json_object_new_int64(b->key));
+		{
+			struct daemon_port *dp = daemon_find_port(o->d, b->port);
+			const struct port_vlan *v = dp && dp->port->bridge ?
+				&dp->br->sw->vlan[dp->port->index] : NULL;
+
+			if (v && v->mode == PORT_VLAN_ACCESS)
+				json_object_object_add(p, "vlan", json_object_new_int(v->tag));
+		}
 		json_object_array_add(ports, p);
 	}
 	json_object_object_add(r, "ports", ports);
+	{
+		struct json_object *dpo = json_object_new_object(), *ls = json_object_new_array();
+		struct daemon_port *tp = daemon_find_port(o->d, o->tunnel);
+		const struct ovn_map *m = tp && ovn_tunnel_port_is(tp->port) ?
+			ovn_tunnel_port_map(tp->port) : NULL;
+
+		json_object_object_add(dpo, "tunnel_port", json_object_new_string(tp ? o->tunnel : ""));
+		if (o->dp_problem[0])
+			json_object_object_add(dpo, "problem", json_object_new_string(o->dp_problem));
+		json_object_object_add(dpo, "updates", json_object_new_uint64(o->map_swaps));
+		for (unsigned i = 0; m && i < m->ndp; i++) {
+			struct json_object *x = json_object_new_object();
+
+			json_object_object_add(x, "datapath_key", json_object_new_int64(m->dp[i].key));
+			json_object_object_add(x, "vlan", json_object_new_int(m->dp[i].vlan));
+			json_object_object_add(x, "flood_chassis", json_object_new_int((int)m->dp[i].nflood));
+			json_object_object_add(x, "unknown_chassis", json_object_new_int((int)m->dp[i].nunknown));
+			json_object_array_add(ls, x);
+		}
+		json_object_object_add(dpo, "logical_switches", ls);
+		json_object_object_add(dpo, "remote_chassis", json_object_new_int(m ? (int)m->nchassis : 0));
+		json_object_object_add(dpo, "macs", json_object_new_int(m ? (int)m->nmacs : 0));
+		json_object_object_add(r, "data_path", dpo);
+	}
 	OVSDB_FOR_EACH_ROW(c, o->loaded ? sbt(o, "Chassis") : NULL) {
 		struct json_object *x, *encs;
 		const char *name = ovsdb_row_str(c, "name");

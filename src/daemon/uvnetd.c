@@ -6,12 +6,14 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -31,7 +33,7 @@ LOG_MODULE("uvnetd");
 
 struct options {
 	bool foreground;
-	const char *control, *state, *pid_file, *log_file, *cpu_list;
+	const char *control, *state, *pid_file, *log_file, *cpu_list, *control_group;
 	unsigned workers;
 	enum poll_mode poll;
 	enum log_level level;
@@ -44,6 +46,8 @@ static void usage(FILE *to)
 		"The uvnet vhost-user data plane and L2 switch; configure it with uvnetctl.\n\n"
 		"  --foreground          stay attached to the terminal, log to stderr\n"
 		"  --control PATH        control socket (default " DEFAULT_DIR "/uvnetd.sock)\n"
+		"  --control-group GROUP members of GROUP may use the control socket too\n"
+		"                        (mode 0660; default: root only, 0600)\n"
 		"  --state PATH          state file, rewritten on every change and replayed at\n"
 		"                        start (default " STATE_DIR "/uvnetd.state; with\n"
 		"                        another --control, " STATE_DIR "/NAME-HASH.state\n"
@@ -60,32 +64,33 @@ static void usage(FILE *to)
 		WORKER_MAX);
 }
 
+/* "0,2-3": CPU numbers and ranges (strict numbers, util/parse.h). */
 static int parse_cpu_list(const char *s, int *cpus, unsigned max)
 {
 	unsigned n = 0;
 
-	while (*s) {
-		char *end;
-		long a = strtol(s, &end, 10), b = a;
+	for (;;) {
+		size_t len = strcspn(s, ","), dash = strcspn(s, "-");
+		uint64_t a, b;
 
-		if (end == s || a < 0 || a > 4095)
-			return -1;
-		if (*end == '-') {
-			s = end + 1;
-			b = strtol(s, &end, 10);
-			if (end == s || b < a || b > 4095)
+		if (dash < len) {
+			if (!parse_uint_n(s, dash, 0, 4095, &a) ||
+			    !parse_uint_n(s + dash + 1, len - dash - 1, a, 4095, &b))
 				return -1;
+		} else if (!parse_uint_n(s, len, 0, 4095, &a)) {
+			return -1;
+		} else {
+			b = a;
 		}
-		for (long c = a; c <= b; c++) {
+		for (uint64_t c = a; c <= b; c++) {
 			if (n == max)
 				return -1;
 			cpus[n++] = (int)c;
 		}
-		s = *end == ',' ? end + 1 : end;
-		if (*end && *end != ',')
-			return -1;
+		if (!s[len])
+			return (int)n;
+		s += len + 1;
 	}
-	return (int)n;
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -93,6 +98,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	static const struct option opts[] = {
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "control", required_argument, NULL, 'c' },
+		{ "control-group", required_argument, NULL, 'g' },
 		{ "state", required_argument, NULL, 's' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "cpu-list", required_argument, NULL, 'C' },
@@ -116,6 +122,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		switch (c) {
 		case 'f': o->foreground = true; break;
 		case 'c': o->control = optarg; break;
+		case 'g': o->control_group = optarg; break;
 		case 's': o->state = optarg; break;
 		case 'C': o->cpu_list = optarg; break;
 		case 'L': o->log_file = optarg; break;
@@ -150,6 +157,45 @@ static int parse_args(int argc, char **argv, struct options *o)
 		return -1;
 	}
 	return 0;
+}
+
+/* --control-group: a group name (or a number); (gid_t)-1 without one. */
+static int control_gid(const char *group, gid_t *gid)
+{
+	struct group *g;
+	uint64_t v;
+
+	*gid = (gid_t)-1;
+	if (!group)
+		return 0;
+	if ((g = getgrnam(group)))
+		*gid = g->gr_gid;
+	else if (parse_uint(group, 0, (gid_t)-2, &v))
+		*gid = (gid_t)v;
+	else
+		return -1;
+	return 0;
+}
+
+/*
+ * Every vhost-user connection, ring eventfd, tap queue and control client
+ * is an fd: take the hard limit (as ovs-vswitchd does), so that running
+ * out is the administrator's choice, not a default of 1024.
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl)) {
+		log_warn("RLIMIT_NOFILE: %s", strerror(errno));
+		return;
+	}
+	if (rl.rlim_cur == rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		log_warn("cannot raise RLIMIT_NOFILE to %llu: %s", (unsigned long long)rl.rlim_max,
+			 strerror(errno));
 }
 
 static void make_parent_dir(const char *path)
@@ -306,9 +352,15 @@ int main(int argc, char **argv)
 	struct options o;
 	int cpus[256], ncpus = 0, listen_fd;
 	struct error e;
+	struct rlimit rl;
+	gid_t gid;
 
 	if (parse_args(argc, argv, &o))
 		return 2;
+	if (control_gid(o.control_group, &gid)) {
+		fprintf(stderr, "uvnetd: --control-group: no group named '%s'\n", o.control_group);
+		return 2;
+	}
 	if (o.cpu_list && (ncpus = parse_cpu_list(o.cpu_list, cpus, 256)) <= 0) {
 		fprintf(stderr, "uvnetd: --cpu-list: '%s' is not a list like 0,2-3\n", o.cpu_list);
 		return 2;
@@ -322,8 +374,9 @@ int main(int argc, char **argv)
 	ab_init();
 	log_warn("A/B toggle build (bench/ab): SIGUSR1 runs the old way, SIGUSR2 the new");
 #endif
+	raise_fd_limit();
 	make_dirs(&o, state);
-	listen_fd = control_listen(o.control, &e);
+	listen_fd = control_listen(o.control, gid, &e);
 	if (listen_fd < 0) {
 		fprintf(stderr, "uvnetd: %s\n", e.msg);
 		return 1;
@@ -333,8 +386,10 @@ int main(int argc, char **argv)
 	write_pid(o.pid_file);
 	if (daemon_load_state(&u.d, &e))
 		log_error("%s", e.msg);
-	log_info("ready: control %s, state %s, %u worker(s), %s polling", o.control, state,
-		 o.workers, poll_mode_name(o.poll));
+	getrlimit(RLIMIT_NOFILE, &rl);
+	log_info("ready: control %s (%s), state %s, %u worker(s), %s polling, %llu fds", o.control,
+		 o.control_group ? "mode 0660, --control-group" : "mode 0600", state, o.workers,
+		 poll_mode_name(o.poll), (unsigned long long)rl.rlim_cur);
 	run(&u);
 	control_stop(&u.control);
 	daemon_stop(&u.d);

@@ -177,19 +177,26 @@ static void worker_call(struct worker *w, worker_fn fn, void *arg)
 	pthread_mutex_unlock(&w->lock);
 }
 
+struct attach_call {
+	struct port_queue *q;
+	int rc;
+};
+
 static void do_attach(struct worker *w, void *arg)
 {
-	struct port_queue *q = arg;
+	struct attach_call *a = arg;
+	struct port_queue *q = a->q;
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = q };
 
 	if (w->nqueues == WORKER_MAX_QUEUES) {
-		log_error("worker %u has %d queues already; %s queue %u not polled",
-			w->id, WORKER_MAX_QUEUES, q->port->name, q->idx);
+		a->rc = -ENOSPC;
 		return;
 	}
-	if (q->fd >= 0 && epoll_ctl(w->epfd, EPOLL_CTL_ADD, q->fd, &ev))
-		log_warn("cannot watch fd of %s queue %u: %s", q->port->name, q->idx,
-			 strerror(errno));
+	if (q->fd >= 0 && epoll_ctl(w->epfd, EPOLL_CTL_ADD, q->fd, &ev)) {
+		a->rc = -errno;
+		return;
+	}
+	a->rc = 0;
 	w->queues[w->nqueues++] = q;
 	q->worker = (int)w->id;
 	/* The worker is awake and polling: no notifications until it arms
@@ -206,8 +213,9 @@ static void do_detach(struct worker *w, void *arg)
 	for (unsigned i = 0; i < w->nqueues; i++) {
 		if (w->queues[i] != q)
 			continue;
-		if (q->fd >= 0)
-			epoll_ctl(w->epfd, EPOLL_CTL_DEL, q->fd, NULL);
+		if (q->fd >= 0 && epoll_ctl(w->epfd, EPOLL_CTL_DEL, q->fd, NULL))
+			log_warn("worker %u: %s queue %u: cannot stop watching fd %d: %s", w->id,
+				 q->port->name, q->idx, q->fd, strerror(errno));
 		w->queues[i] = w->queues[--w->nqueues];
 		q->worker = -1;
 		return;
@@ -219,14 +227,22 @@ static void do_nothing(struct worker *w, void *arg)
 	(void)w, (void)arg;
 }
 
-void worker_pool_attach(struct worker_pool *pool, struct port_queue *q)
+int worker_pool_attach(struct worker_pool *pool, struct port_queue *q, struct error *e)
 {
 	struct worker *best = &pool->w[0];
+	struct attach_call a = { q, 0 };
 
 	for (unsigned i = 1; i < pool->n; i++)
 		if (pool->w[i].nqueues < best->nqueues)
 			best = &pool->w[i];
-	worker_call(best, do_attach, q);
+	worker_call(best, do_attach, &a);
+	if (a.rc == -ENOSPC)
+		return error_set(e, a.rc, "queue %u: every worker polls %d queues already (--workers %u)",
+				 q->idx, WORKER_MAX_QUEUES, pool->n);
+	if (a.rc)
+		return error_set(e, a.rc, "queue %u: worker %u cannot watch its fd: %s", q->idx,
+				 best->id, strerror(-a.rc));
+	return 0;
 }
 
 void worker_pool_detach(struct worker_pool *pool, struct port_queue *q)

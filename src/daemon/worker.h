@@ -20,6 +20,7 @@
 
 #include "switch/bridge.h"
 #include "port/port.h"
+#include "util/error.h"
 
 #define WORKER_MAX PORT_MAX_WORKERS /* each has its port counter slot */
 #define WORKER_MAX_QUEUES 256
@@ -64,8 +65,10 @@ int worker_pool_start(struct worker_pool *pool, unsigned n, enum poll_mode mode,
 		      const int *cpus, unsigned ncpus);
 void worker_pool_stop(struct worker_pool *pool);
 
-/* Give q to the least loaded worker / take it back (synchronous). */
-void worker_pool_attach(struct worker_pool *pool, struct port_queue *q);
+/* Give q to the least loaded worker (synchronous): 0, or -ENOSPC when
+ * every worker polls WORKER_MAX_QUEUES queues already, or epoll's -errno
+ * for q->fd; e says which.  Take it back (a detached queue is fine). */
+int worker_pool_attach(struct worker_pool *pool, struct port_queue *q, struct error *e);
 void worker_pool_detach(struct worker_pool *pool, struct port_queue *q);
 
 /* Return once every worker has finished the burst it was in. */

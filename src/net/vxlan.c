@@ -81,6 +81,19 @@ bool vxlan_outer4_put(uint8_t *p, uint32_t saddr, uint32_t daddr, uint16_t sport
 	return true;
 }
 
+static size_t outer_len(const struct vxlan_encap *x)
+{
+	return x->put_outer ? x->outer_len : VXLAN_OUTER4_LEN;
+}
+
+/* The outer headers of a packet whose inner frame is in place. */
+static bool put_outer(const struct vxlan_encap *x, uint8_t *p, uint16_t sport, size_t inner_len)
+{
+	if (x->put_outer)
+		return x->put_outer(x, p, sport, inner_len);
+	return vxlan_outer4_put(p, x->saddr, x->daddr, sport, x->dport, x->vni, inner_len);
+}
+
 /* One frame without GSO: outer headers, egress L2 header, the bytes, and
  * its checksum completed if it asks for that. */
 static enum vxlan_tx_err encap_plain(const struct vxlan_encap *x, const struct frame *f,
@@ -91,11 +104,10 @@ static enum vxlan_tx_err encap_plain(const struct vxlan_encap *x, const struct f
 
 	if (e->len > x->max_inner)
 		return VXLAN_TX_TOO_BIG;
-	p = x->alloc(x->arg, VXLAN_OUTER4_LEN + e->len);
+	p = x->alloc(x->arg, outer_len(x) + e->len);
 	if (!p)
 		return VXLAN_TX_NOROOM;
-	vxlan_outer4_put(p, x->saddr, x->daddr, sport, x->dport, x->vni, e->len);
-	inner = p + VXLAN_OUTER4_LEN;
+	inner = p + outer_len(x);
 	memcpy(inner, e->prefix, e->prefix_len);
 	if (iov_to_buf(f->iov, f->niov, f->off + e->src_off, inner + e->prefix_len, body) != body) {
 		x->unalloc(x->arg);
@@ -111,6 +123,10 @@ static enum vxlan_tx_err encap_plain(const struct vxlan_encap *x, const struct f
 			x->unalloc(x->arg);
 			return VXLAN_TX_BAD;
 		}
+	}
+	if (!put_outer(x, p, sport, e->len)) {
+		x->unalloc(x->arg);
+		return VXLAN_TX_TOO_BIG;
 	}
 	return VXLAN_TX_OK;
 }
@@ -144,11 +160,10 @@ static enum vxlan_tx_err encap_gso(const struct vxlan_encap *x, const struct fra
 
 		if (inner_len > limit) /* cannot happen: sized above */
 			return VXLAN_TX_TOO_BIG;
-		p = x->alloc(x->arg, VXLAN_OUTER4_LEN + inner_len);
+		p = x->alloc(x->arg, outer_len(x) + inner_len);
 		if (!p)
 			return VXLAN_TX_NOROOM;
-		vxlan_outer4_put(p, x->saddr, x->daddr, sport, x->dport, x->vni, inner_len);
-		inner = p + VXLAN_OUTER4_LEN;
+		inner = p + outer_len(x);
 		memcpy(inner, e->prefix, e->prefix_len);
 		inner += e->prefix_len;
 		memcpy(inner, seg.hdr + e->src_off, seg.hdr_len - e->src_off);
@@ -157,6 +172,10 @@ static enum vxlan_tx_err encap_gso(const struct vxlan_encap *x, const struct fra
 		    seg.payload_len) {
 			x->unalloc(x->arg);
 			return VXLAN_TX_BAD;
+		}
+		if (!put_outer(x, p, sport, inner_len)) {
+			x->unalloc(x->arg);
+			return VXLAN_TX_TOO_BIG;
 		}
 	}
 	return VXLAN_TX_OK;

@@ -101,13 +101,22 @@ struct vxlan_encap {
 	uint8_t *(*alloc)(void *arg, size_t len);
 	void (*unalloc)(void *arg);
 	void *arg;
+	/* Another tunnel's outer headers (Geneve): outer_len bytes in front
+	 * of each inner frame, written by put_outer() once the inner frame
+	 * is in place and complete (its checksum may cover it).  NULL:
+	 * VXLAN's (vxlan_outer4_put(), VXLAN_OUTER4_LEN bytes); max_inner
+	 * is the caller's to size for either. */
+	size_t outer_len;
+	bool (*put_outer)(const struct vxlan_encap *x, uint8_t *p, uint16_t sport,
+			  size_t inner_len);
+	void *outer_arg;
 };
 
 /*
  * Encapsulate frame f (f->l2_len set, as the bridge does), leaving with
  * an 802.1Q tag if `tagged` (frame_egress_init()), into one packet or, for
- * a GSO frame, one per segment: outer headers (vxlan_outer4_put(), UDP
- * source port from flow_hash()) then the inner frame, with its
+ * a GSO frame, one per segment: outer headers (vxlan_outer4_put() or
+ * x->put_outer(), UDP source port from flow_hash()) then the inner frame, with its
  * offloads completed in the copy: a NEEDS_CSUM checksum filled in, a
  * TSO/UFO frame cut into segments no larger than max_seg_inner (smaller
  * than the sender's gso_size if need be).  The frame's bytes are read

@@ -248,7 +248,11 @@ static int afp_create(const char *name, struct port_opts *o, struct port_env *en
 		afp_free(ap);
 		return rc;
 	}
-	env->attach(env, &ap->pq);
+	rc = env->attach(env, &ap->pq, e);
+	if (rc) {
+		afp_free(ap);
+		return rc;
+	}
 	log_info("%s: attached to %s", name, dev);
 	*out = &ap->base;
 	return 0;

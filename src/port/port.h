@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A switch port: something frames come from and go to.  Each kind
- * (vhost-user, tap, afpacket, vxlan) fills in a struct port_ops and embeds
+ * (vhost-user, tap, afpacket, vxlan, ovn-tunnel) fills in a struct port_ops and embeds
  * a struct port; nothing outside its file knows how a kind moves bytes.
  * Kinds are found by name in port_kind.h's registry.
  *
@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "util/counter.h"
+#include "util/error.h"
 #include "net/frame.h"
 
 #define PORT_NAME_MAX 32
@@ -79,11 +80,14 @@ struct port_ops {
 
 /* What the daemon lends the ports: workers and the control thread. */
 struct port_env {
-	/* Hand q to a worker / take it back; detach returns once no worker
-	 * touches q. */
-	void (*attach)(struct port_env *env, struct port_queue *q);
+	/* Hand q to a worker: 0, or a negative errno with e saying why (every
+	 * worker has WORKER_MAX_QUEUES queues, its fd cannot be watched) and
+	 * q not polled by anyone.  detach takes it back, returning once no
+	 * worker touches q (a queue never attached is fine). */
+	int (*attach)(struct port_env *env, struct port_queue *q, struct error *e);
 	void (*detach)(struct port_env *env, struct port_queue *q);
-	/* Control-thread fds: cb(arg) runs when fd is readable. */
+	/* Control-thread fds: cb(arg) runs when fd is readable.  0 or a
+	 * negative errno (the loop is full, epoll refused the fd). */
 	int (*watch)(struct port_env *env, int fd, void (*cb)(void *arg), void *arg);
 	void (*unwatch)(struct port_env *env, int fd);
 	/* Send a frame into the switch as if port p had received it. */

@@ -12,6 +12,7 @@ static const struct port_kind *const builtin[] = {
 	&tap_port_kind,
 	&afpacket_port_kind,
 	&vxlan_port_kind,
+	&ovn_tunnel_port_kind,
 };
 
 #define NBUILTIN (sizeof(builtin) / sizeof(builtin[0]))

@@ -36,6 +36,7 @@ extern const struct port_kind vhost_port_kind;
 extern const struct port_kind tap_port_kind;
 extern const struct port_kind afpacket_port_kind;
 extern const struct port_kind vxlan_port_kind;
+extern const struct port_kind ovn_tunnel_port_kind;
 
 /* The kind called name, or NULL. */
 const struct port_kind *port_kind_find(const char *name);
@@ -50,7 +51,7 @@ void port_kind_foreach(void (*fn)(const struct port_kind *k, void *arg), void *a
 
 /*
  * Create a port of the kind called `kind`.  An unknown kind is -EINVAL
- * with "type: 'x' is not a port type (vhost-user, tap, afpacket, vxlan)",
+ * with "type: 'x' is not a port type (vhost-user, tap, afpacket, vxlan, ovn-tunnel)",
  * listing the kinds known; kind NULL is -EINVAL with "type: a port needs
  * type=vhost-user|tap|afpacket|vxlan".
  */

@@ -285,8 +285,13 @@ static int tap_create(const char *name, struct port_opts *o, struct port_env *en
 		tap_free(tp);
 		return rc;
 	}
-	for (unsigned i = 0; i < tp->nqueues; i++)
-		env->attach(env, &tp->q[i].pq);
+	for (unsigned i = 0; i < tp->nqueues; i++) {
+		rc = env->attach(env, &tp->q[i].pq, e);
+		if (rc) {
+			tap_destroy(&tp->base); /* detaches those attached */
+			return rc;
+		}
+	}
 	log_info("%s: tap %s up with %u queue(s)", name, tp->ifname, tp->nqueues);
 	*out = &tp->base;
 	return 0;

@@ -55,6 +55,9 @@ LOG_MODULE("vhost");
 	 (1ull << VHOST_USER_PROTOCOL_F_BACKEND_REQ) |                                   \
 	 (1ull << VHOST_USER_PROTOCOL_F_STATUS) | (1ull << VHOST_USER_PROTOCOL_F_LOG_SHMFD))
 
+/* A message must arrive whole within this (the tick checks each second). */
+#define VHOST_MSG_DEADLINE_MS 1500
+
 /* A guest TX ring, as a source of frames (dequeued). */
 struct dequeue_ring {
 	struct port_queue pq;
@@ -72,6 +75,7 @@ struct vhost_port {
 	bool server;
 	unsigned queue_pairs;
 	int listen_fd;
+	bool accept_paused;        /* out of fds: listen_fd unwatched until tick */
 	time_t next_connect;       /* client mode: when to retry */
 	bool warned_unsealed;
 	struct vu_dev dev;
@@ -279,6 +283,8 @@ static int queue_start(void *opaque, unsigned idx)
 {
 	struct vhost_port *vp = opaque;
 	struct vu_vring *vr = &vp->dev.vring[idx];
+	struct error e;
+	int rc;
 
 	if (idx % 2 == 0) {
 		struct vhost_enqueue_ring *q = &vp->enqueue[idx / 2];
@@ -296,7 +302,11 @@ static int queue_start(void *opaque, unsigned idx)
 		q->pq.broken = false;
 		q->broken_logged = false;
 		q->npopped = 0;
-		vp->base.env->attach(vp->base.env, &q->pq);
+		rc = vp->base.env->attach(vp->base.env, &q->pq, &e);
+		if (rc) {
+			log_error("%s: vring %u not started: %s", vp->base.name, idx, e.msg);
+			return rc;
+		}
 	}
 	if (vp->dev.unsealed_regions && !vp->warned_unsealed) {
 		vp->warned_unsealed = true;
@@ -398,10 +408,36 @@ static void on_message(void *arg)
 
 static void take_connection(struct vhost_port *vp, int sock)
 {
+	int rc = vp->base.env->watch(vp->base.env, sock, on_message, vp);
+
+	if (rc) {
+		log_error("%s: refusing a vhost-user connection on %s: cannot watch it: %s",
+			  vp->base.name, vp->path, strerror(-rc));
+		close(sock);
+		return;
+	}
 	vu_dev_connect(&vp->dev, sock);
 	vp->warned_unsealed = false;
-	vp->base.env->watch(vp->base.env, sock, on_message, vp);
 	log_info("%s: vhost-user front-end connected on %s", vp->base.name, vp->path);
+}
+
+static void on_accept(void *arg);
+
+/* accept() failed for want of fds: the listening socket stays readable,
+ * so leave it alone until the next tick instead of spinning on it. */
+static void pause_accepting(struct vhost_port *vp, int err)
+{
+	log_warn("%s: cannot accept on %s: %s; trying again in 1 s", vp->base.name, vp->path,
+		 strerror(err));
+	vp->base.env->unwatch(vp->base.env, vp->listen_fd);
+	vp->accept_paused = true;
+}
+
+static void resume_accepting(struct vhost_port *vp)
+{
+	if (vp->accept_paused && vp->listen_fd >= 0 &&
+	    !vp->base.env->watch(vp->base.env, vp->listen_fd, on_accept, vp))
+		vp->accept_paused = false;
 }
 
 static void on_accept(void *arg)
@@ -409,6 +445,8 @@ static void on_accept(void *arg)
 	struct vhost_port *vp = arg;
 	int sock = vu_socket_accept(vp->listen_fd);
 
+	if (sock == -EMFILE || sock == -ENFILE || sock == -ENOBUFS || sock == -ENOMEM)
+		pause_accepting(vp, -sock);
 	if (sock < 0)
 		return;
 	if (vp->dev.sock >= 0) {
@@ -419,13 +457,18 @@ static void on_accept(void *arg)
 	take_connection(vp, sock);
 }
 
-/* Client mode: (re)connect to the front-end's socket once a second. */
+/* Once a second: drop a front-end that left a message unfinished
+ * (the control thread never waits for it), accept again after running
+ * out of fds, and in client mode (re)connect to the front-end's socket. */
 static void vhost_tick(struct port *p)
 {
 	struct vhost_port *vp = to_vp(p);
 	time_t now = time(NULL);
 	int sock;
 
+	if (vu_dev_waiting_ms(&vp->dev) >= VHOST_MSG_DEADLINE_MS)
+		drop_connection(vp, "a message left unfinished for more than 1.5 s");
+	resume_accepting(vp);
 	if (vp->server || vp->dev.sock >= 0 || now < vp->next_connect)
 		return;
 	vp->next_connect = now + 1;
@@ -480,7 +523,8 @@ static void vhost_destroy(struct port *p)
 		vp->base.env->unwatch(vp->base.env, vp->dev.sock);
 	vu_dev_disconnect(&vp->dev);
 	if (vp->listen_fd >= 0) {
-		vp->base.env->unwatch(vp->base.env, vp->listen_fd);
+		if (!vp->accept_paused)
+			vp->base.env->unwatch(vp->base.env, vp->listen_fd);
 		close(vp->listen_fd);
 		unlink(vp->path);
 	}
@@ -558,15 +602,23 @@ static int vhost_create(const char *name, struct port_opts *o, struct port_env *
 		return rc;
 	}
 	if (vp->server) {
-		vp->listen_fd = vu_socket_listen(vp->path, 0600);
-		if (vp->listen_fd < 0) {
-			rc = error_set(e, vp->listen_fd, "path: cannot listen on '%s': %s", vp->path,
-				       vp->listen_fd == -EEXIST ? "a file that is not a socket is there"
-								: strerror(-vp->listen_fd));
+		rc = vu_socket_listen(vp->path, 0600);
+		if (rc < 0) {
+			error_set(e, rc, "path: cannot listen on '%s': %s", vp->path,
+				  rc == -EEXIST ? "a file that is not a socket is there"
+				  : rc == -EADDRINUSE ? "a process accepts on the socket there"
+				  : strerror(-rc));
 			vhost_destroy(&vp->base);
 			return rc;
 		}
-		env->watch(env, vp->listen_fd, on_accept, vp);
+		vp->listen_fd = rc;
+		rc = env->watch(env, vp->listen_fd, on_accept, vp);
+		if (rc) {
+			error_set(e, rc, "path: cannot watch '%s': %s", vp->path, strerror(-rc));
+			vp->accept_paused = true; /* not watched: nothing to unwatch */
+			vhost_destroy(&vp->base);
+			return rc;
+		}
 	}
 	*out = &vp->base;
 	return 0;

@@ -126,6 +126,7 @@ struct vxlan_ep {
 	struct vxlan_port *all;       /* every port of the endpoint */
 	unsigned nports, nactive;
 	bool attached;
+	bool attach_logged;         /* said once why no worker polls it */
 	/* the receive table: active ports, by (remote, vni) and by remote */
 	struct vxlan_port *exact[VX_BUCKETS];
 	struct vxlan_port *by_remote[VX_BUCKETS];
@@ -472,11 +473,21 @@ static void ep_detach(struct vxlan_ep *ep)
 	ep->attached = false;
 }
 
+/* Not polled yet when no worker can take it: tick tries again. */
 static void ep_attach(struct vxlan_ep *ep)
 {
+	struct error e;
+
 	if (!ep->attached && ep->nactive) {
-		ep->env->attach(ep->env, &ep->pq);
+		if (ep->env->attach(ep->env, &ep->pq, &e)) {
+			if (!ep->attach_logged)
+				log_error("vxlan endpoint: not receiving (trying again each second): %s",
+					  e.msg);
+			ep->attach_logged = true;
+			return;
+		}
 		ep->attached = true;
+		ep->attach_logged = false;
 	}
 }
 
@@ -699,6 +710,8 @@ static void vx_tick(struct port *p)
 
 	probe_route(vp);
 	vx_enable(vp); /* if the ready event was missed */
+	if (vp->ep)
+		ep_attach(vp->ep); /* if no worker could take it before */
 }
 
 static void add_drops(struct json_object *o, const uint64_t *c, bool rx_only)

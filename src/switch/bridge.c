@@ -61,6 +61,13 @@ void bridge_forget_port(struct bridge *br, struct port *p)
 	fdb_flush_port(br->fdb, p->index);
 }
 
+void bridge_restore_port(struct bridge *br, struct port *p, const struct port_vlan *vlan)
+{
+	br->vlan[p->index] = *vlan;
+	__atomic_store_n(&br->ports[p->index], p, __ATOMIC_RELEASE);
+	__atomic_store_n(&p->bridge, br, __ATOMIC_RELEASE);
+}
+
 static uint64_t now_ms(void)
 {
 	struct timespec ts;

@@ -52,6 +52,9 @@ int bridge_add_port(struct bridge *br, struct port *p, const struct port_vlan *v
  * learned on it with bridge_forget_port(). */
 void bridge_remove_port(struct bridge *br, struct port *p);
 void bridge_forget_port(struct bridge *br, struct port *p);
+/* Put p, taken out with bridge_remove_port() and no longer in any burst
+ * (worker sync), back into its slot with VLAN configuration vlan. */
+void bridge_restore_port(struct bridge *br, struct port *p, const struct port_vlan *vlan);
 
 /* Forward n frames received on port `in`, from worker `worker` (or
  * PORT_SLOT_CONTROL from the control thread). */

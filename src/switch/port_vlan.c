@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/parse.h"
+
 void port_vlan_init(struct port_vlan *pv)
 {
 	memset(pv, 0, sizeof(*pv));
@@ -36,18 +38,17 @@ int port_vlan_set_native(struct port_vlan *pv, uint16_t vlan)
 /* Decimal VLAN id at *s, advancing *s past it; NULL or why it is bad. */
 static const char *parse_id(const char **s, unsigned *id)
 {
-	const char *p = *s;
-	unsigned v = 0;
+	size_t n = strspn(*s, "0123456789");
+	uint64_t v;
 
-	if (*p < '0' || *p > '9')
+	if (!n)
 		return "not a VLAN id";
-	for (; *p >= '0' && *p <= '9'; p++) {
-		v = v * 10 + (unsigned)(*p - '0');
-		if (v > VLAN_ID_MAX)
-			return "VLAN id above 4095";
-	}
-	*id = v;
-	*s = p;
+	if (n > 4 || (parse_uint_n(*s, n, 0, 9999, &v) && v > VLAN_ID_MAX))
+		return "VLAN id above 4095";
+	if (!parse_uint_n(*s, n, 0, VLAN_ID_MAX, &v))
+		return "not a VLAN id (no leading zeros)";
+	*id = (unsigned)v;
+	*s += n;
 	return NULL;
 }
 

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 #include "util/parse.h"
 
-bool parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+#include <string.h>
+
+bool parse_uint_n(const char *s, size_t n, uint64_t min, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;
 
-	if (!s || !*s || (s[0] == '0' && s[1]))
+	if (!s || !n || (s[0] == '0' && n > 1))
 		return false;
-	for (; *s; s++) {
-		unsigned d = (unsigned)(*s - '0');
+	for (size_t i = 0; i < n; i++) {
+		unsigned d = (unsigned)(s[i] - '0');
 
 		if (d > 9 || v > (UINT64_MAX - d) / 10)
 			return false;
@@ -17,5 +19,63 @@ bool parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	if (v < min || v > max)
 		return false;
 	*out = v;
+	return true;
+}
+
+bool parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	return s && parse_uint_n(s, strlen(s), min, max, out);
+}
+
+bool parse_decimal(const char *s, double max, double *out)
+{
+	const char *dot = s ? strchr(s, '.') : NULL;
+	size_t ilen = dot ? (size_t)(dot - s) : (s ? strlen(s) : 0);
+	uint64_t ip;
+	double v, scale = 0.1;
+
+	if (!parse_uint_n(s, ilen, 0, UINT64_MAX, &ip))
+		return false;
+	v = (double)ip;
+	if (dot) {
+		if (!dot[1])
+			return false;
+		for (const char *p = dot + 1; *p; p++, scale /= 10) {
+			if (*p < '0' || *p > '9')
+				return false;
+			v += (*p - '0') * scale;
+		}
+	}
+	if (v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+bool parse_mac(const char *s, uint8_t mac[6])
+{
+	uint8_t m[6];
+
+	if (!s || strlen(s) != 17)
+		return false;
+	for (int i = 0; i < 6; i++) {
+		int hi = hex(s[3 * i]), lo = hex(s[3 * i + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
+			return false;
+		m[i] = (uint8_t)(hi << 4 | lo);
+	}
+	memcpy(mac, m, 6);
 	return true;
 }

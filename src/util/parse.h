@@ -1,15 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Strict parsers for values that come from people and files.  A number is
+ * Strict parsers for values that come from people and files, the one set
+ * every option of uvnetd, uvnetctl and the tools goes through.  A number is
  * decimal digits and nothing else: no sign, no space, no "0x", no leading
- * zero (but "0" itself), within [min, max].
+ * zero (but "0" itself), within [min, max].  strtoul() would take " 10",
+ * "+10" and "-18446744073709551606" (which it negates into 10).
  */
 #ifndef UVNET_UTIL_PARSE_H
 #define UVNET_UTIL_PARSE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 bool parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* The same over the n bytes at s (not NUL-terminated: a piece of a list). */
+bool parse_uint_n(const char *s, size_t n, uint64_t min, uint64_t max, uint64_t *out);
+
+/* A non-negative decimal like "15", "0.5" or "2.25": digits, at most one
+ * '.' with digits on both sides; no sign, space, exponent, "inf" or
+ * "nan"; at most max. */
+bool parse_decimal(const char *s, double max, double *out);
+
+/* A MAC address: six pairs of hex digits separated by ':', nothing else. */
+bool parse_mac(const char *s, uint8_t mac[6]);
 
 #endif

@@ -10,4 +10,9 @@
  * reap it).  False for pid <= 0. */
 bool proc_alive(pid_t pid);
 
+/* When pid started (clock ticks after boot, /proc/PID/stat field 22): with
+ * the pid it names one process for good, as a reused pid starts later.
+ * 0 when pid does not exist. */
+unsigned long long proc_start_time(pid_t pid);
+
 #endif

@@ -172,6 +172,7 @@ void vu_dev_disconnect(struct vu_dev *d)
 	log_unmap(d);
 	close_fd(&d->log_call_fd);
 	close_fd(&d->sock);
+	vu_msg_reader_reset(&d->reader);
 	d->features = d->protocol_features = 0;
 	d->features_set = false;
 	d->status = 0;
@@ -689,12 +690,20 @@ int vu_dev_dispatch(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 
 int vu_dev_handle(struct vu_dev *d, struct error *e)
 {
+	int rc = vu_msg_read(d->sock, &d->reader, e);
 	struct vu_msg msg;
-	int rc = vu_msg_recv(d->sock, &msg, e);
 
 	if (rc == -ECONNRESET)
 		error_set(e, rc, "front-end closed the connection");
-	if (rc)
+	if (rc <= 0)
 		return rc;
+	/* a handler may reset the connection, reader included */
+	msg = d->reader.msg;
+	d->reader.msg.nfds = 0;
 	return vu_dev_dispatch(d, &msg, e);
+}
+
+uint64_t vu_dev_waiting_ms(const struct vu_dev *d)
+{
+	return d->sock >= 0 ? vu_msg_reader_waiting_ms(&d->reader) : 0;
 }

@@ -65,6 +65,7 @@ struct vu_dev_config {
 
 struct vu_dev {
 	int sock;                   /* the connection, -1 when none */
+	struct vu_msg_reader reader;  /* the message being read from it */
 	struct vu_dev_config cfg;
 	uint64_t features;          /* negotiated */
 	uint64_t protocol_features;
@@ -91,11 +92,17 @@ void vu_dev_init(struct vu_dev *d, const struct vu_dev_config *cfg);
 void vu_dev_connect(struct vu_dev *d, int sock);
 
 /*
- * Read and act on one message from the connection.  0, or a negative
- * errno with e saying what was wrong ("front-end closed the connection"
- * when it did): the caller must then log it and call vu_dev_disconnect().
+ * Read what the connection holds without blocking and act on the message
+ * once it is whole (call it whenever the socket is readable).  0, or a
+ * negative errno with e saying what was wrong ("front-end closed the
+ * connection" when it did): the caller must then log it and call
+ * vu_dev_disconnect().
  */
 int vu_dev_handle(struct vu_dev *d, struct error *e);
+
+/* How long a started message has waited for the rest (ms; 0: none): a
+ * caller drops a front-end that leaves one unfinished too long. */
+uint64_t vu_dev_waiting_ms(const struct vu_dev *d);
 
 /* Act on one already-received message (what vu_dev_handle() does after
  * reading; separate so fuzzers and tests can feed messages directly).

@@ -7,7 +7,9 @@
 #include "vhost/vu_msg.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -83,6 +85,123 @@ int vu_msg_recv(int sock, struct vu_msg *msg, struct error *e)
 		}
 	}
 	return 0;
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void vu_msg_reader_init(struct vu_msg_reader *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+void vu_msg_reader_reset(struct vu_msg_reader *r)
+{
+	if (r->have) /* a whole message's fds were handed over */
+		vu_msg_close_fds(&r->msg);
+	vu_msg_reader_init(r);
+}
+
+uint64_t vu_msg_reader_waiting_ms(const struct vu_msg_reader *r)
+{
+	return r->have ? mono_ms() - r->started_ms : 0;
+}
+
+/* fds that came with this piece; false if they do not fit or were lost. */
+static bool take_fds(struct msghdr *mh, struct vu_msg *msg, struct error *e)
+{
+	bool over = false;
+
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		unsigned n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		int fds[VHOST_USER_MAX_FDS];
+
+		memcpy(fds, CMSG_DATA(c), n * sizeof(int));
+		for (unsigned i = 0; i < n; i++) {
+			if (msg->nfds < VHOST_USER_MAX_FDS)
+				msg->fds[msg->nfds++] = fds[i];
+			else {
+				close(fds[i]);
+				over = true;
+			}
+		}
+	}
+	if (over || (mh->msg_flags & MSG_CTRUNC)) {
+		/* The kernel also truncates when it cannot install an fd here */
+		error_set(e, -EPROTO, "%s", msg->nfds >= VHOST_USER_MAX_FDS || over
+			  ? "more than 8 file descriptors in one message"
+			  : "file descriptors lost: uvnetd is out of fds (RLIMIT_NOFILE)");
+		return false;
+	}
+	return true;
+}
+
+int vu_msg_read(int sock, struct vu_msg_reader *r, struct error *e)
+{
+	const size_t hlen = sizeof(r->msg.m.hdr);
+
+	for (;;) {
+		char control[CMSG_SPACE(VHOST_USER_MAX_FDS * sizeof(int))];
+		size_t need = r->have < hlen ? hlen : hlen + r->msg.m.hdr.size;
+		/* the payload does not follow the packed header at once */
+		struct iovec iov = { r->have < hlen ? (uint8_t *)&r->msg.m.hdr + r->have
+						    : (uint8_t *)&r->msg.m.payload + (r->have - hlen),
+				     need - r->have };
+		struct msghdr mh = {
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = control, .msg_controllen = sizeof(control),
+		};
+		ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+		bool fds_ok;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n < 0) {
+			int err = -errno;
+
+			vu_msg_reader_reset(r);
+			return error_set(e, err, "reading a message: %s", strerror(-err));
+		}
+		if (n == 0) {
+			bool mid = r->have != 0;
+			const char *what = r->have < hlen ? "header" : "payload";
+
+			vu_msg_reader_reset(r);
+			return mid ? error_set(e, -EPROTO, "truncated message %s", what)
+				   : error_set(e, -ECONNRESET, "peer closed the connection");
+		}
+		if (!r->have) {
+			r->started_ms = mono_ms();
+			r->msg.nfds = 0;
+		}
+		r->have += (size_t)n;
+		fds_ok = take_fds(&mh, &r->msg, e);
+		if (!fds_ok) {
+			vu_msg_reader_reset(r);
+			return -EPROTO;
+		}
+		if (r->have == hlen && r->msg.m.hdr.size > sizeof(r->msg.m.payload)) {
+			uint32_t request = r->msg.m.hdr.request, size = r->msg.m.hdr.size;
+
+			vu_msg_reader_reset(r);
+			return error_set(e, -EMSGSIZE, "%s payload of %u bytes exceeds %zu",
+					 vhost_user_request_name(request), size,
+					 sizeof(r->msg.m.payload));
+		}
+		if (r->have >= hlen && r->have == hlen + r->msg.m.hdr.size) {
+			r->have = 0;
+			return 1;
+		}
+	}
 }
 
 int vu_msg_send(int sock, const struct vhost_user_msg *m, const int *fds,

@@ -2,6 +2,7 @@
 #include "vhost/vu_socket.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -19,13 +20,29 @@ static int make_addr(const char *path, struct sockaddr_un *sa)
 	return 0;
 }
 
-/* A message's payload follows its header at once; a peer that stalls
- * mid-message is dropped instead of stalling the control thread. */
+/* Blocking reads and sends on a connection are bounded (a back-end
+ * reads without waiting at all: vu_msg_read()). */
 static void set_recv_timeout(int fd)
 {
 	struct timeval tv = { .tv_sec = 1 };
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+/* Does some process accept on the socket at sa?  (A stale one left by a
+ * process that died refuses the connection.) */
+static bool socket_answers(const struct sockaddr_un *sa)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	bool busy;
+
+	if (fd < 0)
+		return false;
+	/* non-blocking: a full backlog (EAGAIN) still means someone listens */
+	busy = !connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) || errno == EAGAIN;
+	close(fd);
+	return busy;
 }
 
 int vu_socket_listen(const char *path, mode_t mode)
@@ -39,6 +56,8 @@ int vu_socket_listen(const char *path, mode_t mode)
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode))
 			return -EEXIST;
+		if (socket_answers(&sa))
+			return -EADDRINUSE;
 		unlink(path);
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

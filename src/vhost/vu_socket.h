@@ -11,8 +11,10 @@
 
 /*
  * Listen on `path` with permissions `mode`.  A stale socket file at path
- * is replaced; any other kind of file is refused (-EEXIST).  Returns the
- * non-blocking, close-on-exec fd or -errno.
+ * (nobody accepts on it) is replaced; a socket some process accepts on is
+ * refused (-EADDRINUSE: never take over another program's socket), and
+ * so is any other kind of file (-EEXIST).  Returns the non-blocking,
+ * close-on-exec fd or -errno.
  */
 int vu_socket_listen(const char *path, mode_t mode);
 

@@ -217,11 +217,11 @@ static void bad_port_options_are_refused(void **state)
 	BAD_PORT(d, "colour=red: more than 16 options", "type=fake", "a1=1", "a2=1", "a3=1", "a4=1",
 		 "a5=1", "a6=1", "a7=1", "a8=1", "a9=1", "a10=1", "a11=1", "a12=1", "a13=1", "a14=1",
 		 "a15=1", "colour=red");
-	BAD_PORT(d, "type: a port needs type=vhost-user|tap|afpacket|vxlan|fake", "tag=10");
-	BAD_PORT(d, "type: a port needs type=vhost-user|tap|afpacket|vxlan|fake", "colour=red");
-	BAD_PORT(d, "type: 'bogus' is not a port type (vhost-user, tap, afpacket, vxlan, fake)",
+	BAD_PORT(d, "type: a port needs type=vhost-user|tap|afpacket|vxlan|ovn-tunnel|fake", "tag=10");
+	BAD_PORT(d, "type: a port needs type=vhost-user|tap|afpacket|vxlan|ovn-tunnel|fake", "colour=red");
+	BAD_PORT(d, "type: 'bogus' is not a port type (vhost-user, tap, afpacket, vxlan, ovn-tunnel, fake)",
 		 "type=bogus");
-	BAD_PORT(d, "type: '' is not a port type (vhost-user, tap, afpacket, vxlan, fake)", "type=");
+	BAD_PORT(d, "type: '' is not a port type (vhost-user, tap, afpacket, vxlan, ovn-tunnel, fake)", "type=");
 	BAD_PORT(d, "flavour: unknown option for this port type", "type=fake", "flavour=mint");
 	BAD_PORT(d, "colour: 'ultraviolet-ish-x' is not a colour", "type=fake",
 		 "colour=ultraviolet-ish-x");

@@ -58,6 +58,9 @@ static void nat_network_argv(void **state)
 		"--dhcp-no-override",
 		"--dhcp-authoritative",
 		"--log-facility=-",
+		"--quiet-dhcp",
+		"--quiet-dhcp6",
+		"--quiet-ra",
 		NULL,
 	};
 	char bin[] = "/usr/sbin/dnsmasq";
@@ -88,13 +91,19 @@ static void isolated_network_argv(void **state)
 		"--dhcp-no-override",
 		"--dhcp-authoritative",
 		"--log-facility=-",
+		"--quiet-dhcp",
+		"--quiet-dhcp6",
+		"--quiet-ra",
 		"--dhcp-option=3",
+		"--no-resolv",
+		"--no-poll",
+		"--no-hosts",
 		NULL,
 	};
 	char bin[] = "dnsmasq";
 	struct dnsmasq dm = {
 		.label = "lab", .ifname = "uv-lab", .lo = IP(10, 250, 3, 100), .hi = IP(10, 250, 3, 100),
-		.prefix = 23, .no_router = true, .pid_path = "/tmp/s/lab.dnsmasq.pid",
+		.prefix = 23, .no_router = true, .no_upstream = true, .pid_path = "/tmp/s/lab.dnsmasq.pid",
 		.lease_path = "/tmp/s/lab.leases", .log_path = "/tmp/s/lab.dnsmasq.log",
 	};
 	struct dnsmasq_args a;

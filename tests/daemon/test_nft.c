@@ -17,11 +17,15 @@
 
 /* 192.168.122.0/24 out of eth0: replies come back in, the subnet goes
  * out of eth0 only, nothing else comes in; the subnet is masqueraded
- * except to local multicast and the limited broadcast. */
+ * except to local multicast and the limited broadcast.  The table is inet
+ * (every accept names IPv4: IPv6 is dropped both ways), and the rule set
+ * first removes an ip-family table an older uvnetd made. */
 static const char nat_uplink[] =
 	"table ip uvnet-default\n"
 	"delete table ip uvnet-default\n"
-	"table ip uvnet-default {\n"
+	"table inet uvnet-default\n"
+	"delete table inet uvnet-default\n"
+	"table inet uvnet-default {\n"
 	"\tchain forward {\n"
 	"\t\ttype filter hook forward priority filter; policy accept;\n"
 	"\t\toifname \"uv-default\" ip daddr 192.168.122.0/24 ct state established,related accept\n"
@@ -41,7 +45,9 @@ static const char nat_uplink[] =
 static const char nat_any[] =
 	"table ip uvnet-n2\n"
 	"delete table ip uvnet-n2\n"
-	"table ip uvnet-n2 {\n"
+	"table inet uvnet-n2\n"
+	"delete table inet uvnet-n2\n"
+	"table inet uvnet-n2 {\n"
 	"\tchain forward {\n"
 	"\t\ttype filter hook forward priority filter; policy accept;\n"
 	"\t\toifname \"uv-n2\" ip daddr 10.250.7.0/24 ct state established,related accept\n"
@@ -58,11 +64,13 @@ static const char nat_any[] =
 	"}\n";
 
 /* Isolated: nothing forwarded either way; of the host's addresses only
- * the gateway (10.250.3.1) answers the network. */
+ * the gateway (10.250.3.1) answers the network, and nothing over IPv6. */
 static const char isolated[] =
 	"table ip uvnet-lab\n"
 	"delete table ip uvnet-lab\n"
-	"table ip uvnet-lab {\n"
+	"table inet uvnet-lab\n"
+	"delete table inet uvnet-lab\n"
+	"table inet uvnet-lab {\n"
 	"\tchain forward {\n"
 	"\t\ttype filter hook forward priority filter; policy accept;\n"
 	"\t\tiifname \"uv-lab\" drop\n"
@@ -70,6 +78,7 @@ static const char isolated[] =
 	"\t}\n"
 	"\tchain input {\n"
 	"\t\ttype filter hook input priority filter; policy accept;\n"
+	"\t\tiifname \"uv-lab\" meta nfproto ipv6 drop\n"
 	"\t\tiifname \"uv-lab\" fib daddr type local ip daddr != 10.250.3.1 drop\n"
 	"\t}\n"
 	"}\n";
@@ -159,12 +168,12 @@ static void the_largest_rule_set_fits_nft_rules_max(void **state)
 	(void)state;
 	assert_true(len > 0 && len < NFT_RULES_MAX);
 	assert_non_null(strstr(buf, "oifname \"abcdefghijklmno\" masquerade\n"));
-	assert_non_null(strstr(buf, "table ip uvnet-abcdefghijkl {\n"));
+	assert_non_null(strstr(buf, "table inet uvnet-abcdefghijkl {\n"));
 }
 
 static void the_delete_rule_set(void **state)
 {
-	static const char want[] = "table ip uvnet-lab\ndelete table ip uvnet-lab\n";
+	static const char want[] = "table inet uvnet-lab\ndelete table inet uvnet-lab\n";
 	char buf[128];
 
 	(void)state;

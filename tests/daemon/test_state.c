@@ -237,7 +237,7 @@ static void the_file_is_written_only_after_a_change(void **state)
 	OK(d, "stats");
 	OK(d, "fdb-show", "br0");
 	FAILS(d, "bridge: br0 already exists", "add-br", "br0");
-	FAILS(d, "type: 'bogus' is not a port type (vhost-user, tap, afpacket, vxlan, fake)",
+	FAILS(d, "type: 'bogus' is not a port type (vhost-user, tap, afpacket, vxlan, ovn-tunnel, fake)",
 	      "add-port", "br0", "p1", "type=bogus");
 	FAILS(d, "name: no network named nope", "net-stop", "nope");
 	assert_int_equal(daemon_save_state(d, &e), 0);

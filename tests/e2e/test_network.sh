@@ -117,7 +117,7 @@ tap_is "gateway taps carry the gateway addresses" "$addrs" \
 tables() { in_ns "$E2E_NS" nft list tables 2>/dev/null | awk '{print $3}' | sort | tr '\n' ' '; }
 tap_is "one nft table per nat/isolated network" "$(tables)" "uvnet-iso uvnet-nata uvnet-natb "
 tap_like "nata's table masquerades its subnet out of up0" \
-    "$(in_ns "$E2E_NS" nft list table ip uvnet-nata)" 'ip saddr 192.168.122.0/24 ip daddr != 192.168.122.0/24 oifname "up0" masquerade'
+    "$(in_ns "$E2E_NS" nft list table inet uvnet-nata)" 'ip saddr 192.168.122.0/24 ip daddr != 192.168.122.0/24 oifname "up0" masquerade'
 # dnsmasq processes in uvnetd's namespace
 dnsmasqs() {
     local p

@@ -14,8 +14,8 @@
 #     and rebinds; SIGTERM removes the chassis; ovn-clear removes it and
 #     forgets the configuration (state file).
 #
-# Not here yet: traffic (the Geneve forwarding of issue 19 is not built),
-# an OVS chassis, QEMU guests.
+# Traffic with an OVS chassis: test_ovn_datapath.sh.  Not here yet: QEMU
+# guests.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_init ovn
 

@@ -4,7 +4,9 @@
  * source port range, every malformed case vxlan_parse() refuses, and
  * vxlan_encap_frame() on guest-like frames: checksums completed, TSO and
  * UFO cut to fit the tunnel, VLAN tags rewritten, oversize and bad frames
- * refused without leaving a packet behind.
+ * refused without leaving a packet behind; the same encapsulation with
+ * another tunnel's outer headers (Geneve, whose UDP checksum covers the
+ * completed inner frame).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +17,7 @@
 #include <netinet/in.h>
 #include <cmocka.h>
 
+#include "net/geneve.h"
 #include "net/vxlan.h"
 #include "net_fixture.h"
 
@@ -509,6 +512,68 @@ static void encap_refuses_bad_frames_cleanly(void **state)
 	fx_frame_free(&fx);
 }
 
+/* Geneve's outer headers through put_outer(): written after the inner
+ * frame is complete, so each segment's UDP checksum covers its bytes. */
+struct gv_outer {
+	uint16_t ingress, egress;
+};
+
+static bool gv_put(const struct vxlan_encap *x, uint8_t *p, uint16_t sport, size_t inner_len)
+{
+	const struct gv_outer *g = x->outer_arg;
+
+	return geneve_outer4_put(p, x->saddr, x->daddr, sport, x->vni, g->ingress, g->egress,
+				 inner_len);
+}
+
+static void encap_with_geneve_outer_headers(void **state)
+{
+	struct fx_frame_spec spec = { .payload = 5000, .seq = 7, .tcp_flags = FX_TCP_ACK };
+	struct gv_outer g = { .ingress = 3, .egress = 32768 };
+	struct fx_frame fx;
+	struct scatter sc;
+	struct sink s;
+	struct vxlan_encap x;
+	struct frame f;
+	(void)state;
+	fx_frame_build(&fx, &spec, 5);
+	fx.vh.gso_size = 1400;
+	fx_scatter(&sc, fx.buf, fx.len, 300, 3);
+	f = frame_of(&fx, &sc, false);
+	x = encap_for(&s, 1500 - GENEVE_OUTER4_LEN, 1500 - GENEVE_OUTER4_LEN);
+	x.vni = 7;
+	x.outer_len = GENEVE_OUTER4_LEN;
+	x.put_outer = gv_put;
+	x.outer_arg = &g;
+	assert_int_equal(vxlan_encap_frame(&x, &f, false), VXLAN_TX_OK);
+	assert_int_equal(s.n, 4); /* 5000 bytes in segments of 1400 */
+	for (unsigned i = 0; i < s.n; i++) {
+		const uint8_t *p = s.pkt[i];
+		uint16_t udp_len = fx_get16(p + 24);
+		uint8_t pseudo[12];
+		struct geneve_info gi;
+
+		assert_true(s.len[i] <= 1500);
+		assert_int_equal(fx_get16(p + 2), s.len[i]);
+		assert_int_equal(fx_ref_sum(p, 20, 0), 0xffff);
+		assert_int_equal(fx_get16(p + 22), GENEVE_PORT);
+		memcpy(pseudo, p + 12, 8);
+		pseudo[8] = 0;
+		pseudo[9] = 17;
+		fx_put16(pseudo + 10, udp_len);
+		assert_int_equal(fx_ref_sum(p + 20, udp_len, fx_ref_sum(pseudo, 12, 0)), 0xffff);
+		assert_int_equal(geneve_parse(p + 28, udp_len - 8u, &gi), GENEVE_RX_OK);
+		assert_int_equal(gi.vni, 7);
+		assert_int_equal(gi.ingress, 3);
+		assert_int_equal(gi.egress, 32768);
+		assert_true(fx_l4_csum_ok(p + GENEVE_OUTER4_LEN + 14, false, 20, IPPROTO_TCP,
+					  s.len[i] - GENEVE_OUTER4_LEN - 14 - 20));
+	}
+	sink_free(&s);
+	fx_scatter_free(&sc);
+	fx_frame_free(&fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -528,6 +593,7 @@ int main(void)
 		cmocka_unit_test(encap_fragments_ufo_frames),
 		cmocka_unit_test(encap_refuses_what_does_not_fit),
 		cmocka_unit_test(encap_refuses_bad_frames_cleanly),
+		cmocka_unit_test(encap_with_geneve_outer_headers),
 	};
 	return cmocka_run_group_tests_name("net_vxlan", tests, NULL, NULL);
 }

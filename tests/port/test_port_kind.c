@@ -85,11 +85,11 @@ static void collect(const struct port_kind *k, void *arg)
 
 static void the_built_in_kinds_are_found_by_name_in_table_order(void **state)
 {
-	static const char *const names[] = { "vhost-user", "tap", "afpacket", "vxlan" };
+	static const char *const names[] = { "vhost-user", "tap", "afpacket", "vxlan", "ovn-tunnel" };
 	char seen[256] = "";
 
 	(void)state;
-	for (unsigned i = 0; i < 4; i++) {
+	for (unsigned i = 0; i < 5; i++) {
 		const struct port_kind *k = port_kind_find(names[i]);
 
 		assert_non_null(k);
@@ -101,7 +101,7 @@ static void the_built_in_kinds_are_found_by_name_in_table_order(void **state)
 	assert_null(port_kind_find("vhost"));
 	assert_null(port_kind_find(""));
 	port_kind_foreach(collect, seen);
-	assert_string_equal(seen, "vhost-user tap afpacket vxlan");
+	assert_string_equal(seen, "vhost-user tap afpacket vxlan ovn-tunnel");
 }
 
 static void an_unknown_kind_is_refused_with_the_known_ones(void **state)
@@ -114,10 +114,10 @@ static void an_unknown_kind_is_refused_with_the_known_ones(void **state)
 	OPTS(&o, "path=/nowhere");
 	assert_int_equal(port_create("bogus", "p1", &o, NULL, &p, &e), -EINVAL);
 	assert_int_equal(e.code, -EINVAL);
-	assert_string_equal(e.msg, "type: 'bogus' is not a port type (vhost-user, tap, afpacket, vxlan)");
+	assert_string_equal(e.msg, "type: 'bogus' is not a port type (vhost-user, tap, afpacket, vxlan, ovn-tunnel)");
 	assert_null(p);
 	assert_int_equal(port_create(NULL, "p1", &o, NULL, &p, &e), -EINVAL);
-	assert_string_equal(e.msg, "type: a port needs type=vhost-user|tap|afpacket|vxlan");
+	assert_string_equal(e.msg, "type: a port needs type=vhost-user|tap|afpacket|vxlan|ovn-tunnel");
 	assert_int_equal(port_create("bogus", "p1", &o, NULL, &p, NULL), -EINVAL);
 }
 
@@ -177,7 +177,7 @@ static void a_registered_kind_is_created_like_a_built_in_one(void **state)
 	assert_string_equal(e.msg, "mtu: '9001' is not a number from 68 to 9000");
 	assert_int_equal(port_create("bogus", "f", &o, &env, &p, &e), -EINVAL);
 	assert_string_equal(e.msg,
-			    "type: 'bogus' is not a port type (vhost-user, tap, afpacket, vxlan, fake)");
+			    "type: 'bogus' is not a port type (vhost-user, tap, afpacket, vxlan, ovn-tunnel, fake)");
 }
 
 static void registering_a_taken_name_or_too_many_kinds_fails(void **state)
@@ -202,8 +202,8 @@ static void registering_a_taken_name_or_too_many_kinds_fails(void **state)
 		added += !rc;
 	}
 	assert_int_equal(rc, -ENOSPC);
-	/* 4 built-in, fake, and the extras fill the table */
-	assert_int_equal(4 + 1 + added, PORT_KIND_MAX);
+	/* 5 built-in, fake, and the extras fill the table */
+	assert_int_equal(5 + 1 + added, PORT_KIND_MAX);
 	assert_ptr_equal(port_kind_find("extra0"), &more[0]);
 }
 

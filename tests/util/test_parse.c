@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The strict parsers every option goes through (util/parse.h): what
+ * strtoul() would take and they refuse — a sign, a space, a leading zero,
+ * "0x", trailing junk, a value that wraps or leaves the range.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "util/parse.h"
+
+static void uint_takes_plain_digits_in_range(void **state)
+{
+	uint64_t v = 0;
+
+	(void)state;
+	assert_true(parse_uint("0", 0, 10, &v));
+	assert_int_equal(v, 0);
+	assert_true(parse_uint("4095", 0, 4095, &v));
+	assert_int_equal(v, 4095);
+	assert_true(parse_uint("18446744073709551615", 0, UINT64_MAX, &v));
+	assert_true(v == UINT64_MAX);
+}
+
+static void uint_refuses_what_strtoul_takes(void **state)
+{
+	static const char *const bad[] = {
+		"", "-1", "+10", " 10", "10 ", "\t10", "010", "0x10", "1e3", "10a",
+		"-18446744073709551606", "18446744073709551616", "99999999999999999999",
+	};
+	uint64_t v = 42;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (parse_uint(bad[i], 0, UINT64_MAX, &v))
+			fail_msg("parse_uint took '%s'", bad[i]);
+		assert_int_equal(v, 42); /* untouched on failure */
+	}
+	assert_false(parse_uint(NULL, 0, 1, &v));
+	assert_false(parse_uint("4096", 0, 4095, &v));
+	assert_false(parse_uint("0", 1, 4095, &v));
+}
+
+static void uint_n_reads_only_its_piece(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	assert_true(parse_uint_n("12-34", 2, 0, 100, &v));
+	assert_int_equal(v, 12);
+	assert_false(parse_uint_n("12-34", 3, 0, 100, &v));
+	assert_false(parse_uint_n("12", 0, 0, 100, &v));
+}
+
+static void decimal_takes_digits_and_one_point(void **state)
+{
+	static const char *const bad[] = {
+		"", ".5", "5.", "-1", "+1", " 1", "1e3", "inf", "nan", "0x1", "1.2.3", "1,5", "01",
+	};
+	double d = 7;
+
+	(void)state;
+	assert_true(parse_decimal("15", 100, &d));
+	assert_true(d == 15);
+	assert_true(parse_decimal("0.25", 100, &d));
+	assert_true(d > 0.2499 && d < 0.2501);
+	assert_false(parse_decimal("101", 100, &d));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (parse_decimal(bad[i], 1e9, &d))
+			fail_msg("parse_decimal took '%s'", bad[i]);
+}
+
+static void mac_is_six_hex_pairs(void **state)
+{
+	static const char *const bad[] = {
+		"", "52:54:00:12:34", "52:54:00:12:34:5", "52:54:00:12:34:567", " 52:54:00:12:34:56",
+		"52-54-00-12-34-56", "52:54:00:12:34:5g", "152:4:00:12:34:56", "52:54:00:12:34:56:",
+	};
+	uint8_t m[6];
+
+	(void)state;
+	assert_true(parse_mac("52:54:00:aB:Cd:ef", m));
+	assert_int_equal(m[0], 0x52);
+	assert_int_equal(m[3], 0xab);
+	assert_int_equal(m[5], 0xef);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (parse_mac(bad[i], m))
+			fail_msg("parse_mac took '%s'", bad[i]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(uint_takes_plain_digits_in_range),
+		cmocka_unit_test(uint_refuses_what_strtoul_takes),
+		cmocka_unit_test(uint_n_reads_only_its_piece),
+		cmocka_unit_test(decimal_takes_digits_and_one_point),
+		cmocka_unit_test(mac_is_six_hex_pairs),
+	};
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
