@@ -90,6 +90,51 @@ static void print_workers(struct json_object *ws)
 	}
 }
 
+/* Port security drops by reason, and MACs not learned; every port's line
+ * if `all` (stats PORT), else only the ports with something to show. */
+static void print_security(struct json_object *ports, bool all)
+{
+	bool title = false;
+
+	for (size_t i = 0; i < json_object_array_length(ports); i++) {
+		struct json_object *p = json_object_array_get_idx(ports, i);
+		struct json_object *sec = get(p, "security_drops");
+		uint64_t sum = json_object_get_uint64(get(p, "max_macs_refused")) +
+			       json_object_get_uint64(get(p, "fdb_full_refused"));
+
+		json_object_object_foreach(sec, k0, v0) {
+			(void)k0;
+			sum += json_object_get_uint64(v0);
+		}
+		if (!sum && !all)
+			continue;
+		if (!title)
+			printf("\n%-16s %s\n", "port", "dropped by port security / MACs not learned");
+		title = true;
+		printf("%-16s", str(p, "name"));
+		json_object_object_foreach(sec, k, v)
+			if (all || json_object_get_uint64(v))
+				printf(" %s=%s", k, json_object_get_string(v));
+		printf(" max-macs-refused=%s fdb-full-refused=%s\n", str(p, "max_macs_refused"),
+		       str(p, "fdb_full_refused"));
+	}
+}
+
+static void print_bridges(struct json_object *brs)
+{
+	if (!brs)
+		return;
+	printf("\n%-16s %12s %12s %14s %12s %16s\n", "bridge", "fdb_entries", "capacity",
+	       "learned", "moved", "refused (full)");
+	for (size_t i = 0; i < json_object_array_length(brs); i++) {
+		struct json_object *b = json_object_array_get_idx(brs, i);
+
+		printf("%-16s %12s %12s %14s %12s %16s\n", str(b, "name"), str(b, "fdb_entries"),
+		       str(b, "fdb_capacity"), str(b, "fdb_learned"), str(b, "fdb_moved"),
+		       str(b, "fdb_full_drops"));
+	}
+}
+
 static void print_stats(struct json_object *res)
 {
 	struct json_object *ports = get(res, "ports");
@@ -105,6 +150,8 @@ static void print_stats(struct json_object *res)
 		       str(rx, "errors"), str(tx, "packets"), str(tx, "bytes"), str(tx, "dropped"),
 		       str(tx, "errors"));
 	}
+	print_security(ports, !get(res, "workers"));
+	print_bridges(get(res, "bridges"));
 	print_workers(get(res, "workers"));
 }
 
@@ -119,6 +166,8 @@ static void print_fdb(struct json_object *res)
 		printf(" %-16s %4s  %-17s  %s\n", str(x, "port"), str(x, "vlan"), str(x, "mac"),
 		       str(x, "age"));
 	}
+	printf("%s of %s entries used; new MACs refused because the table was full: %s\n",
+	       str(res, "fdb_entries"), str(res, "fdb_capacity"), str(res, "fdb_full_drops"));
 }
 
 static void print_net_list(struct json_object *res)

@@ -13,7 +13,8 @@ const char *const verb_port_kind_help[] = {
 	"type=tap [ifname=NAME] [queues=N]",
 	"type=afpacket dev=NETDEV",
 	"type=vxlan remote=IP vni=N [local=IP] [dstport=4789]",
-	"any kind also takes: tag=VLAN (access), trunks=LIST (e.g. 10,20-30), mtu=N",
+	"any kind also takes: tag=VLAN (access), trunks=LIST (e.g. 10,20-30), mtu=N,",
+	"  max-macs=N (0: no limit; vhost-user default 64), port-security=MAC[,IP[/LEN]...]",
 	NULL,
 };
 

@@ -29,6 +29,10 @@ enum verb_group { VERB_GROUP_SWITCH, VERB_GROUP_INSPECT, VERB_GROUP_NETWORK, VER
 	  "add a port of a kind (below) to a bridge")                                     \
 	X(DEL_PORT, "del-port", 1, 2, true, VERB_GROUP_SWITCH, "del-port [BRIDGE] PORT",  \
 	  "delete a port")                                                                \
+	X(SET_PORT, "set-port", 2, 17, true, VERB_GROUP_SWITCH,                           \
+	  "set-port PORT KEY=VALUE...",                                                   \
+	  "change a port's port-security=, tag=, trunks=, mtu=, max-macs= while it "       \
+	  "forwards (KEY= with no value: back to the default)")                           \
 	X(SHOW, "show", 0, 0, false, VERB_GROUP_INSPECT, "show",                          \
 	  "bridges, ports and their state")                                               \
 	X(STATS, "stats", 0, 1, false, VERB_GROUP_INSPECT, "stats [PORT]",                \

@@ -23,9 +23,11 @@ struct control_conn {
 	int fd;
 	uid_t uid;                  /* the peer, as the kernel saw it connect */
 	pid_t pid;
-	time_t deadline;
+	time_t deadline;            /* to send the request whole, then to take the reply */
 	size_t len;
 	char buf[CONTROL_REQUEST_MAX];
+	char *out;                  /* the reply, while it is being sent */
+	size_t out_len, out_off;
 };
 
 static time_t mono_now(void)
@@ -45,39 +47,51 @@ static void conn_close(struct control_conn *c)
 	for (unsigned i = 0; i < CONTROL_MAX_CONNS; i++)
 		if (s->conns[i] == c)
 			s->conns[i] = NULL;
+	free(c->out);
 	free(c);
 }
 
-/* The reply goes out with a bounded wait: a client that does not read
- * it loses it. */
-static void send_reply(struct control_conn *c, struct json_object *rep)
+/* Send what the socket takes now.  True when the reply is all out (or
+ * cannot go out: the connection is done either way). */
+static bool flush_reply(struct control_conn *c)
 {
-	const char *out = json_object_to_json_string_ext(rep, JSON_C_TO_STRING_PLAIN);
-	struct timeval tv = { .tv_sec = CONTROL_REPLY_S };
-	struct iovec iov[2] = { { (void *)out, strlen(out) }, { "\n", 1 } };
-	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
-
-	fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) & ~O_NONBLOCK);
-	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (msg.msg_iovlen) {
-		ssize_t w = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+	while (c->out_off < c->out_len) {
+		ssize_t w = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && errno == EAGAIN)
+			return false;
 		if (w <= 0) {
 			log_warn("could not send a reply: %s", w < 0 ? strerror(errno) : "closed");
-			return;
+			return true;
 		}
-		while (msg.msg_iovlen && (size_t)w >= msg.msg_iov[0].iov_len) {
-			w -= (ssize_t)msg.msg_iov[0].iov_len;
-			msg.msg_iov++;
-			msg.msg_iovlen--;
-		}
-		if (msg.msg_iovlen) {
-			msg.msg_iov[0].iov_base = (char *)msg.msg_iov[0].iov_base + w;
-			msg.msg_iov[0].iov_len -= (size_t)w;
-		}
+		c->out_off += (size_t)w;
 	}
+	return true;
+}
+
+/* The reply goes out from the loop as the client reads it; a client that
+ * has not taken it within CONTROL_REPLY_S seconds loses it. */
+static bool start_reply(struct control_conn *c, struct json_object *rep)
+{
+	const char *text = json_object_to_json_string_ext(rep, JSON_C_TO_STRING_PLAIN);
+	size_t len = strlen(text);
+
+	c->out = malloc(len + 1);
+	if (!c->out) {
+		log_warn("could not send a reply: out of memory");
+		return true;
+	}
+	memcpy(c->out, text, len);
+	c->out[len] = '\n';
+	c->out_len = len + 1;
+	c->out_off = 0;
+	if (flush_reply(c))
+		return true;
+	c->deadline = mono_now() + CONTROL_REPLY_S;
+	return loop_want_write(&c->srv->d->loop, c->fd, true) != 0;
 }
 
 /* "uid U pid P: WORD WORD ..." for the log (words cut to a line). */
@@ -103,8 +117,11 @@ static void log_request(const struct control_conn *c, struct json_object *req)
 		 req ? line : "(not JSON)", n >= sizeof(line) - 1 ? "..." : "");
 }
 
-static void execute(struct control_conn *c)
+/* Run the request; true when the connection is done (else its reply is
+ * still on its way out). */
+static bool execute(struct control_conn *c)
 {
+	bool done;
 	struct json_object *req, *rep;
 	struct json_tokener *tok = json_tokener_new();
 
@@ -119,17 +136,25 @@ static void execute(struct control_conn *c)
 		json_object_object_add(rep, "ok", json_object_new_boolean(false));
 		json_object_object_add(rep, "error", json_object_new_string("request: not valid JSON"));
 	}
-	send_reply(c, rep);
+	done = start_reply(c, rep);
 	json_object_put(req);
 	json_object_put(rep);
+	return done;
 }
 
 /* Gather the request; run it once it is whole (a newline, or the client
- * closed its side). */
-static void on_readable(void *arg)
+ * closed its side); then send the reply as the socket takes it. */
+static void on_ready(void *arg)
 {
 	struct control_conn *c = arg;
-	ssize_t r = recv(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, 0);
+	ssize_t r;
+
+	if (c->out) {
+		if (flush_reply(c))
+			conn_close(c);
+		return;
+	}
+	r = recv(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, 0);
 
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -140,8 +165,8 @@ static void on_readable(void *arg)
 	c->len += (size_t)r;
 	if (r == 0 || memchr(c->buf + c->len - (size_t)r, '\n', (size_t)r) ||
 	    c->len == sizeof(c->buf) - 1) {
-		execute(c);
-		conn_close(c);
+		if (execute(c))
+			conn_close(c);
 	}
 }
 
@@ -229,7 +254,7 @@ static void on_accept(void *arg)
 	}
 	*c = (struct control_conn){ .srv = s, .fd = fd, .uid = cred.uid, .pid = cred.pid,
 				    .deadline = mono_now() + CONTROL_REQUEST_S };
-	rc = loop_watch(&s->d->loop, fd, on_readable, c);
+	rc = loop_watch(&s->d->loop, fd, on_ready, c);
 	if (rc) {
 		log_warn("refusing a control connection: cannot watch it: %s", strerror(-rc));
 		close(fd);
@@ -254,8 +279,9 @@ void control_expire(struct control_server *s, time_t now)
 			dropped++;
 		}
 	if (dropped)
-		log_warn("dropped %u control connection(s) that sent no whole request in %d s "
-			 "(the last from uid %u pid %d)", dropped, CONTROL_REQUEST_S, (unsigned)uid, (int)pid);
+		log_warn("dropped %u control connection(s) that sent no whole request in %d s or "
+			 "did not read the reply in %d s (the last from uid %u pid %d)", dropped,
+			 CONTROL_REQUEST_S, CONTROL_REPLY_S, (unsigned)uid, (int)pid);
 }
 
 /* Replace only a socket nobody listens on: not a file, not another

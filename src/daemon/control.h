@@ -4,8 +4,9 @@
  * JSON array of words and a newline, or EOF), get one JSON reply, and the
  * connection closes.  Connections are non-blocking and buffered in the
  * event loop, so a slow or silent client holds only its own connection:
- * one that has not sent a whole request within CONTROL_REQUEST_S seconds
- * is dropped, and at most CONTROL_MAX_CONNS are open at once: when the
+ * one that has not sent a whole request within CONTROL_REQUEST_S seconds,
+ * or not read its reply within CONTROL_REPLY_S more (the reply goes out
+ * as the socket takes it, never with a blocking send), is dropped, and at most CONTROL_MAX_CONNS are open at once: when the
  * table is full, a new connection takes the place of the oldest one, so
  * clients that connect and say nothing cannot lock an operator out.
  *

@@ -338,6 +338,36 @@ static int mtu_from_options(struct port_opts *o, unsigned *mtu, struct error *e)
 	return 0;
 }
 
+/*
+ * What the switch does with the port (bridge.h): VLANs (tag=, trunks=),
+ * max-macs=N (0: no limit; default: the kind's), port-security=MAC[,IP...]
+ * ("off": none).
+ */
+static int cfg_from_options(struct port_opts *o, const struct port_kind *kind,
+			    struct bridge_port_cfg *cfg, struct error *e)
+{
+	const char *sec = port_opt_get(o, "port-security"), *max = port_opt_get(o, "max-macs");
+	uint64_t v;
+	int rc;
+
+	bridge_port_cfg_init(cfg);
+	if ((rc = vlan_from_options(o, &cfg->vlan, e)))
+		return rc;
+	cfg->max_macs = kind ? kind->default_max_macs : 0;
+	if (max) {
+		if (!parse_uint(max, 0, BRIDGE_FDB_SIZE, &v))
+			return error_set(e, -EINVAL, "max-macs: '%s' is not a number from 0 (no limit) to %d",
+					 max, BRIDGE_FDB_SIZE);
+		cfg->max_macs = (unsigned)v;
+	}
+	if (sec && strcmp(sec, "off")) {
+		if ((rc = port_sec_parse(&cfg->sec, sec, e)))
+			return rc;
+		cfg->secure = true;
+	}
+	return 0;
+}
+
 static struct json_object *words_json(const char *const *w, unsigned n)
 {
 	struct json_object *a = json_object_new_array();
@@ -375,7 +405,7 @@ int daemon_add_port(struct daemon *d, const char *bridge, const char *name,
 {
 	struct daemon_bridge *br = daemon_find_bridge(d, bridge);
 	struct daemon_port *slot;
-	struct port_vlan vlan;
+	struct bridge_port_cfg cfg;
 	struct port_opts o;
 	struct port *p;
 	const char *type;
@@ -391,13 +421,16 @@ int daemon_add_port(struct daemon *d, const char *bridge, const char *name,
 		return rc;
 	if (!(type = port_opt_get(&o, "type"))) /* the registry says which kinds there are */
 		return port_create(NULL, name, &o, &d->env, &p, e);
-	if ((rc = vlan_from_options(&o, &vlan, e)) || (rc = mtu_from_options(&o, &mtu, e)) ||
+	if ((rc = cfg_from_options(&o, port_kind_find(type), &cfg, e)) ||
+	    (rc = mtu_from_options(&o, &mtu, e)) ||
 	    (rc = port_create(type, name, &o, &d->env, &p, e)))
 		return rc;
 	if (mtu) /* else keep what the port found itself (a tunnel's underlay) */
 		p->mtu = mtu;
-	if (bridge_add_port(br->sw, p, &vlan)) {
+	if ((rc = bridge_add_port(br->sw, p, &cfg))) {
 		p->ops->destroy(p);
+		if (rc == -ENOMEM)
+			return error_set(e, rc, "bridge: out of memory");
 		return error_set(e, -ENOSPC, "bridge: %s has %d ports already", bridge, BRIDGE_MAX_PORTS);
 	}
 	slot = free_port_slot(d);
@@ -413,10 +446,10 @@ int daemon_add_port(struct daemon *d, const char *bridge, const char *name,
 void daemon_port_set_vlan(struct daemon *d, struct daemon_port *dp, const struct port_vlan *vlan)
 {
 	struct bridge *sw = dp->br->sw;
-	struct port_vlan v;
+	struct bridge_port_cfg cfg = *bridge_port_cfg(sw, dp->port), *old;
 
 	if (vlan) {
-		v = *vlan;
+		cfg.vlan = *vlan;
 	} else {
 		const char *w[PORT_MAX_OPTS];
 		size_t n = json_object_array_length(dp->options);
@@ -426,13 +459,17 @@ void daemon_port_set_vlan(struct daemon *d, struct daemon_port *dp, const struct
 		for (size_t i = 0; i < n && i < PORT_MAX_OPTS; i++)
 			w[i] = json_object_get_string(json_object_array_get_idx(dp->options, i));
 		if (parse_options(w, (unsigned)(n < PORT_MAX_OPTS ? n : PORT_MAX_OPTS), &o, &e) ||
-		    vlan_from_options(&o, &v, &e))
-			port_vlan_init(&v); /* it was made with these words: cannot happen */
+		    vlan_from_options(&o, &cfg.vlan, &e))
+			port_vlan_init(&cfg.vlan); /* it was made with these words: cannot happen */
 	}
-	bridge_remove_port(sw, dp->port);
+	/* the rest of its configuration (security, limit) kept; swapped whole */
+	if (bridge_set_port_cfg(sw, dp->port, &cfg, &old)) {
+		log_error("%s: out of memory: its VLAN configuration is unchanged", dp->port->name);
+		return;
+	}
 	worker_pool_sync(&d->pool); /* no burst still uses the old configuration */
-	bridge_forget_port(sw, dp->port);
-	bridge_restore_port(sw, dp->port, &v);
+	free(old);
+	fdb_flush_port(sw->fdb, dp->port->index);
 }
 
 int daemon_del_port(struct daemon *d, const char *bridge, const char *name, const char *as,
@@ -448,5 +485,160 @@ int daemon_del_port(struct daemon *d, const char *bridge, const char *name, cons
 	if (bridge && strcmp(dp->br->sw->name, bridge))
 		return error_set(e, -EINVAL, "bridge: port %s is not on bridge %s", name, bridge);
 	remove_port(d, dp);
+	return 0;
+}
+
+/* ---- set-port ---- */
+
+/* The options every kind takes, and which of them set-port changes. */
+static const char *const generic_options[] = { "port-security", "tag", "trunks", "mtu",
+					       "max-macs", NULL };
+
+static bool in_list(const char *key, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(key, *list))
+			return true;
+	return false;
+}
+
+/* Is `key` in the comma list `csv`? */
+static bool in_csv(const char *key, const char *csv)
+{
+	size_t n = strlen(key);
+
+	for (const char *p = csv; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, key, n) && (p[n] == ',' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/* Does the kind's option summary ("path=SOCKET [mode=...]") name key=? */
+static bool kind_has_option(const struct port_kind *k, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (const char *p = k->options; p && (p = strstr(p, key)); p += n)
+		if ((p == k->options || p[-1] == ' ' || p[-1] == '[') && p[n] == '=')
+			return true;
+	return false;
+}
+
+/* May set-port change key=value on a port of kind k?  0 or why not. */
+static int settable(const struct port_kind *k, const char *kind, const char *key, struct error *e)
+{
+	if (in_list(key, generic_options)) {
+		if (k && k->fixed_options && in_csv(key, k->fixed_options))
+			return error_set(e, -EOPNOTSUPP,
+					 "%s: a %s port cannot change it at run time (del-port and add-port)",
+					 key, kind);
+		return 0;
+	}
+	if (!strcmp(key, "type") || !strcmp(key, "iface-id") || (k && kind_has_option(k, key)))
+		return error_set(e, -EOPNOTSUPP,
+				 "%s: a %s port cannot change it at run time (del-port and add-port)",
+				 key, kind);
+	return error_set(e, -EINVAL, "%s: unknown option for a %s port", key, kind);
+}
+
+/* An empty value, or port-security=off, removes the word. */
+static bool word_kept(const char *w)
+{
+	return strchr(w, '=')[1] && strcmp(w, "port-security=off");
+}
+
+/* The port's words with key=value words of `set` (n <= PORT_MAX_OPTS)
+ * in place of theirs, new keys at the end. */
+static struct json_object *merge_words(struct json_object *old, const char *const *set, unsigned n)
+{
+	struct json_object *a = json_object_new_array();
+
+	bool placed[PORT_MAX_OPTS] = { false };
+
+	for (size_t i = 0; i < json_object_array_length(old); i++) {
+		const char *w = json_object_get_string(json_object_array_get_idx(old, i));
+		size_t klen = strcspn(w, "=");
+		unsigned k;
+
+		for (k = 0; k < n; k++)
+			if (!strncmp(set[k], w, klen) && set[k][klen] == '=')
+				break;
+		if (k == n) {
+			json_object_array_add(a, json_object_new_string(w));
+		} else if (!placed[k]) { /* in the old word's place */
+			placed[k] = true;
+			if (word_kept(set[k]))
+				json_object_array_add(a, json_object_new_string(set[k]));
+		}
+	}
+	for (unsigned k = 0; k < n; k++)
+		if (!placed[k] && word_kept(set[k]))
+			json_object_array_add(a, json_object_new_string(set[k]));
+	return a;
+}
+
+static bool vlan_equal(const struct port_vlan *a, const struct port_vlan *b)
+{
+	return a->mode == b->mode && a->tag == b->tag && a->has_native == b->has_native &&
+	       a->native == b->native && !memcmp(a->trunks, b->trunks, sizeof(a->trunks));
+}
+
+int daemon_set_port(struct daemon *d, const char *name, const char *const *opts, unsigned nopts,
+		    struct error *e)
+{
+	struct daemon_port *dp = daemon_find_port(d, name);
+	const struct port_kind *k;
+	const struct bridge_port_cfg *cur;
+	struct bridge_port_cfg cfg, *old;
+	struct json_object *merged;
+	const char *words[PORT_MAX_OPTS + 1];
+	struct port_opts o;
+	unsigned mtu, nw;
+	bool relearn;
+	int rc;
+
+	if (!dp)
+		return error_set(e, -ENOENT, "port: no port named %s", name);
+	k = port_kind_find(dp->port->ops->kind);
+	if ((rc = parse_options(opts, nopts, &o, e)))
+		return rc;
+	for (unsigned i = 0; i < o.n; i++)
+		if ((rc = settable(k, dp->port->ops->kind, o.kv[i].key, e)))
+			return rc;
+	/* the whole configuration again, from the words it would be saved with */
+	merged = merge_words(dp->options, opts, nopts);
+	nw = (unsigned)json_object_array_length(merged);
+	if (nw > PORT_MAX_OPTS) {
+		json_object_put(merged);
+		return error_set(e, -E2BIG, "port: more than %d options", PORT_MAX_OPTS);
+	}
+	for (unsigned i = 0; i < nw; i++)
+		words[i] = json_object_get_string(json_object_array_get_idx(merged, i));
+	if ((rc = parse_options(words, nw, &o, e)) || (rc = cfg_from_options(&o, k, &cfg, e)) ||
+	    (rc = mtu_from_options(&o, &mtu, e))) {
+		json_object_put(merged);
+		return error_prefix(e, "port %s", name);
+	}
+	if ((rc = bridge_set_port_cfg(dp->br->sw, dp->port, &cfg, &old))) {
+		json_object_put(merged);
+		return error_set(e, rc, "port %s: out of memory", name);
+	}
+	/* no burst reads the old configuration any more: free it, and
+	 * forget what was learned under it if that no longer holds */
+	worker_pool_sync(&d->pool);
+	cur = &cfg;
+	relearn = !vlan_equal(&old->vlan, &cur->vlan) || old->secure != cur->secure ||
+		  memcmp(&old->sec, &cur->sec, sizeof(cur->sec)) ||
+		  (cur->max_macs && (!old->max_macs || cur->max_macs < old->max_macs));
+	free(old);
+	if (relearn)
+		fdb_flush_port(dp->br->sw->fdb, dp->port->index);
+	for (unsigned i = 0; i < nopts; i++)
+		if (!strncmp(opts[i], "mtu=", 4))
+			__atomic_store_n(&dp->port->mtu, mtu, __ATOMIC_RELAXED);
+	json_object_put(dp->options);
+	dp->options = merged;
+	d->dirty = true;
+	log_info("port %s: set %u option(s)", name, nopts);
 	return 0;
 }

@@ -3,10 +3,10 @@
  * The OVN chassis's data path, computed from its copy of the Southbound
  * (pure: no I/O, no daemon): which internal VLAN of the OVN bridge each
  * logical datapath with a local port gets, and the OVN tunnel port's
- * table (port/ovn_map.h).  ovn.c applies the result: the bound ports
- * become access ports of their datapath's VLAN, every other port of the
- * OVN bridge is parked alone in VLAN OVN_DP_PARKED (it reaches nothing of
- * OVN), and the map is swapped into the tunnel port.
+ * table (port/ovn_map.h).  ovn_datapath.c applies the result: the bound
+ * ports become access ports of their datapath's VLAN, every other port of
+ * the OVN bridge is parked alone in VLAN OVN_DP_PARKED (it reaches nothing
+ * of OVN), and the map is swapped into the tunnel port.
  *
  * Read from the Southbound: Port_Binding (logical_port, datapath,
  * tunnel_key, chassis, mac, type), Datapath_Binding.tunnel_key, Chassis

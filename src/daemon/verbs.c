@@ -51,6 +51,12 @@ static struct json_object *del_port(struct daemon *d, const char *const *w, unsi
 	return done(daemon_del_port(d, n == 2 ? w[0] : NULL, w[n - 1], NULL, e));
 }
 
+static struct json_object *set_port(struct daemon *d, const char *const *w, unsigned n,
+				    struct error *e)
+{
+	return done(daemon_set_port(d, w[0], w + 1, n - 1, e));
+}
+
 static struct json_object *net_define(struct daemon *d, const char *const *w, unsigned n,
 				      struct error *e)
 {
@@ -95,14 +101,26 @@ static struct json_object *counters_json(const struct port *p, bool tx)
 static struct json_object *port_json(const struct daemon_port *dp)
 {
 	struct json_object *o = json_object_new_object();
-	char vlan[PORT_VLAN_FORMAT_MAX];
+	const struct bridge_port_cfg *cfg = bridge_port_cfg(dp->br->sw, dp->port);
+	char vlan[PORT_VLAN_FORMAT_MAX], sec[PORT_SEC_FORMAT_MAX];
+	unsigned mtu = __atomic_load_n(&dp->port->mtu, __ATOMIC_RELAXED);
 
-	port_vlan_format(&dp->br->sw->vlan[dp->port->index], vlan, sizeof(vlan));
+	port_vlan_format(&cfg->vlan, vlan, sizeof(vlan));
+	if (cfg->secure)
+		port_sec_format(&cfg->sec, sec, sizeof(sec));
 	json_object_object_add(o, "name", json_object_new_string(dp->port->name));
 	json_object_object_add(o, "type", json_object_new_string(dp->port->ops->kind));
 	json_object_object_add(o, "vlan", json_object_new_string(vlan));
-	if (dp->port->mtu)
-		json_object_object_add(o, "mtu", json_object_new_int((int)dp->port->mtu));
+	if (cfg->secure)
+		json_object_object_add(o, "port_security", json_object_new_string(sec));
+	if (cfg->max_macs) {
+		json_object_object_add(o, "max_macs", json_object_new_int((int)cfg->max_macs));
+		json_object_object_add(o, "macs",
+				       json_object_new_int((int)fdb_port_entries(dp->br->sw->fdb,
+										 dp->port->index)));
+	}
+	if (mtu)
+		json_object_object_add(o, "mtu", json_object_new_int((int)mtu));
 	if (dp->port->ops->describe)
 		dp->port->ops->describe(dp->port, o);
 	return o;
@@ -165,14 +183,51 @@ static struct json_object *workers_json(const struct worker_pool *pool)
 
 static struct json_object *port_stats_json(const struct daemon_port *dp)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = json_object_new_object(), *sec = json_object_new_object();
+	struct bridge_port_counters c = bridge_port_counters(dp->br->sw, dp->port);
+
+	for (int r = 0; r < PORT_SEC_NREASONS; r++)
+		json_object_object_add(sec, port_sec_reason_name(r),
+				       json_object_new_uint64(c.sec_drops[r]));
 
 	json_object_object_add(o, "name", json_object_new_string(dp->port->name));
 	json_object_object_add(o, "bridge", json_object_new_string(dp->br->sw->name));
 	json_object_object_add(o, "type", json_object_new_string(dp->port->ops->kind));
 	json_object_object_add(o, "rx", counters_json(dp->port, false));
 	json_object_object_add(o, "tx", counters_json(dp->port, true));
+	json_object_object_add(o, "security_drops", sec);
+	json_object_object_add(o, "max_macs_refused", json_object_new_uint64(c.mac_limit));
+	json_object_object_add(o, "fdb_full_refused", json_object_new_uint64(c.fdb_full));
 	return o;
+}
+
+/* A bridge's MAC table: entries, capacity, and what it refused. */
+static void fdb_stats_json(struct json_object *o, const struct bridge *br)
+{
+	struct fdb_stats st = fdb_stats(br->fdb);
+
+	json_object_object_add(o, "fdb_entries", json_object_new_int((int)st.entries));
+	json_object_object_add(o, "fdb_capacity", json_object_new_int((int)st.capacity));
+	json_object_object_add(o, "fdb_learned", json_object_new_uint64(st.learned));
+	json_object_object_add(o, "fdb_moved", json_object_new_uint64(st.moved));
+	json_object_object_add(o, "fdb_full_drops", json_object_new_uint64(st.full_drops));
+}
+
+static struct json_object *bridges_stats_json(struct daemon *d)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (unsigned b = 0; b < DAEMON_MAX_BRIDGES; b++) {
+		struct json_object *o;
+
+		if (!d->bridges[b].sw)
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "name", json_object_new_string(d->bridges[b].sw->name));
+		fdb_stats_json(o, d->bridges[b].sw);
+		json_object_array_add(a, o);
+	}
+	return a;
 }
 
 static struct json_object *stats(struct daemon *d, const char *const *w, unsigned n,
@@ -191,8 +246,10 @@ static struct json_object *stats(struct daemon *d, const char *const *w, unsigne
 		if (d->ports[i].port && (!only || !strcmp(d->ports[i].port->name, only)))
 			json_object_array_add(ports, port_stats_json(&d->ports[i]));
 	json_object_object_add(res, "ports", ports);
-	if (!only)
+	if (!only) {
+		json_object_object_add(res, "bridges", bridges_stats_json(d));
 		json_object_object_add(res, "workers", workers_json(&d->pool));
+	}
 	return res;
 }
 
@@ -238,6 +295,7 @@ static struct json_object *fdb_show(struct daemon *d, const char *const *w, unsi
 		    (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 	json_object_object_add(res, "bridge", json_object_new_string(br->sw->name));
 	json_object_object_add(res, "entries", dump.entries);
+	fdb_stats_json(res, br->sw);
 	return res;
 }
 
@@ -297,6 +355,7 @@ static const verb_fn handlers[VERB_COUNT] = {
 	[VERB_DEL_BR] = del_br,
 	[VERB_ADD_PORT] = add_port,
 	[VERB_DEL_PORT] = del_port,
+	[VERB_SET_PORT] = set_port,
 	[VERB_SHOW] = show,
 	[VERB_STATS] = stats,
 	[VERB_FDB_SHOW] = fdb_show,

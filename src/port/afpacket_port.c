@@ -3,6 +3,13 @@
  * afpacket port: attach to an existing kernel netdev (a veth end, a NIC)
  * with a raw AF_PACKET socket.  PACKET_VNET_HDR carries offload state both
  * ways, as on a tap; recvmmsg/sendmmsg move a whole burst per syscall.
+ *
+ * The kernel takes a received frame's 802.1Q/802.1ad tag out of the bytes
+ * (into skb->vlan_tci: a NIC's VLAN offload, or the receive path's own
+ * untagging) before a packet socket sees it; PACKET_AUXDATA hands it back
+ * (tp_vlan_tci), and the port puts it back in front of the EtherType, so
+ * the switch sees the frame as it was on the wire and trunks work on an
+ * uplink.  Each buffer keeps 4 bytes of headroom for that.
  */
 #include <errno.h>
 #include <json-c/json.h>
@@ -25,14 +32,17 @@ LOG_MODULE("afpacket");
 
 #define AFP_HDR_LEN sizeof(struct virtio_net_hdr)
 #define AFP_BUF_LEN (65536 + ETH_HLEN_TAGGED)
+#define AFP_TAG_ROOM 4       /* headroom for a tag the kernel took out */
 #define AFP_TX_IOV 68
+#define AFP_CMSG_LEN CMSG_SPACE(sizeof(struct tpacket_auxdata))
 
 struct afpacket_port {
 	struct port base;
 	char dev[IFNAMSIZ];
 	struct port_queue pq;
 	struct virtio_net_hdr hdr[FRAME_BURST];
-	uint8_t *buf[FRAME_BURST];
+	uint8_t *buf[FRAME_BURST];   /* AFP_TAG_ROOM + AFP_BUF_LEN each */
+	union { char b[AFP_CMSG_LEN]; struct cmsghdr align; } cmsg[FRAME_BURST];
 	struct iovec frame_iov[FRAME_BURST];
 	int tx_fd;            /* a second socket, so tx needs no lock with rx */
 };
@@ -40,6 +50,47 @@ struct afpacket_port {
 static struct afpacket_port *to_ap(struct port *p)
 {
 	return (struct afpacket_port *)p;
+}
+
+/*
+ * The tag the kernel took out of frame i, if any: TPID and TCI.  Kernels
+ * before 3.0 set no TP_STATUS_VLAN_VALID; a TCI of 0 then means none.
+ */
+static bool stripped_tag(struct msghdr *mh, uint16_t *tpid, uint16_t *tci)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		struct tpacket_auxdata aux;
+
+		if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA ||
+		    c->cmsg_len < CMSG_LEN(sizeof(aux)))
+			continue;
+		memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+		if (!(aux.tp_status & TP_STATUS_VLAN_VALID) && !aux.tp_vlan_tci)
+			return false;
+		*tpid = aux.tp_status & TP_STATUS_VLAN_TPID_VALID ? aux.tp_vlan_tpid : ETH_P_8021Q;
+		*tci = aux.tp_vlan_tci;
+		return true;
+	}
+	return false;
+}
+
+/* Put a stripped tag back: the addresses move 4 bytes into the headroom,
+ * the tag goes between them and the EtherType; offsets past the Ethernet
+ * header move with it. */
+static uint8_t *restore_tag(uint8_t *frame, struct virtio_net_hdr *h, uint16_t tpid, uint16_t tci)
+{
+	uint8_t *start = frame - AFP_TAG_ROOM;
+
+	memmove(start, frame, 12);
+	start[12] = (uint8_t)(tpid >> 8);
+	start[13] = (uint8_t)tpid;
+	start[14] = (uint8_t)(tci >> 8);
+	start[15] = (uint8_t)tci;
+	if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		h->csum_start = (uint16_t)(h->csum_start + AFP_TAG_ROOM);
+	if (h->gso_type != VIRTIO_NET_HDR_GSO_NONE)
+		h->hdr_len = (uint16_t)(h->hdr_len + AFP_TAG_ROOM);
+	return start;
 }
 
 static unsigned afp_rx_burst(struct port_queue *pq, struct frame *f, unsigned n)
@@ -53,22 +104,33 @@ static unsigned afp_rx_burst(struct port_queue *pq, struct frame *f, unsigned n)
 
 	for (unsigned i = 0; i < n; i++) {
 		iov[i][0] = (struct iovec){ &ap->hdr[i], AFP_HDR_LEN };
-		iov[i][1] = (struct iovec){ ap->buf[i], AFP_BUF_LEN };
-		mm[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = iov[i], .msg_iovlen = 2 } };
+		iov[i][1] = (struct iovec){ ap->buf[i] + AFP_TAG_ROOM, AFP_BUF_LEN };
+		mm[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = iov[i], .msg_iovlen = 2,
+						       .msg_control = ap->cmsg[i].b,
+						       .msg_controllen = sizeof(ap->cmsg[i].b) } };
 	}
 	got = recvmmsg(pq->fd, mm, n, MSG_DONTWAIT, NULL);
 	for (int i = 0; i < got; i++) {
 		size_t len = mm[i].msg_len > AFP_HDR_LEN ? mm[i].msg_len - AFP_HDR_LEN : 0;
+		uint8_t *start = ap->buf[i] + AFP_TAG_ROOM;
+		uint16_t tpid, tci;
 
-		if (len < ETH_MIN_LEN || mm[i].msg_hdr.msg_flags & MSG_TRUNC ||
-		    vnet_hdr_validate(&ap->hdr[i], len)) {
+		if (len < ETH_MIN_LEN || mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
 			bad++;
 			continue;
 		}
-		ap->frame_iov[i] = (struct iovec){ ap->buf[i], len };
+		if (stripped_tag(&mm[i].msg_hdr, &tpid, &tci)) {
+			start = restore_tag(start, &ap->hdr[i], tpid, tci);
+			len += AFP_TAG_ROOM;
+		}
+		if (vnet_hdr_validate(&ap->hdr[i], len)) {
+			bad++;
+			continue;
+		}
+		ap->frame_iov[i] = (struct iovec){ start, len };
 		f[out] = (struct frame){ .iov = &ap->frame_iov[i], .niov = 1,
 					 .len = (uint32_t)len, .vnet = ap->hdr[i] };
-		memcpy(f[out].eth, ap->buf[i], len < ETH_HLEN_TAGGED ? len : ETH_HLEN_TAGGED);
+		memcpy(f[out].eth, start, len < ETH_HLEN_TAGGED ? len : ETH_HLEN_TAGGED);
 		bytes += len;
 		out++;
 	}
@@ -206,6 +268,7 @@ static int open_socket(unsigned ifindex, bool rx)
 	if (fd < 0)
 		return -errno;
 	if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) ||
+	    (rx && setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one))) ||
 	    (rx && setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one))) ||
 	    (rx && setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr))) ||
 	    bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
@@ -240,7 +303,7 @@ static int afp_create(const char *name, struct port_opts *o, struct port_env *en
 	port_queue_init(&ap->pq, &ap->base, 0, open_socket(ifindex, true), ap);
 	ap->tx_fd = open_socket(ifindex, false);
 	for (unsigned b = 0; b < FRAME_BURST; b++)
-		if (!(ap->buf[b] = malloc(AFP_BUF_LEN)))
+		if (!(ap->buf[b] = malloc(AFP_TAG_ROOM + AFP_BUF_LEN)))
 			rc = -ENOMEM;
 	if (ap->pq.fd < 0 || ap->tx_fd < 0 || rc) {
 		rc = ap->pq.fd < 0 ? ap->pq.fd : ap->tx_fd < 0 ? ap->tx_fd : rc;

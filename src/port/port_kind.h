@@ -29,6 +29,12 @@ struct port_kind {
 	 */
 	int (*create)(const char *name, struct port_opts *o, struct port_env *env,
 		      struct port **out, struct error *e);
+	/* The MAC limit of its ports without max-macs= (0: none): a guest's
+	 * port gets one, an uplink or a tunnel does not. */
+	unsigned default_max_macs;
+	/* The options every kind takes (tag=, mtu=, ...) that this one
+	 * cannot change once made, comma-separated ("mtu"), or NULL. */
+	const char *fixed_options;
 };
 
 /* The built-in kinds (each defined in its own file). */

@@ -627,5 +627,7 @@ static int vhost_create(const char *name, struct port_opts *o, struct port_env *
 const struct port_kind vhost_port_kind = {
 	.name = "vhost-user",
 	.options = "path=SOCKET [mode=server|client] [queues=N]",
+	/* a guest: as many MACs as a few nested guests or containers need */
+	.default_max_macs = 64,
 	.create = vhost_create,
 };

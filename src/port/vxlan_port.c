@@ -907,5 +907,6 @@ fail:
 const struct port_kind vxlan_port_kind = {
 	.name = "vxlan",
 	.options = "remote=IPv4ADDRESS vni=N [local=IPv4ADDRESS] [dstport=4789] [mtu=N]",
+	.fixed_options = "mtu", /* checked against the underlay when made */
 	.create = vx_create,
 };

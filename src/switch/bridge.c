@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Forwarding a burst: one pass over the frames sorts them by destination
- * port (learning sources on the way), then each destination gets its
- * frames in one tx_burst() call.
+ * port (checking port security and learning sources on the way), then
+ * each destination gets its frames in one tx_burst() call.
+ *
+ * A port's configuration (VLAN mode, MAC limit, port security) is read
+ * through one pointer per burst for the ingress port and one per frame
+ * and destination for egress; a port without port security pays one
+ * predictable branch per frame for it.
  */
 #include "switch/bridge.h"
+
+#include "util/counter.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -29,17 +36,49 @@ struct bridge *bridge_new(const char *name)
 
 void bridge_free(struct bridge *br)
 {
+	for (unsigned i = 0; i < BRIDGE_MAX_PORTS; i++) {
+		free(br->cfg[i]);
+		free(br->counters[i]);
+	}
 	fdb_free(br->fdb);
 	free(br);
 }
 
-int bridge_add_port(struct bridge *br, struct port *p, const struct port_vlan *vlan)
+void bridge_port_cfg_init(struct bridge_port_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	port_vlan_init(&c->vlan);
+}
+
+static struct bridge_port_cfg *cfg_dup(const struct bridge_port_cfg *cfg)
+{
+	struct bridge_port_cfg *c = malloc(sizeof(*c));
+
+	if (c)
+		*c = *cfg;
+	return c;
+}
+
+int bridge_add_port(struct bridge *br, struct port *p, const struct bridge_port_cfg *cfg)
 {
 	for (unsigned i = 0; i < BRIDGE_MAX_PORTS; i++) {
-		if (br->ports[i])
+		struct bridge_port_cfg *c;
+		struct bridge_port_counters *cnt;
+
+		/* a slot whose last port is not forgotten yet is not free */
+		if (br->ports[i] || br->cfg[i])
 			continue;
+		c = cfg_dup(cfg);
+		cnt = aligned_alloc(64, PORT_SLOTS * sizeof(*cnt));
+		if (!c || !cnt) {
+			free(c);
+			free(cnt);
+			return -ENOMEM;
+		}
+		memset(cnt, 0, PORT_SLOTS * sizeof(*cnt));
 		p->index = i;
-		br->vlan[i] = *vlan;
+		br->counters[i] = cnt;
+		__atomic_store_n(&br->cfg[i], c, __ATOMIC_RELEASE);
 		__atomic_store_n(&br->ports[i], p, __ATOMIC_RELEASE);
 		if (i >= br->nslots)
 			__atomic_store_n(&br->nslots, i + 1, __ATOMIC_RELEASE);
@@ -59,13 +98,41 @@ void bridge_remove_port(struct bridge *br, struct port *p)
 void bridge_forget_port(struct bridge *br, struct port *p)
 {
 	fdb_flush_port(br->fdb, p->index);
+	free(br->cfg[p->index]);
+	free(br->counters[p->index]);
+	br->cfg[p->index] = NULL;
+	br->counters[p->index] = NULL;
 }
 
-void bridge_restore_port(struct bridge *br, struct port *p, const struct port_vlan *vlan)
+int bridge_set_port_cfg(struct bridge *br, struct port *p, const struct bridge_port_cfg *cfg,
+			struct bridge_port_cfg **old)
 {
-	br->vlan[p->index] = *vlan;
-	__atomic_store_n(&br->ports[p->index], p, __ATOMIC_RELEASE);
-	__atomic_store_n(&p->bridge, br, __ATOMIC_RELEASE);
+	struct bridge_port_cfg *c = cfg_dup(cfg);
+
+	if (!c)
+		return -ENOMEM;
+	*old = __atomic_exchange_n(&br->cfg[p->index], c, __ATOMIC_ACQ_REL);
+	return 0;
+}
+
+const struct bridge_port_cfg *bridge_port_cfg(const struct bridge *br, const struct port *p)
+{
+	return br->cfg[p->index];
+}
+
+struct bridge_port_counters bridge_port_counters(const struct bridge *br, const struct port *p)
+{
+	const struct bridge_port_counters *c = br->counters[p->index];
+	struct bridge_port_counters sum;
+
+	memset(&sum, 0, sizeof(sum));
+	for (unsigned i = 0; c && i < PORT_SLOTS; i++) {
+		for (unsigned r = 0; r < PORT_SEC_NREASONS; r++)
+			sum.sec_drops[r] += __atomic_load_n(&c[i].sec_drops[r], __ATOMIC_RELAXED);
+		sum.mac_limit += __atomic_load_n(&c[i].mac_limit, __ATOMIC_RELAXED);
+		sum.fdb_full += __atomic_load_n(&c[i].fdb_full, __ATOMIC_RELAXED);
+	}
+	return sum;
 }
 
 static uint64_t now_ms(void)
@@ -80,12 +147,18 @@ static uint64_t now_ms(void)
 static void enqueue(struct fwd_scratch *s, struct bridge *br, unsigned i, struct frame *f)
 {
 	struct port *p = __atomic_load_n(&br->ports[i], __ATOMIC_ACQUIRE);
+	const struct bridge_port_cfg *c;
+	unsigned mtu;
 	bool tagged;
 
-	if (!p || !port_vlan_egress(&br->vlan[i], f->vlan, &tagged))
+	if (!p)
 		return;
-	if (p->mtu && f->vnet.gso_type == VIRTIO_NET_HDR_GSO_NONE &&
-	    f->len - f->l2_len > p->mtu) {
+	/* published before the port, freed only after a worker sync */
+	c = __atomic_load_n(&br->cfg[i], __ATOMIC_ACQUIRE);
+	if (!port_vlan_egress(&c->vlan, f->vlan, &tagged))
+		return;
+	mtu = __atomic_load_n(&p->mtu, __ATOMIC_RELAXED); /* set-port may change it */
+	if (mtu && f->vnet.gso_type == VIRTIO_NET_HDR_GSO_NONE && f->len - f->l2_len > mtu) {
 		port_count(port_tx(p, s->worker), 0, 0, 1, 0);
 		return;
 	}
@@ -127,17 +200,32 @@ static inline uint64_t memo_key(const uint8_t mac[6], uint16_t vlan)
 	return (uint64_t)hi << 32 | (uint64_t)lo << 16 | (uint64_t)vlan << 1 | 1; /* never 0 */
 }
 
-static void learn(struct fwd_memo *m, struct bridge *br, const struct frame *f,
-		  uint32_t port, uint64_t now)
+/* The ingress port of a burst: its configuration and its counter slot. */
+struct fwd_in {
+	struct port *port;
+	const struct bridge_port_cfg *cfg;
+	struct bridge_port_counters *cnt;
+};
+
+static void learn(struct fwd_memo *m, struct bridge *br, const struct fwd_in *in,
+		  const struct frame *f, uint64_t now)
 {
 	uint64_t k = memo_key(frame_src(f), f->vlan);
+	int rc;
 
 	if (k == m->src)
 		return;
 	m->src = k;
 	if (k == m->dst)
 		m->dst = 0; /* it may have moved here: look it up again */
-	fdb_learn(br->fdb, frame_src(f), f->vlan, port, now);
+	rc = fdb_learn_limited(br->fdb, frame_src(f), f->vlan, in->port->index, in->cfg->max_macs,
+			       now);
+	if (__builtin_expect(rc != 0, 0)) {
+		if (rc == -EDQUOT)
+			counter_add(&in->cnt->mac_limit, 1);
+		else
+			counter_add(&in->cnt->fdb_full, 1);
+	}
 }
 
 static int lookup(struct fwd_memo *m, struct bridge *br, const struct frame *f, uint64_t now)
@@ -156,21 +244,30 @@ static int lookup(struct fwd_memo *m, struct bridge *br, const struct frame *f, 
 
 /* Decide where one frame goes; false if it is dropped at ingress. */
 static bool classify(struct fwd_scratch *s, struct fwd_memo *m, struct bridge *br,
-		     struct port *in, struct frame *f, uint64_t now)
+		     const struct fwd_in *in, struct frame *f, uint64_t now)
 {
+	unsigned idx = in->port->index;
 	uint16_t l2_len;
 	int dst;
 
-	if (!port_vlan_ingress(&br->vlan[in->index], f->eth, f->len, &f->vlan, &l2_len) ||
+	if (!port_vlan_ingress(&in->cfg->vlan, f->eth, f->len, &f->vlan, &l2_len) ||
 	    f->len < l2_len)
 		return false;
 	f->l2_len = (uint8_t)l2_len;
-	f->in_port = in->index;
-	learn(m, br, f, in->index, now);
+	f->in_port = idx;
+	if (__builtin_expect(in->cfg->secure, 0)) {
+		enum port_sec_reason r = port_sec_check(&in->cfg->sec, f);
+
+		if (r != PORT_SEC_PASS) {
+			counter_add(&in->cnt->sec_drops[r], 1);
+			return false;
+		}
+	}
+	learn(m, br, in, f, now);
 	dst = lookup(m, br, f, now);
 	if (dst < 0)
-		flood(s, br, in->index, f);
-	else if ((unsigned)dst != in->index) /* never back out where it came from */
+		flood(s, br, idx, f);
+	else if ((unsigned)dst != idx) /* never back out where it came from */
 		enqueue(s, br, (unsigned)dst, f);
 	return true;
 }
@@ -181,14 +278,19 @@ void bridge_forward(struct fwd_scratch *s, struct port *in, struct frame *f, uns
 	struct bridge *br = __atomic_load_n(&in->bridge, __ATOMIC_ACQUIRE);
 	uint64_t now = now_ms();
 	struct fwd_memo memo = { 0 };
+	struct fwd_in fin;
 	unsigned dropped = 0;
 
 	if (!br)
 		return; /* being removed */
+	/* one configuration for the whole burst: set-port swaps it whole */
+	fin.port = in;
+	fin.cfg = __atomic_load_n(&br->cfg[in->index], __ATOMIC_ACQUIRE);
+	fin.cnt = &br->counters[in->index][worker];
 	s->ntouched = 0;
 	s->worker = worker;
 	for (unsigned i = 0; i < n; i++)
-		if (!classify(s, &memo, br, in, &f[i], now))
+		if (!classify(s, &memo, br, &fin, &f[i], now))
 			dropped++;
 	if (dropped)
 		port_count(port_rx(in, worker), 0, 0, dropped, 0);

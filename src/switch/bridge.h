@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A bridge: a set of ports, a MAC learning table, and the forwarding of a
- * burst of frames from one port to the others (learn, look up, flood,
- * VLAN admission and tagging, MTU check, never back out the port a frame
- * came in on).  The ports' tx_burst() moves the bytes.
+ * burst of frames from one port to the others (VLAN admission, port
+ * security, learn within the port's MAC limit, look up, flood, VLAN
+ * tagging, MTU check, never back out the port a frame came in on).  The ports' tx_burst() moves the bytes.
  *
  * Ports are added and removed by the control thread; workers read the
  * port table without locks, so a removed port may only be destroyed after
@@ -17,6 +17,7 @@
 
 #include "switch/fdb.h"
 #include "port/port.h"
+#include "switch/port_sec.h"
 #include "switch/port_vlan.h"
 
 #define BRIDGE_NAME_MAX 32
@@ -24,11 +25,34 @@
 #define BRIDGE_FDB_SIZE 8192
 #define BRIDGE_AGING_MS 300000
 
+_Static_assert(BRIDGE_MAX_PORTS <= FDB_COUNTED_PORTS, "every port can have max-macs");
+
+/*
+ * What the switch does with a port's frames: its VLAN mode, how many MACs
+ * it may have learned, and its port security.  Published as one object
+ * that never changes: a new configuration replaces it (bridge_set_port_cfg)
+ * and the old one is freed once no burst can still read it.
+ */
+struct bridge_port_cfg {
+	struct port_vlan vlan;
+	unsigned max_macs;      /* 0: no limit */
+	bool secure;            /* sec applies */
+	struct port_sec sec;
+};
+
+/* The switch's counters of one port, a slot per writer (as struct port_slot). */
+struct bridge_port_counters {
+	uint64_t sec_drops[PORT_SEC_NREASONS]; /* frames port security dropped */
+	uint64_t mac_limit;     /* sources not learned: the port had max-macs of them */
+	uint64_t fdb_full;      /* sources not learned: the bridge's table was full */
+} __attribute__((aligned(64)));
+
 struct bridge {
 	char name[BRIDGE_NAME_MAX];
 	struct fdb *fdb;
 	struct port *ports[BRIDGE_MAX_PORTS];
-	struct port_vlan vlan[BRIDGE_MAX_PORTS];  /* each port's VLAN mode */
+	struct bridge_port_cfg *cfg[BRIDGE_MAX_PORTS];            /* each port's */
+	struct bridge_port_counters *counters[BRIDGE_MAX_PORTS];  /* PORT_SLOTS each */
 	unsigned nslots;        /* one past the highest slot in use */
 };
 
@@ -45,16 +69,29 @@ struct fwd_scratch {
 struct bridge *bridge_new(const char *name);
 void bridge_free(struct bridge *br);
 
-/* 0, or -ENOSPC when the bridge is full. */
-int bridge_add_port(struct bridge *br, struct port *p, const struct port_vlan *vlan);
+/* Every VLAN, no MAC limit, no port security. */
+void bridge_port_cfg_init(struct bridge_port_cfg *c);
+
+/* 0, -ENOSPC when the bridge is full, -ENOMEM.  cfg is copied. */
+int bridge_add_port(struct bridge *br, struct port *p, const struct bridge_port_cfg *cfg);
 /* Take p out of the forwarding table: no new burst comes from it or goes
  * to it.  Once no burst is left in flight (worker sync), forget the MACs
- * learned on it with bridge_forget_port(). */
+ * learned on it, its configuration and counters with bridge_forget_port(). */
 void bridge_remove_port(struct bridge *br, struct port *p);
 void bridge_forget_port(struct bridge *br, struct port *p);
-/* Put p, taken out with bridge_remove_port() and no longer in any burst
- * (worker sync), back into its slot with VLAN configuration vlan. */
-void bridge_restore_port(struct bridge *br, struct port *p, const struct port_vlan *vlan);
+
+/*
+ * Give port p (on br) a copy of cfg.  Bursts already in flight may still
+ * use the old configuration, returned in *old: free it with free() once no
+ * burst is left in flight (worker sync), and then forget the port's MACs
+ * (fdb_flush_port) if its VLANs or security changed.  0 or -ENOMEM.
+ */
+int bridge_set_port_cfg(struct bridge *br, struct port *p, const struct bridge_port_cfg *cfg,
+			struct bridge_port_cfg **old);
+
+/* Control thread: the port's configuration, and its counters summed. */
+const struct bridge_port_cfg *bridge_port_cfg(const struct bridge *br, const struct port *p);
+struct bridge_port_counters bridge_port_counters(const struct bridge *br, const struct port *p);
 
 /* Forward n frames received on port `in`, from worker `worker` (or
  * PORT_SLOT_CONTROL from the control thread). */

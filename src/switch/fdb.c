@@ -91,6 +91,7 @@ struct fdb {
 	uint64_t oldest;         /* lower bound of every entry's `seen` */
 	_Atomic unsigned entries;
 	_Atomic uint64_t learned, moved, full_drops;
+	_Atomic unsigned *per_port;  /* entries per port < FDB_COUNTED_PORTS */
 };
 
 /* A slot found holding a key, and what it held. */
@@ -198,10 +199,23 @@ static void slot_write(struct fdb_bucket *b, unsigned i, uint64_t key,
 	atomic_store_explicit(&b->seq[i], s + 2, memory_order_release);
 }
 
-/* Store an entry learned at `now`, keeping f->oldest a lower bound. */
-static void put_entry(struct fdb *f, struct fdb_bucket *b, unsigned i,
+/* Count one entry more (+1) or less (-1) on `port`; caller holds the lock. */
+static void port_add(struct fdb *f, uint32_t port, int d)
+{
+	if (port < FDB_COUNTED_PORTS)
+		atomic_store_explicit(&f->per_port[port],
+				      atomic_load_explicit(&f->per_port[port], memory_order_relaxed) +
+				      (unsigned)d, memory_order_relaxed);
+}
+
+/* Store an entry learned at `now` in slot i (empty: `was_used` false),
+ * keeping f->oldest a lower bound and the per-port counts. */
+static void put_entry(struct fdb *f, struct fdb_bucket *b, unsigned i, bool was_used,
 		      uint64_t key, uint32_t port, uint64_t now)
 {
+	if (was_used)
+		port_add(f, atomic_load_explicit(&b->port[i], memory_order_relaxed), -1);
+	port_add(f, port, +1);
 	slot_write(b, i, key, port, now);
 	if (now < f->oldest)
 		f->oldest = now;
@@ -209,6 +223,7 @@ static void put_entry(struct fdb *f, struct fdb_bucket *b, unsigned i,
 
 static void slot_erase(struct fdb *f, struct fdb_bucket *b, unsigned i)
 {
+	port_add(f, atomic_load_explicit(&b->port[i], memory_order_relaxed), -1);
 	slot_write(b, i, 0, 0, 0);
 	atomic_fetch_sub_explicit(&f->entries, 1, memory_order_relaxed);
 }
@@ -330,8 +345,8 @@ static bool full(const struct fdb *f)
 	return atomic_load_explicit(&f->entries, memory_order_relaxed) >= f->capacity;
 }
 
-static void insert(struct fdb *f, uint64_t key, uint64_t h, uint32_t port,
-		   uint64_t now)
+static int insert(struct fdb *f, uint64_t key, uint64_t h, uint32_t port,
+		  uint64_t now)
 {
 	struct fdb_bucket *b1 = bucket1(f, h), *b2 = bucket2(f, h), *b;
 	int i1, i2, i;
@@ -342,7 +357,7 @@ static void insert(struct fdb *f, uint64_t key, uint64_t h, uint32_t port,
 		reap_all(f, now);
 	if (full(f)) {
 		bump(&f->full_drops);
-		return;
+		return -ENOSPC;
 	}
 	i1 = free_slot(b1);
 	i2 = free_slot(b2);
@@ -363,29 +378,51 @@ static void insert(struct fdb *f, uint64_t key, uint64_t h, uint32_t port,
 	}
 	if (i < 0) {
 		bump(&f->full_drops);
-		return;
+		return -ENOSPC;
 	}
-	put_entry(f, b, (unsigned)i, key, port, now);
+	put_entry(f, b, (unsigned)i, false, key, port, now);
 	atomic_fetch_add_explicit(&f->entries, 1, memory_order_relaxed);
 	bump(&f->learned);
+	return 0;
 }
 
-static void learn_locked(struct fdb *f, uint64_t key, uint64_t h,
-			 uint32_t port, uint64_t now)
+/* May one more entry go to `port`?  Expired entries are reclaimed first
+ * (at most one pass per ms of clock, as for a full table). */
+static bool port_has_room(struct fdb *f, uint32_t port, unsigned max, uint64_t now)
+{
+	if (!max || port >= FDB_COUNTED_PORTS)
+		return true;
+	if (atomic_load_explicit(&f->per_port[port], memory_order_relaxed) >= max &&
+	    expired(f, f->oldest, now))
+		reap_all(f, now);
+	return atomic_load_explicit(&f->per_port[port], memory_order_relaxed) < max;
+}
+
+static int learn_locked(struct fdb *f, uint64_t key, uint64_t h,
+			uint32_t port, unsigned max, uint64_t now)
 {
 	struct fdb_hit hit;
 
 	if (!find(f, key, h, &hit)) {
-		insert(f, key, h, port, now);
-	} else if (expired(f, hit.seen, now)) {
-		put_entry(f, hit.b, hit.i, key, port, now);
-		bump(&f->learned);
-	} else if (hit.port != port) {
-		put_entry(f, hit.b, hit.i, key, port, now);
-		bump(&f->moved);
-	} else {
-		refresh(f, &hit, now);
+		if (!port_has_room(f, port, max, now))
+			return -EDQUOT;
+		return insert(f, key, h, port, now);
 	}
+	if (hit.port == port && !expired(f, hit.seen, now)) {
+		refresh(f, &hit, now);
+		return 0;
+	}
+	if (hit.port != port && !port_has_room(f, port, max, now))
+		return -EDQUOT;
+	/* reap_all() may have emptied the slot: look again */
+	if (!find(f, key, h, &hit))
+		return insert(f, key, h, port, now);
+	put_entry(f, hit.b, hit.i, true, key, port, now);
+	if (expired(f, hit.seen, now))
+		bump(&f->learned);
+	else
+		bump(&f->moved);
+	return 0;
 }
 
 static inline bool learnable(const uint8_t mac[6], uint16_t vlan, uint32_t port)
@@ -396,24 +433,38 @@ static inline bool learnable(const uint8_t mac[6], uint16_t vlan, uint32_t port)
 	       vlan <= FDB_VLAN_MAX && port <= FDB_PORT_MAX;
 }
 
-void fdb_learn(struct fdb *f, const uint8_t mac[6], uint16_t vlan,
-	       uint32_t port, uint64_t now_ms)
+int fdb_learn_limited(struct fdb *f, const uint8_t mac[6], uint16_t vlan,
+		      uint32_t port, unsigned max_macs, uint64_t now_ms)
 {
 	struct fdb_hit hit;
 	uint64_t key, h;
+	int rc;
 
 	if (!learnable(mac, vlan, port))
-		return;
+		return 0;
 	key = make_key(mac, vlan);
 	h = hash(f, key);
 	if (find(f, key, h, &hit) && hit.port == port &&
 	    !expired(f, hit.seen, now_ms)) {
 		refresh(f, &hit, now_ms);
-		return;
+		return 0;
 	}
 	pthread_mutex_lock(&f->lock);
-	learn_locked(f, key, h, port, now_ms);
+	rc = learn_locked(f, key, h, port, max_macs, now_ms);
 	pthread_mutex_unlock(&f->lock);
+	return rc;
+}
+
+void fdb_learn(struct fdb *f, const uint8_t mac[6], uint16_t vlan,
+	       uint32_t port, uint64_t now_ms)
+{
+	fdb_learn_limited(f, mac, vlan, port, 0, now_ms);
+}
+
+unsigned fdb_port_entries(const struct fdb *f, uint32_t port)
+{
+	return port < FDB_COUNTED_PORTS
+		? atomic_load_explicit(&f->per_port[port], memory_order_relaxed) : 0;
 }
 
 int fdb_lookup(struct fdb *f, const uint8_t mac[6], uint16_t vlan,
@@ -535,8 +586,10 @@ struct fdb *fdb_new(unsigned capacity, unsigned aging_ms)
 	memset(f, 0, sizeof(*f));
 	f->buckets = aligned_alloc(alignof(struct fdb_bucket),
 				   nbuckets * sizeof(struct fdb_bucket));
-	err = f->buckets ? random_seed(f) : -ENOMEM;
+	f->per_port = calloc(FDB_COUNTED_PORTS, sizeof(*f->per_port));
+	err = f->buckets && f->per_port ? random_seed(f) : -ENOMEM;
 	if (err) {
+		free(f->per_port);
 		free(f->buckets);
 		free(f);
 		errno = -err;
@@ -557,6 +610,7 @@ void fdb_free(struct fdb *f)
 	if (!f)
 		return;
 	pthread_mutex_destroy(&f->lock);
+	free(f->per_port);
 	free(f->buckets);
 	free(f);
 }

@@ -28,6 +28,8 @@
 #define FDB_MAX_CAPACITY (1u << 24)
 /* Ports above this are never learned: fdb_lookup() returns them as int. */
 #define FDB_PORT_MAX INT32_MAX
+/* Ports below this have their entries counted: fdb_learn_limited()'s limit. */
+#define FDB_COUNTED_PORTS 1024
 
 struct fdb;
 
@@ -55,6 +57,19 @@ void fdb_free(struct fdb *fdb);
  */
 void fdb_learn(struct fdb *fdb, const uint8_t mac[6], uint16_t vlan,
 	       uint32_t port, uint64_t now_ms);
+
+/*
+ * fdb_learn() for a port that may hold at most `max_macs` entries (0: no
+ * limit; ports from FDB_COUNTED_PORTS up have none): a new MAC, or one
+ * moving here, is refused while the port has that many live entries.
+ * 0 (learned, refreshed or not learnable), -EDQUOT (the port's limit) or
+ * -ENOSPC (the table is full: counted in full_drops too).
+ */
+int fdb_learn_limited(struct fdb *fdb, const uint8_t mac[6], uint16_t vlan,
+		      uint32_t port, unsigned max_macs, uint64_t now_ms);
+
+/* Entries on `port` (< FDB_COUNTED_PORTS), expired ones not yet removed included. */
+unsigned fdb_port_entries(const struct fdb *fdb, uint32_t port);
 
 /*
  * Port of (mac, vlan), or -1 if unknown or expired.  A lookup that races

@@ -5,7 +5,10 @@
  * is dropped), and whether a frame of a VLAN may leave by a port, tagged
  * or not.  Only TPID 0x8100 is a tag; a frame with any other ethertype,
  * 0x88a8 included, is untagged.  A tag with VLAN id 0 (a priority tag)
- * classifies like no tag.  VLAN ids run 0..4095, as in OVS.
+ * classifies like no tag; one followed by another tag (0x8100, 0x88a8,
+ * 0x9100) is dropped on every port, since that inner tag would leave an
+ * untagged egress as the frame's own VLAN (VLAN hopping).  A frame leaves
+ * exactly as it was classified.  VLAN ids run 0..4095, as in OVS.
  *
  * Modes, after OVS's vlan_mode:
  *  - PORT_VLAN_ALL (a port with no VLAN config, the zero value): carries
@@ -96,6 +99,12 @@ static inline int port_vlan_classify(const struct port_vlan *pv, unsigned vid)
 	return (int)vid;
 }
 
+/* An EtherType that starts another tag: 802.1Q, 802.1ad, the old QinQ 0x9100. */
+static inline bool port_vlan_is_tpid(uint16_t type)
+{
+	return type == VLAN_TPID || type == 0x88a8 || type == 0x9100;
+}
+
 /*
  * Classify a frame arriving on the port.  `eth` holds the frame's first
  * min(len, 18) bytes at least, `len` is the frame's length.  Returns false
@@ -118,6 +127,10 @@ static inline bool port_vlan_ingress(const struct port_vlan *pv, const uint8_t *
 			return false;
 		vid = (eth[14] << 8 | eth[15]) & VLAN_ID_MAX;
 		hlen += VLAN_TAG_LEN;
+		/* a priority tag classifies as untagged: the tag behind it
+		 * would surface as the frame's own on an untagged egress */
+		if (!vid && port_vlan_is_tpid((uint16_t)(eth[16] << 8 | eth[17])))
+			return false;
 	}
 	v = port_vlan_classify(pv, vid);
 	if (v < 0)

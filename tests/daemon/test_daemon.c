@@ -344,7 +344,10 @@ static void stats_and_fdb_show_answer_in_shape(void **state)
 
 	r = RESULT(d, "stats", "p2");
 	snprintf(want, sizeof(want),
-		 "{\"ports\":[{\"name\":\"p2\",\"bridge\":\"br0\",\"type\":\"fake\",\"rx\":%s,\"tx\":%s}]}",
+		 "{\"ports\":[{\"name\":\"p2\",\"bridge\":\"br0\",\"type\":\"fake\",\"rx\":%s,\"tx\":%s,"
+		 "\"security_drops\":{\"eth-src\":0,\"arp-sha\":0,\"arp-spa\":0,\"ipv4-src\":0,"
+		 "\"ipv6-src\":0,\"nd\":0,\"dhcp-server\":0,\"dhcp-client\":0,\"ra-redirect\":0,"
+		 "\"nested-tag\":0,\"malformed\":0},\"max_macs_refused\":0,\"fdb_full_refused\":0}]}",
 		 zero, zero);
 	assert_string_equal(r, want);
 	free(r);
@@ -377,17 +380,84 @@ static void stats_and_fdb_show_answer_in_shape(void **state)
 		}
 		assert_int_equal(n, 7);
 	}
+	assert_true(json_object_object_get_ex(res, "bridges", &v));
+	assert_string_equal(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN),
+			    "[{\"name\":\"br0\",\"fdb_entries\":0,\"fdb_capacity\":8192,"
+			    "\"fdb_learned\":0,\"fdb_moved\":0,\"fdb_full_drops\":0}]");
 	json_object_put(res);
 
 	r = RESULT(d, "fdb-show", "br0");
-	assert_string_equal(r, "{\"bridge\":\"br0\",\"entries\":[]}");
+	assert_string_equal(r, "{\"bridge\":\"br0\",\"entries\":[],\"fdb_entries\":0,"
+			    "\"fdb_capacity\":8192,\"fdb_learned\":0,\"fdb_moved\":0,\"fdb_full_drops\":0}");
 	free(r);
 	FAILS(d, "bridge: no bridge named nob", "fdb-show", "nob");
 
 	OK(d, "del-br", "br0");
 	r = RESULT(d, "stats");
-	assert_memory_equal(r, "{\"ports\":[],\"workers\":[{\"id\":0,", 31);
+	assert_memory_equal(r, "{\"ports\":[],\"bridges\":[],\"workers\":[{\"id\":0,", 44);
 	free(r);
+}
+
+/* ---- set-port ---- */
+
+static const char *words_of(struct daemon *d, const char *port)
+{
+	return json_object_to_json_string(daemon_find_port(d, port)->options);
+}
+
+static void set_port_changes_what_the_switch_does_and_the_words(void **state)
+{
+	struct daemon *d = D(state);
+	const struct bridge_port_cfg *cfg;
+	struct daemon_port *dp;
+
+	OK(d, "add-br", "br0");
+	OK(d, "add-port", "br0", "p1", "type=fake", "colour=red", "tag=10");
+	dp = daemon_find_port(d, "p1");
+	OK(d, "set-port", "p1", "port-security=02:00:00:00:00:0A,10.0.0.5", "max-macs=4", "mtu=1400");
+	cfg = bridge_port_cfg(dp->br->sw, dp->port);
+	assert_true(cfg->secure);
+	assert_int_equal(cfg->max_macs, 4);
+	assert_int_equal(dp->port->mtu, 1400);
+	show_is(d, "{\"name\":\"br0\",\"ports\":[{\"name\":\"p1\",\"type\":\"fake\",\"vlan\":\"access tag=10\","
+		   "\"port_security\":\"02:00:00:00:00:0a,10.0.0.5\",\"max_macs\":4,\"macs\":0,"
+		   "\"mtu\":1400,\"colour\":\"red\"}]}");
+	assert_string_equal(words_of(d, "p1"),
+			    "[ \"type=fake\", \"colour=red\", \"tag=10\", "
+			    "\"port-security=02:00:00:00:00:0A,10.0.0.5\", \"max-macs=4\", \"mtu=1400\" ]");
+	/* access to trunk: tag= removed, trunks= added */
+	OK(d, "set-port", "p1", "tag=", "trunks=10,20");
+	cfg = bridge_port_cfg(dp->br->sw, dp->port);
+	assert_int_equal(cfg->vlan.mode, PORT_VLAN_TRUNK);
+	assert_true(cfg->secure); /* the rest kept */
+	assert_string_equal(words_of(d, "p1"),
+			    "[ \"type=fake\", \"colour=red\", \"port-security=02:00:00:00:00:0A,10.0.0.5\", "
+			    "\"max-macs=4\", \"mtu=1400\", \"trunks=10,20\" ]");
+	/* a bad value changes nothing */
+	FAILS(d, "port p1: tag: '4096' is not a VLAN id (0-4095)", "set-port", "p1", "tag=4096");
+	FAILS(d, "port p1: port-security: '10.0.0.256' is not an IPv4 or IPv6 address[/LEN]",
+	      "set-port", "p1", "port-security=02:00:00:00:00:0a,10.0.0.256");
+	FAILS(d, "port p1: max-macs: 'x' is not a number from 0 (no limit) to 8192", "set-port", "p1",
+	      "max-macs=x");
+	FAILS(d, "port p1: mtu: '67' is not a number from 68 to 65535", "set-port", "p1", "mtu=67");
+	assert_true(bridge_port_cfg(dp->br->sw, dp->port)->vlan.mode == PORT_VLAN_TRUNK);
+	assert_int_equal(dp->port->mtu, 1400);
+	/* what the kind owns, or nobody knows */
+	FAILS(d, "colour: a fake port cannot change it at run time (del-port and add-port)",
+	      "set-port", "p1", "colour=blue");
+	FAILS(d, "type: a fake port cannot change it at run time (del-port and add-port)",
+	      "set-port", "p1", "type=tap");
+	FAILS(d, "size: unknown option for a fake port", "set-port", "p1", "size=3");
+	FAILS(d, "port: no port named p9", "set-port", "p9", "tag=1");
+	FAILS(d, "tag: expected key=value", "set-port", "p1", "tag");
+	FAILS(d, "set-port: usage: set-port PORT KEY=VALUE...", "set-port", "p1");
+	/* off, and back to the kind's defaults */
+	OK(d, "set-port", "p1", "port-security=off", "max-macs=", "mtu=");
+	cfg = bridge_port_cfg(dp->br->sw, dp->port);
+	assert_false(cfg->secure);
+	assert_int_equal(cfg->max_macs, 0);
+	assert_int_equal(dp->port->mtu, 0);
+	assert_string_equal(words_of(d, "p1"), "[ \"type=fake\", \"colour=red\", \"trunks=10,20\" ]");
 }
 
 /* ---- deleting ---- */
@@ -726,6 +796,7 @@ int main(void)
 		T(a_full_bridge_destroys_the_port_it_made),
 		T(a_kind_without_describe_is_shown),
 		T(stats_and_fdb_show_answer_in_shape),
+		T(set_port_changes_what_the_switch_does_and_the_words),
 		T(ports_are_deleted_with_or_without_their_bridge),
 		T(deleting_a_bridge_takes_its_ports_only),
 		T(what_a_network_made_only_it_may_delete),

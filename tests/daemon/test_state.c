@@ -96,6 +96,10 @@ static void build_a_switch(struct daemon *d)
 	OK(d, "add-port", "br1", "p3", "type=fake");
 	OK(d, "add-port", "br1", "p4", "type=fake");
 	OK(d, "del-port", "p3");
+	/* set-port rewrites the saved words: replaced in place of the old
+	 * ones, added at the end, removed with an empty value */
+	OK(d, "set-port", "p2", "mtu=", "tag=6", "port-security=02:00:00:00:00:0a,10.0.0.5",
+	   "max-macs=4");
 	OK(d, "net-define", "netk", "mode=isolated", "subnet=10.250.51.0/24",
 	   "dhcp-range=10.250.51.10,10.250.51.20");
 	OK(d, "net-define", "netb", "mode=bridge", "uplink=lo");
@@ -106,7 +110,8 @@ static const char saved[] =
 	"\"bridges\":["
 	"{\"name\":\"br0\",\"ports\":["
 	"[\"add-port\",\"br0\",\"p1\",\"type=fake\",\"tag=10\"],"
-	"[\"add-port\",\"br0\",\"p2\",\"trunks=10,20\",\"tag=5\",\"mtu=9000\",\"type=fake\",\"colour=red\"]]},"
+	"[\"add-port\",\"br0\",\"p2\",\"trunks=10,20\",\"tag=6\",\"type=fake\",\"colour=red\","
+	"\"port-security=02:00:00:00:00:0a,10.0.0.5\",\"max-macs=4\"]]},"
 	"{\"name\":\"br1\",\"ports\":[[\"add-port\",\"br1\",\"p4\",\"type=fake\"]]}],"
 	"\"networks\":["
 	"{\"name\":\"netk\",\"mode\":\"isolated\",\"subnet\":\"10.250.51.0/24\","
@@ -147,7 +152,8 @@ static void a_second_daemon_rebuilds_what_the_first_saved(void **state)
 	nets2 = RESULT(d, "net-list");
 	assert_string_equal(show2, show1);
 	assert_string_equal(nets2, nets1);
-	assert_non_null(strstr(show2, "\"vlan\":\"trunk 10,20 native=5\",\"mtu\":9000,\"colour\":\"red\""));
+	assert_non_null(strstr(show2, "\"vlan\":\"trunk 10,20 native=6\",\"port_security\":\"02:00:00:00:00:0a,10.0.0.5\","
+			   "\"max_macs\":4,\"macs\":0,\"colour\":\"red\""));
 	/* loading wrote nothing */
 	assert_false(d->dirty);
 	json = read_text(f->state);
@@ -159,10 +165,12 @@ static void a_second_daemon_rebuilds_what_the_first_saved(void **state)
 	json = read_text(f->state);
 	assert_string_equal(json, text1);
 	free(json);
-	/* its ports are the operator's again, with the words they were made with */
+	/* its ports are the operator's again, with the words they were made
+	 * with as set-port left them */
 	assert_string_equal(daemon_find_port(d, "p2")->owner, "");
 	json = json_text(daemon_find_port(d, "p2")->options);
-	assert_string_equal(json, "[\"trunks=10,20\",\"tag=5\",\"mtu=9000\",\"type=fake\",\"colour=red\"]");
+	assert_string_equal(json, "[\"trunks=10,20\",\"tag=6\",\"type=fake\",\"colour=red\","
+			    "\"port-security=02:00:00:00:00:0a,10.0.0.5\",\"max-macs=4\"]");
 	free(json);
 	free(show1);
 	free(nets1);

@@ -46,9 +46,9 @@ struct env {
 /* Three trunk-everything ports on one bridge. */
 static void env_init(struct env *e)
 {
-	struct port_vlan all;
+	struct bridge_port_cfg all;
 
-	port_vlan_init(&all);
+	bridge_port_cfg_init(&all);
 	memset(e, 0, sizeof(*e));
 	e->br = bridge_new("br");
 	e->s = calloc(1, sizeof(*e->s));
@@ -231,6 +231,85 @@ static void drops_are_counted_per_worker_and_summed(void **state)
 	env_fini(&e);
 }
 
+/* Give port i of the bridge a configuration (port-security text or NULL,
+ * max-macs), the way set-port does: swap, then free the old one. */
+static void configure(struct env *e, unsigned i, const char *sec, unsigned max_macs)
+{
+	struct bridge_port_cfg c, *old = NULL;
+
+	bridge_port_cfg_init(&c);
+	c.max_macs = max_macs;
+	if (sec) {
+		assert_int_equal(port_sec_parse(&c.sec, sec, NULL), 0);
+		c.secure = true;
+	}
+	assert_int_equal(bridge_set_port_cfg(e->br, &e->port[i].base, &c, &old), 0);
+	free(old);
+}
+
+/* A secured port: frames from another MAC are dropped, counted under
+ * eth-src in the forwarding thread's slot and as rx drops, and not
+ * learned; its own MAC goes through and is the only one learned. */
+static void port_security_drops_spoofed_sources_and_learns_only_its_mac(void **state)
+{
+	struct env e;
+	struct frame f[3];
+	struct iovec iov[3];
+	uint8_t buf[3][60];
+	struct bridge_port_counters c;
+
+	(void)state;
+	env_init(&e);
+	configure(&e, 0, "02:00:00:00:00:0a", 0);
+	make(&f[0], &iov[0], buf[0], 0xff, 0x0a, 0);  /* its own */
+	make(&f[1], &iov[1], buf[1], 0xff, 0x0b, 0);  /* spoofed */
+	make(&f[2], &iov[2], buf[2], 0xff, 0x0c, 0);  /* spoofed */
+	bridge_forward(e.s, &e.port[0].base, f, 3, 2);
+	assert_int_equal(e.port[1].n, 1);
+	assert_ptr_equal(e.port[1].got[0], &f[0]);
+	assert_int_equal(where(&e, 0x0a, 0), 0);
+	assert_int_equal(where(&e, 0x0b, 0), -1);
+	assert_int_equal(where(&e, 0x0c, 0), -1);
+	assert_int_equal(e.br->counters[0][2].sec_drops[PORT_SEC_ETH_SRC], 2);
+	c = bridge_port_counters(e.br, &e.port[0].base);
+	assert_int_equal(c.sec_drops[PORT_SEC_ETH_SRC], 2);
+	assert_int_equal(port_read(&e.port[0].base, false).dropped, 2);
+	/* the other ports are not secured: anything goes */
+	announce(&e, 1, 0x0b, 0);
+	assert_int_equal(where(&e, 0x0b, 0), 1);
+	/* set-port port-security=off: the port may send as anyone again */
+	configure(&e, 0, NULL, 0);
+	announce(&e, 0, 0x0c, 0);
+	assert_int_equal(where(&e, 0x0c, 0), 0);
+	env_fini(&e);
+}
+
+/* max-macs: a port cycling source MACs gets N learned and the rest
+ * refused (counted); its frames still flow; the other ports still learn. */
+static void max_macs_caps_what_one_port_can_fill(void **state)
+{
+	struct env e;
+	struct bridge_port_counters c;
+
+	(void)state;
+	env_init(&e);
+	configure(&e, 0, NULL, 4);
+	for (uint8_t m = 0x10; m < 0x20; m++)
+		announce(&e, 0, m, 0);
+	assert_int_equal(fdb_port_entries(e.br->fdb, 0), 4);
+	assert_int_equal(e.port[1].n, 1); /* the last one was still flooded */
+	c = bridge_port_counters(e.br, &e.port[0].base);
+	assert_int_equal(c.mac_limit, 12);
+	assert_int_equal(c.fdb_full, 0);
+	announce(&e, 1, 0x0b, 0);
+	assert_int_equal(where(&e, 0x0b, 0), 1);
+	/* a known host cannot be moved onto the full port either */
+	announce(&e, 0, 0x0b, 0);
+	assert_int_equal(where(&e, 0x0b, 0), 1);
+	assert_int_equal(bridge_port_counters(e.br, &e.port[0].base).mac_limit, 13);
+	env_fini(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -239,6 +318,8 @@ int main(void)
 		cmocka_unit_test(a_frame_never_goes_back_where_it_came_from),
 		cmocka_unit_test(a_host_moving_within_a_burst_is_looked_up_where_it_went),
 		cmocka_unit_test(drops_are_counted_per_worker_and_summed),
+		cmocka_unit_test(port_security_drops_spoofed_sources_and_learns_only_its_mac),
+		cmocka_unit_test(max_macs_caps_what_one_port_can_fill),
 	};
 	return cmocka_run_group_tests_name("bridge", tests, NULL, NULL);
 }

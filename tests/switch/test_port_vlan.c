@@ -175,6 +175,55 @@ static void only_tpid_8100_is_a_tag(void **state)
 	assert_int_equal(l2_len, 14);
 }
 
+/* VLAN hopping: priority tag (VID 0), then a tag of VLAN 20.  Classified as
+ * untagged, the inner tag would leave an untagged egress as the frame's own
+ * VLAN; every mode drops it, and a tag of VLAN 0 before anything else
+ * still classifies as untagged. */
+static int double_tagged(const struct port_vlan *pv, uint16_t inner_tpid)
+{
+	uint8_t buf[64];
+	uint16_t vlan = 0xffff, l2_len = 0;
+
+	frame(buf, 0);        /* priority tag */
+	buf[16] = (uint8_t)(inner_tpid >> 8);
+	buf[17] = (uint8_t)inner_tpid;
+	buf[18] = 0x00;
+	buf[19] = 20;         /* inner VID 20 */
+	buf[20] = 0x08;
+	if (!port_vlan_ingress(pv, buf, 64, &vlan, &l2_len))
+		return -1;
+	return vlan;
+}
+
+static void priority_tag_followed_by_a_tag_is_dropped_in_every_mode(void **state)
+{
+	struct port_vlan pv;
+	(void)state;
+	port_vlan_init(&pv);
+	assert_int_equal(double_tagged(&pv, 0x8100), -1);
+	assert_int_equal(port_vlan_set_access(&pv, 10), 0);
+	assert_int_equal(double_tagged(&pv, 0x8100), -1);
+	assert_int_equal(double_tagged(&pv, 0x88a8), -1);
+	assert_int_equal(double_tagged(&pv, 0x9100), -1);
+	assert_int_equal(double_tagged(&pv, 0x0800), 10); /* plain priority tag */
+	trunk(&pv, "20");
+	assert_int_equal(port_vlan_set_native(&pv, 10), 0);
+	assert_int_equal(double_tagged(&pv, 0x8100), -1);
+	assert_int_equal(double_tagged(&pv, 0x0800), 10);
+	/* a real outer tag with an inner one is QinQ, kept as classified */
+	port_vlan_init(&pv);
+	{
+		uint8_t buf[64];
+		uint16_t vlan, l2_len;
+
+		frame(buf, 30);
+		buf[16] = 0x81, buf[17] = 0x00, buf[19] = 20;
+		assert_true(port_vlan_ingress(&pv, buf, 64, &vlan, &l2_len));
+		assert_int_equal(vlan, 30);
+		assert_int_equal(l2_len, 18);
+	}
+}
+
 static void parses_trunk_lists(void **state)
 {
 	struct port_vlan pv;
@@ -290,6 +339,7 @@ int main(void)
 		cmocka_unit_test(trunk_port_takes_untagged_frames_as_vlan_0_if_listed),
 		cmocka_unit_test(short_frames_are_dropped),
 		cmocka_unit_test(only_tpid_8100_is_a_tag),
+		cmocka_unit_test(priority_tag_followed_by_a_tag_is_dropped_in_every_mode),
 		cmocka_unit_test(parses_trunk_lists),
 		cmocka_unit_test(rejects_bad_trunk_lists_naming_the_item),
 		cmocka_unit_test(formats_each_mode_for_show),

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ovn-show's result (ovn_describe, ovn.h): the session, the registration,
+ * the local ports' bindings, the data path and the other chassis.
+ */
+#include "daemon/ovn.h"
+
+#include "daemon/daemon.h"
+#include "daemon/ovn_impl.h"
+#include "ovsdb/cache.h"
+#include "port/ovn_tunnel_port.h"
+
+static const char *const phase_names[] = {
+	[PH_DOWN] = "disconnected", [PH_SERVER] = "checking the server",
+	[PH_SCHEMA] = "reading the schema", [PH_MONITOR] = "loading the database",
+	[PH_READY] = "connected",
+};
+
+struct json_object *ovn_describe(struct ovn *o)
+{
+	struct json_object *r = json_object_new_object(), *conn = json_object_new_object();
+	struct json_object *ports = json_object_new_array(), *others = json_object_new_array();
+	struct ovsdb_row *ch = o->loaded ? our_chassis(o) : NULL;
+	struct json_object *enc = json_object_new_object();
+
+	json_object_object_add(r, "chassis", json_object_new_string(o->cfg.system_id));
+	json_object_object_add(r, "bridge", json_object_new_string(o->cfg.bridge));
+	json_object_object_add(enc, "type", json_object_new_string(o->cfg.encap_type));
+	json_object_object_add(enc, "ip", json_object_new_string(o->cfg.encap_ip));
+	json_object_object_add(r, "encap", enc);
+	json_object_object_add(conn, "state", json_object_new_string(phase_names[o->phase]));
+	json_object_object_add(conn, "remote", json_object_new_string(ovsdb_conn_remote(&o->conn)));
+	json_object_object_add(conn, "remotes", json_object_new_string(o->cfg.remote));
+	json_object_object_add(conn, "socket", json_object_new_string(ovsdb_conn_state_name(o->conn.state)));
+	json_object_object_add(conn, "connects", json_object_new_int((int)o->conn.connects));
+	if (o->schema_version[0])
+		json_object_object_add(conn, "schema", json_object_new_string(o->schema_version));
+	if (o->conn.last_error[0])
+		json_object_object_add(conn, "last_error", json_object_new_string(o->conn.last_error));
+	json_object_object_add(r, "connection", conn);
+	json_object_object_add(r, "registered", json_object_new_boolean(ch != NULL));
+	if (ch)
+		json_object_object_add(r, "chassis_uuid", json_object_new_string(ch->uuid));
+	if (o->problem[0])
+		json_object_object_add(r, "problem", json_object_new_string(o->problem));
+	json_object_object_add(r, "transactions", json_object_new_uint64(o->txns));
+	json_object_object_add(r, "transaction_errors", json_object_new_uint64(o->txn_errors));
+	if (o->loaded) {
+		struct ovsdb_row *cp = ovsdb_table_find_str(sbt(o, "Chassis_Private"), "name", o->cfg.system_id);
+
+		json_object_object_add(r, "nb_cfg", json_object_new_int64(
+			ovsdb_row_int(ovsdb_table_first(sbt(o, "SB_Global")), "nb_cfg", 0)));
+		json_object_object_add(r, "nb_cfg_acked", json_object_new_int64(ovsdb_row_int(cp, "nb_cfg", 0)));
+	}
+	for (unsigned i = 0; i < o->nbinds; i++) {
+		struct json_object *p = json_object_new_object();
+		const struct ovn_bind *b = &o->binds[i];
+
+		json_object_object_add(p, "port", json_object_new_string(b->port));
+		json_object_object_add(p, "logical_port", json_object_new_string(b->lport));
+		json_object_object_add(p, "state", json_object_new_string(b->state));
+		json_object_object_add(p, "bound", json_object_new_boolean(b->bound));
+		if (b->dp_key)
+			json_object_object_add(p, "datapath_key", json_object_new_int64(b->dp_key));
+		if (b->key)
+			json_object_object_add(p, "tunnel_key", json_object_new_int64(b->key));
+		{
+			struct daemon_port *dp = daemon_find_port(o->d, b->port);
+			const struct port_vlan *v = dp && dp->port->bridge ?
+				&bridge_port_cfg(dp->br->sw, dp->port)->vlan : NULL;
+
+			if (v && v->mode == PORT_VLAN_ACCESS)
+				json_object_object_add(p, "vlan", json_object_new_int(v->tag));
+		}
+		json_object_array_add(ports, p);
+	}
+	json_object_object_add(r, "ports", ports);
+	{
+		struct json_object *dpo = json_object_new_object(), *ls = json_object_new_array();
+		struct daemon_port *tp = daemon_find_port(o->d, o->tunnel);
+		const struct ovn_map *m = tp && ovn_tunnel_port_is(tp->port) ?
+			ovn_tunnel_port_map(tp->port) : NULL;
+
+		json_object_object_add(dpo, "tunnel_port", json_object_new_string(tp ? o->tunnel : ""));
+		if (o->dp_problem[0])
+			json_object_object_add(dpo, "problem", json_object_new_string(o->dp_problem));
+		json_object_object_add(dpo, "updates", json_object_new_uint64(o->map_swaps));
+		for (unsigned i = 0; m && i < m->ndp; i++) {
+			struct json_object *x = json_object_new_object();
+
+			json_object_object_add(x, "datapath_key", json_object_new_int64(m->dp[i].key));
+			json_object_object_add(x, "vlan", json_object_new_int(m->dp[i].vlan));
+			json_object_object_add(x, "flood_chassis", json_object_new_int((int)m->dp[i].nflood));
+			json_object_object_add(x, "unknown_chassis", json_object_new_int((int)m->dp[i].nunknown));
+			json_object_array_add(ls, x);
+		}
+		json_object_object_add(dpo, "logical_switches", ls);
+		json_object_object_add(dpo, "remote_chassis", json_object_new_int(m ? (int)m->nchassis : 0));
+		json_object_object_add(dpo, "macs", json_object_new_int(m ? (int)m->nmacs : 0));
+		json_object_object_add(r, "data_path", dpo);
+	}
+	OVSDB_FOR_EACH_ROW(c, o->loaded ? sbt(o, "Chassis") : NULL) {
+		struct json_object *x, *encs;
+		const char *name = ovsdb_row_str(c, "name");
+
+		if (!name || !strcmp(name, o->cfg.system_id))
+			continue;
+		x = json_object_new_object();
+		encs = json_object_new_array();
+		json_object_object_add(x, "name", json_object_new_string(name));
+		json_object_object_add(x, "hostname", json_object_new_string(
+			ovsdb_row_str(c, "hostname") ? ovsdb_row_str(c, "hostname") : ""));
+		for (size_t k = 0; k < ovsdb_row_count(c, "encaps"); k++) {
+			struct ovsdb_row *en = ovsdb_table_get(sbt(o, "Encap"),
+							       ovsdb_atom_uuid(ovsdb_row_elem(c, "encaps", k)));
+			struct json_object *eo;
+
+			if (!en)
+				continue;
+			eo = json_object_new_object();
+			json_object_object_add(eo, "type", json_object_new_string(
+				ovsdb_row_str(en, "type") ? ovsdb_row_str(en, "type") : ""));
+			json_object_object_add(eo, "ip", json_object_new_string(
+				ovsdb_row_str(en, "ip") ? ovsdb_row_str(en, "ip") : ""));
+			json_object_array_add(encs, eo);
+		}
+		json_object_object_add(x, "encaps", encs);
+		json_object_array_add(others, x);
+	}
+	json_object_object_add(r, "remote_chassis", others);
+	return r;
+}
