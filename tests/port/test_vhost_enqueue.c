@@ -682,6 +682,37 @@ static void only_a_burst_that_used_buffers_signals(void **state)
 	close(efd);
 }
 
+/* SET_VRING_ERR: a ring the guest breaks writes its error eventfd, once. */
+static void a_ring_that_breaks_writes_its_error_eventfd(void **state)
+{
+	struct fx_frame fx;
+	struct frame fr, *fp = &fr;
+	struct iovec iov[3];
+	struct rx_env e;
+	bool tagged = false;
+	eventfd_t v;
+	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+
+	(void)state;
+	assert_true(efd >= 0);
+	env_init(&e, F_V1 | F_MRG, 1, BUF); /* one buffer: the next pop reads the index */
+	e.q.err_fd = efd;
+	plain_frame(&fx, &fr, iov, 100, 35);
+	assert_int_equal(vhost_enqueue_burst(&e.q, &fp, &tagged, 1).sent, 1);
+	assert_int_equal(eventfd_read(efd, &v), -1); /* healthy: nothing */
+	/* the driver's available index runs a whole ring ahead: broken */
+	e.f.drv.ring.split.avail->idx += 1000;
+	assert_int_equal(vhost_enqueue_burst(&e.q, &fp, &tagged, 1).sent, 0);
+	assert_non_null(vq_dev_broken(&e.f.dev));
+	assert_int_equal(eventfd_read(efd, &v), 0);
+	assert_int_equal(v, 1);
+	vhost_enqueue_burst(&e.q, &fp, &tagged, 1);
+	assert_int_equal(eventfd_read(efd, &v), -1); /* once */
+	fx_frame_free(&fx);
+	env_fini(&e);
+	close(efd);
+}
+
 /* ---- migration: every byte written into a guest buffer is logged ---- */
 
 struct log_env {
@@ -839,6 +870,7 @@ int main(void)
 		cmocka_unit_test(data_valid_reaches_only_a_guest_with_csum),
 		cmocka_unit_test(a_checksum_starting_in_a_removed_tag_is_refused),
 		cmocka_unit_test(only_a_burst_that_used_buffers_signals),
+		cmocka_unit_test(a_ring_that_breaks_writes_its_error_eventfd),
 		cmocka_unit_test(logging_marks_every_mergeable_buffer_written),
 		cmocka_unit_test(logging_marks_only_the_bytes_written_of_a_big_buffer),
 		cmocka_unit_test(logging_marks_software_segments_and_not_empty_buffers),
