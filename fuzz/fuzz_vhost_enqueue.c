@@ -9,11 +9,13 @@
  *              bit 3 MRG_RXBUF, bits 4-7 frames per burst - 1
  *   byte 4     bits 0-2 the first frame's size (FRAME_SIZES), bit 3 the
  *              frames leave tagged, bit 4 GUEST_CSUM, bit 5 VERSION_1
- *              (else the legacy 10-byte header), bit 7 a packed ring
+ *              (else the legacy 10-byte header), bit 6 the VMM logs dirty
+ *              pages (a migration: every buffer written is marked, the
+ *              used ring too), bit 7 a packed ring
  * Every guest region is a heap block of its own size, so a write outside
  * the buffers the guest posted is an ASan report; every frame of a burst
  * must come out sent, dropped or an error, and a queue that broke must
- * stay broken.
+ * stay broken; with the log, a burst that sent frames marked pages.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@
 #include "fuzz_vq.h"
 #include "util/log.h"
 #include "port/vhost_enqueue.h"
+#include "virtio/dirty_log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -52,6 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct frame fr[16], *fp[16];
 	struct iovec iov[16];
 	bool tagged[16];
+	static uint8_t bits[1 << 16]; /* guest pages 0 .. 2 GiB */
+	struct dirty_log log = { .bits = bits, .len = sizeof(bits) };
 	struct vhost_enqueue_ring q;
 	struct fz *z;
 	uint64_t features;
@@ -78,8 +83,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (vhost_enqueue_init(&q, "fuzz", 0))
 		abort();
 	vhost_enqueue_start(&q, fz_vq(z), -1, features);
+	if (data[4] & 64)
+		vq_dev_set_log(fz_vq(z), &log, true, 0x1000, 0x2000);
 	for (int r = 0; r < FZ_MAX_ROUNDS; r++) {
-		struct vhost_enqueue_result res = vhost_enqueue_burst(&q, fp, tagged, burst);
+		struct vhost_enqueue_result res;
+
+		memset(bits, 0, sizeof(bits));
+		res = vhost_enqueue_burst(&q, fp, tagged, burst);
+		if ((data[4] & 64) && res.sent && !bits[0]) {
+			/* the used ring, logged at 0x1000 (split) or 0x2000 (packed) */
+			fprintf(stderr, "logging: %u frames sent, the used ring not marked\n", res.sent);
+			abort();
+		}
 
 		if (res.sent + res.dropped + res.errors != burst) {
 			fprintf(stderr, "burst of %u: %u sent, %u dropped, %u errors\n", burst,

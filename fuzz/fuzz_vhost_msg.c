@@ -12,8 +12,9 @@
  * fds that ride along (the protocol leaves those bits reserved):
  *   0      what the request takes: one memfd per SET_MEM_TABLE region
  *          (sized to cover the region, at most 1 MiB), one eventfd for a
- *          vring fd request without the NOFD bit, for SET_LOG_FD,
- *          SET_LOG_BASE and SET_BACKEND_REQ_FD; none otherwise
+ *          vring fd request without the NOFD bit, for SET_LOG_FD and
+ *          SET_BACKEND_REQ_FD; a 64 KiB memfd for SET_LOG_BASE (whose
+ *          size and offset are the input's); none otherwise
  *   1..9   that many minus one eventfds, whatever the request
  *   10..15 none
  *
@@ -23,6 +24,9 @@
  * vu_dev_disconnect() and a new connection.  Checks, beyond not crashing:
  * every failure has a reason, a message the validator refuses is refused,
  * a started ring lies inside the memory table, starts and stops pair up,
+ * a dirty log in use lies inside its file (every byte of it is marked
+ * after each message: a mapping past the file's end would fault) and a
+ * started ring logs into the device's log,
  * and after the final vu_dev_disconnect() no ring runs, every fd the
  * harness created is closed and (checked every 256 inputs) no guest
  * memory stays mapped.
@@ -61,12 +65,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 	((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_RING_PACKED) |               \
 	 (1ull << VIRTIO_F_IN_ORDER) | (1ull << VIRTIO_RING_F_INDIRECT_DESC) |         \
 	 (1ull << VIRTIO_RING_F_EVENT_IDX) | (1ull << 15) /* MRG_RXBUF */ |           \
-	 (1ull << 22) /* MQ */ | (1ull << VHOST_USER_F_PROTOCOL_FEATURES))
+	 (1ull << 22) /* MQ */ | (1ull << 21) /* GUEST_ANNOUNCE */ |               \
+	 (1ull << 26) /* VHOST_F_LOG_ALL */ | (1ull << VHOST_USER_F_PROTOCOL_FEATURES))
 #define FZ_PROTOCOL                                                                    \
 	((1ull << VHOST_USER_PROTOCOL_F_MQ) | (1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK) | \
 	 (1ull << VHOST_USER_PROTOCOL_F_RARP) | (1ull << VHOST_USER_PROTOCOL_F_NET_MTU) | \
 	 (1ull << VHOST_USER_PROTOCOL_F_BACKEND_REQ) |                                   \
-	 (1ull << VHOST_USER_PROTOCOL_F_STATUS))
+	 (1ull << VHOST_USER_PROTOCOL_F_STATUS) | (1ull << VHOST_USER_PROTOCOL_F_LOG_SHMFD))
+#define FZ_LOG_MEMFD (64u << 10)
 
 static struct {
 	struct vu_dev dev;
@@ -115,6 +121,12 @@ static int fake_start(void *opaque, unsigned idx)
 	check_in_table(vq->ring.split.avail, vq_driver_area_size(l, vq->size));
 	check_in_table(vq->ring.split.used, vq_device_area_size(l, vq->size));
 	vq_dev_has_avail((struct vq_dev *)vq); /* read it, as a worker would */
+	/* logging: into the device's log, and only while the device logs */
+	FZ_CHECK(!vq->log || (vq->log == &fz.dev.log && vu_dev_logging(&fz.dev)));
+	if (vq->log) {
+		dirty_log_gpa(vq->log, vq->log_device_gpa, vq_device_area_size(l, vq->size));
+		dirty_log_gpa(vq->log, vq->log_desc_gpa, vq_desc_area_size(l, vq->size));
+	}
 	if (fz.refuse_odd && idx % 2)
 		return -EBUSY;
 	fz.running[idx] = true;
@@ -234,8 +246,14 @@ static void attach_fds(struct vu_msg *m)
 		if (m->m.hdr.size == 8 && !(p->u64 & VHOST_USER_VRING_NOFD))
 			add_fd(m, new_eventfd());
 		break;
+	case VHOST_USER_SET_LOG_BASE: {
+		int fd = memfd_create("fz-log", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+		FZ_CHECK(fd >= 0 && ftruncate(fd, FZ_LOG_MEMFD) == 0);
+		add_fd(m, fd);
+		break;
+	}
 	case VHOST_USER_SET_LOG_FD:
-	case VHOST_USER_SET_LOG_BASE:
 	case VHOST_USER_SET_BACKEND_REQ_FD:
 		add_fd(m, new_eventfd());
 		break;
@@ -264,6 +282,16 @@ static bool feed(struct vu_msg *m, bool oversized)
 	if (drc && verbose)
 		fprintf(stderr, "dropped: %s\n", why_d.msg);
 	drain();
+	/* a log in use: every byte of it can be written (a worker marking a
+	 * page past the file's end would die of SIGBUS) */
+	if (fz.dev.log.bits) {
+		FZ_CHECK(fz.dev.log.bits >= (uint8_t *)fz.dev.log_map &&
+			 fz.dev.log.bits + fz.dev.log.len <=
+				 (uint8_t *)fz.dev.log_map + fz.dev.log_map_len);
+		FZ_CHECK(fz.dev.log.len <= FZ_LOG_MEMFD);
+		FZ_CHECK(dirty_log_gpa(&fz.dev.log, 0, fz.dev.log.len * 8 * DIRTY_LOG_PAGE_SIZE) ==
+			 fz.dev.log.len * 8);
+	}
 	return drc == 0;
 }
 
@@ -280,7 +308,7 @@ static void check_no_guest_mapping(void)
 	f = fopen("/proc/self/maps", "r");
 	FZ_CHECK(f);
 	while (fgets(line, sizeof(line), f))
-		FZ_CHECK(!strstr(line, "memfd:fz-guest"));
+		FZ_CHECK(!strstr(line, "memfd:fz-guest") && !strstr(line, "memfd:fz-log"));
 	fclose(f);
 }
 

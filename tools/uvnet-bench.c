@@ -61,6 +61,7 @@ struct opts {
 	unsigned window;        /* loop: most frames in flight (0: no limit) */
 	bool packed, mrg, event_idx, indirect, in_order, split_hdr;
 	bool event_mode, server, check, reconnect, json, quiet;
+	bool dirty_log;         /* play a guest being migrated: the back-end logs */
 	uint8_t src_mac[6], dst_mac[6];
 	int cpu;
 	int drain_ms, timeout_ms;
@@ -188,6 +189,9 @@ static void usage(FILE *to)
 		"                       so that a learning switch forwards instead of flooding\n"
 		"  --no-check           do not check payloads (order is still checked)\n"
 		"  --reconnect          keep going when the back-end restarts\n"
+		"  --dirty-log          play a guest being migrated: share a dirty-page log\n"
+		"                       with the back-end (VHOST_F_LOG_ALL, LOG_SHMFD), which\n"
+		"                       then marks every page it writes (not with --reconnect)\n"
 		"  --window N           loop: at most N frames sent and not yet received (or\n"
 		"                       known lost); below the RX ring size, no frame can be\n"
 		"                       dropped for lack of RX buffers, however long either\n"
@@ -237,7 +241,7 @@ enum {
 	O_PATH = 256, O_TX_PATH, O_RX_PATH, O_SERVER, O_SIZE, O_RATE, O_COUNT, O_SECONDS,
 	O_QUEUES, O_FLOWS, O_QSIZE, O_BURST, O_PACKED, O_MRG, O_EVIDX, O_INDIRECT, O_INORDER,
 	O_SPLITHDR, O_MODE, O_SRCMAC, O_DSTMAC, O_NOCHECK, O_RECONNECT, O_DRAIN, O_TIMEOUT,
-	O_CPU, O_JSON, O_QUIET, O_HELP, O_WINDOW,
+	O_CPU, O_JSON, O_QUIET, O_HELP, O_WINDOW, O_DIRTYLOG,
 };
 
 static void parse_args(int argc, char **argv, struct opts *o)
@@ -266,6 +270,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "dst-mac", required_argument, NULL, O_DSTMAC },
 		{ "no-check", no_argument, NULL, O_NOCHECK },
 		{ "reconnect", no_argument, NULL, O_RECONNECT },
+		{ "dirty-log", no_argument, NULL, O_DIRTYLOG },
 		{ "drain-ms", required_argument, NULL, O_DRAIN },
 		{ "timeout-ms", required_argument, NULL, O_TIMEOUT },
 		{ "cpu", required_argument, NULL, O_CPU },
@@ -354,6 +359,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case O_NOCHECK: o->check = false; break;
 		case O_RECONNECT: o->reconnect = true; break;
+		case O_DIRTYLOG: o->dirty_log = true; break;
 		case O_DRAIN: o->drain_ms = (int)parse_u64("--drain-ms", optarg, 0, 600000); break;
 		case O_TIMEOUT: o->timeout_ms = (int)parse_u64("--timeout-ms", optarg, 1, 3600000); break;
 		case O_CPU: o->cpu = (int)parse_u64("--cpu", optarg, 0, CPU_SETSIZE - 1); break;
@@ -561,7 +567,11 @@ static void port_open(struct bench *b, struct port *pt, const char *name, const 
 		.tx_buf_size = buf, .rx_buf_size = b->o.mrg ? 2048 : buf,
 		.split_hdr = b->o.split_hdr, .reconnect = b->o.reconnect,
 		.timeout_ms = b->o.timeout_ms,
+		/* a log needs guest addresses of its own and no monitor thread */
+		.gpa_base = b->o.dirty_log ? 0x40000000ull : 0, .no_thread = b->o.dirty_log,
 	};
+	if (b->o.dirty_log && b->o.reconnect)
+		die(2, "--dirty-log: not with --reconnect");
 	pt->name = name;
 	pt->path = path;
 	rc = vu_fe_create(&cfg, &pt->fe, &e);
@@ -572,6 +582,8 @@ static void port_open(struct bench *b, struct port *pt, const char *name, const 
 	rc = vu_fe_connect(pt->fe);
 	if (rc)
 		die(2, "%s: %s", path, vu_fe_error(pt->fe));
+	if (b->o.dirty_log && vu_fe_log_start(pt->fe))
+		die(2, "%s: --dirty-log: %s", path, vu_fe_error(pt->fe));
 	pt->gen = vu_fe_generation(pt->fe);
 	pt->last_announce = -1;
 }

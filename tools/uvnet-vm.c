@@ -63,6 +63,13 @@ static const struct {
 	  "  stop NAME [--powerdown] [--timeout S]\n"
 	  "                        stop a VM: SIGTERM to its uvnet-vm run, which ends QEMU and\n"
 	  "                        removes the port; --powerdown asks the guest first (ACPI)\n" },
+	{ "migrate",
+	  "  migrate NAME [--max-bandwidth MIB_S] [--timeout S]\n"
+	  "                        live-migrate a running VM to a new QEMU process on a new\n"
+	  "                        port of its network (same command line, -incoming); prints\n"
+	  "                        the progress; the record and its uvnet-vm run follow the new\n"
+	  "                        QEMU.  On failure the VM goes on where it was.  Exits 0 when\n"
+	  "                        it moved (default bandwidth 1024 MiB/s, timeout 600 s)\n" },
 	{ "console",
 	  "  console NAME          attach to a VM's serial console (Ctrl-] leaves; without a\n"
 	  "                        terminal it sends stdin and leaves 1 s after stdin ends\n"
@@ -336,6 +343,7 @@ static const struct {
 	{ "list", cmd_list },
 	{ "stop", cmd_stop },
 	{ "console", cmd_console },
+	{ "migrate", cmd_migrate },
 	{ "build-guest", cmd_build_guest },
 };
 

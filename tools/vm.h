@@ -46,5 +46,11 @@ void usage(FILE *to, const char *command);
 /* The commands with files of their own; argv[0] is the command. */
 int cmd_run(int argc, char **argv);      /* vm_run.c */
 int cmd_console(int argc, char **argv);  /* vm_console.c */
+int cmd_migrate(int argc, char **argv);  /* vm_migrate.c */
+
+/* In a `run`, on SIGUSR2 (`migrate` asked for it): live-migrate the VM to
+ * a new QEMU on a new port; vm follows it when it worked (vm_migrate.c). */
+struct vm;
+void vm_migrate_serve(struct vm *vm);
 
 #endif

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <json-c/json.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,15 +112,17 @@ static void arg2(struct qemu_cmdline *q, const char *opt, const char *value)
 
 /* The serial console (on a socket for `console`, or this terminal) and the
  * monitor, each on a chardev. */
-static void chardevs(struct qemu_cmdline *q, bool tty)
+static void chardevs(struct qemu_cmdline *q, bool tty, bool append)
 {
+	const char *app = append ? "on" : "off";
+
 	if (tty)
-		snprintf(q->serial, sizeof(q->serial), "stdio,id=ser0,signal=off,logfile=%s,logappend=off",
-			 q->x.log);
+		snprintf(q->serial, sizeof(q->serial), "stdio,id=ser0,signal=off,logfile=%s,logappend=%s",
+			 q->x.log, app);
 	else
 		snprintf(q->serial, sizeof(q->serial),
-			 "socket,id=ser0,path=%s,server=on,wait=off,logfile=%s,logappend=off", q->x.cons,
-			 q->x.log);
+			 "socket,id=ser0,path=%s,server=on,wait=off,logfile=%s,logappend=%s", q->x.cons,
+			 q->x.log, app);
 	snprintf(q->qmpdev, sizeof(q->qmpdev), "socket,id=qmp,path=%s,server=on,wait=off", q->x.qmp);
 }
 
@@ -157,7 +160,7 @@ static void qemu_cmdline(struct qemu_cmdline *q, const struct vm *vm, const char
 	snprintf(q->append, sizeof(q->append), "console=ttyS0%s%s", o->cmdline ? " " : "",
 		 o->cmdline ? o->cmdline : "");
 	escape_paths(&q->x, vm);
-	chardevs(q, tty);
+	chardevs(q, tty, vm->log_append);
 	nic(q, vm, accel);
 
 	q->argc = 0;
@@ -192,6 +195,8 @@ static void qemu_cmdline(struct qemu_cmdline *q, const struct vm *vm, const char
 			 o->disk_format);
 		arg2(q, "-drive", q->drive);
 	}
+	if (vm->incoming) /* a migration's destination: waits for the state */
+		arg2(q, "-incoming", vm->incoming);
 	for (int i = 0; i < o->nextra && q->argc < max; i++)
 		arg(q, o->extra[i]);
 	q->argv[q->argc] = NULL;
@@ -276,7 +281,22 @@ void qmp_connect(struct vm *vm)
 	note("no QMP connection to QEMU: the exit status will not tell a reboot from a poweroff");
 }
 
-void qmp_read(struct vm *vm)
+/* One line from the monitor: remember a SHUTDOWN event's reason; the
+ * parsed message, or NULL. */
+static struct json_object *qmp_line(struct vm *vm, const char *line)
+{
+	struct json_object *m = json_tokener_parse(line), *data;
+
+	if (m && !strcmp(jstr(m, "event"), "SHUTDOWN") &&
+	    json_object_object_get_ex(m, "data", &data))
+		snprintf(vm->reason, sizeof(vm->reason), "%s", jstr(data, "reason"));
+	return m;
+}
+
+/* Read once; each complete line to qmp_line(); stops after the message
+ * with id `want` (0: none), which is returned.  -1 on EOF or error (the
+ * monitor is closed). */
+static int qmp_read_lines(struct vm *vm, unsigned want, struct json_object **out)
 {
 	ssize_t r = read(vm->qmp_fd, vm->qmp_buf + vm->qmp_len, sizeof(vm->qmp_buf) - 1 - vm->qmp_len);
 	char *line, *nl;
@@ -284,24 +304,80 @@ void qmp_read(struct vm *vm)
 	if (r <= 0) {
 		close(vm->qmp_fd);
 		vm->qmp_fd = -1;
-		return;
+		return -1;
 	}
 	vm->qmp_len += (size_t)r;
 	vm->qmp_buf[vm->qmp_len] = '\0';
 	line = vm->qmp_buf;
 	while ((nl = strchr(line, '\n'))) {
-		struct json_object *m, *data;
+		struct json_object *m, *id;
 
 		*nl = '\0';
-		m = json_tokener_parse(line);
-		if (m && !strcmp(jstr(m, "event"), "SHUTDOWN") &&
-		    json_object_object_get_ex(m, "data", &data))
-			snprintf(vm->reason, sizeof(vm->reason), "%s", jstr(data, "reason"));
-		json_object_put(m);
+		m = qmp_line(vm, line);
 		line = nl + 1;
+		if (want && m && json_object_object_get_ex(m, "id", &id) &&
+		    (unsigned)json_object_get_int64(id) == want && !*out) {
+			*out = m;
+			continue;
+		}
+		json_object_put(m);
 	}
 	vm->qmp_len -= (size_t)(line - vm->qmp_buf);
 	memmove(vm->qmp_buf, line, vm->qmp_len);
 	if (vm->qmp_len == sizeof(vm->qmp_buf) - 1)
 		vm->qmp_len = 0; /* a line that long is not QMP's */
+	return 0;
+}
+
+void qmp_read(struct vm *vm)
+{
+	struct json_object *none = NULL;
+
+	qmp_read_lines(vm, 0, &none);
+}
+
+struct json_object *qmp_call(struct vm *vm, const char *cmd, const char *args_json,
+			     int timeout_ms, char *why, size_t why_len)
+{
+	char line[1024];
+	struct json_object *reply = NULL, *ret, *err;
+	int waited = 0;
+
+	if (vm->qmp_fd < 0) {
+		snprintf(why, why_len, "no monitor connection");
+		return NULL;
+	}
+	vm->qmp_id++;
+	if (!fmt(line, sizeof(line), "{\"execute\":\"%s\",%s%s%s\"id\":%u}\n", cmd,
+		 args_json ? "\"arguments\":" : "", args_json ? args_json : "", args_json ? "," : "",
+		 vm->qmp_id) ||
+	    write(vm->qmp_fd, line, strlen(line)) != (ssize_t)strlen(line)) {
+		snprintf(why, why_len, "%s: cannot send it to the monitor", cmd);
+		return NULL;
+	}
+	while (!reply) {
+		struct pollfd p = { .fd = vm->qmp_fd, .events = POLLIN };
+
+		if (waited >= timeout_ms) {
+			snprintf(why, why_len, "%s: no answer from QEMU within %d ms", cmd, timeout_ms);
+			return NULL;
+		}
+		if (poll(&p, 1, 100) <= 0) {
+			waited += 100;
+			continue;
+		}
+		if (qmp_read_lines(vm, vm->qmp_id, &reply)) {
+			snprintf(why, why_len, "%s: QEMU closed its monitor", cmd);
+			return NULL;
+		}
+	}
+	if (json_object_object_get_ex(reply, "return", &ret)) {
+		ret = json_object_get(ret);
+		json_object_put(reply);
+		return ret;
+	}
+	snprintf(why, why_len, "%s: %s", cmd,
+		 json_object_object_get_ex(reply, "error", &err) ? jstr(err, "desc") : "bad answer");
+	json_object_put(reply);
+	return NULL;
 }

@@ -44,6 +44,11 @@ struct vm {
 	size_t qmp_len;
 	char reason[64];            /* the SHUTDOWN event's reason */
 	bool port_added;
+	const char *accel;          /* what QEMU runs with */
+	bool tty;                   /* its console is this terminal */
+	const char *incoming;       /* -incoming URI (a migration's destination) */
+	bool log_append;            /* append to the console log, not truncate it */
+	unsigned qmp_id;            /* the last id qmp_call() used */
 };
 
 /* kvm or tcg: given (--accel), $UVNET_ACCEL, pick-accel.sh's cached answer,
@@ -68,6 +73,16 @@ void qmp_connect(struct vm *vm);
 
 /* Send {"execute": cmd} to the monitor, if connected. */
 void qmp_send(struct vm *vm, const char *cmd);
+
+/*
+ * Run one QMP command (a JSON object without "id": one is added) and wait
+ * up to timeout_ms for its answer, handling events meanwhile as
+ * qmp_read() does.  Returns the "return" value (the caller puts it), or
+ * NULL with why filled: the "error" description, a timeout, a lost
+ * monitor.
+ */
+struct json_object *qmp_call(struct vm *vm, const char *cmd, const char *args_json,
+			     int timeout_ms, char *why, size_t why_len);
 
 /* Read what the monitor said; remember the reason of a SHUTDOWN event in
  * vm->reason.  Closes vm->qmp_fd (-1) at its end. */

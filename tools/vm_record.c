@@ -69,7 +69,8 @@ void vm_record_write(const char *name, struct json_object *rec)
 
 void vm_record_remove(const char *name)
 {
-	static const char *const suffixes[] = { "json", "qmp", "console", "lock" };
+	static const char *const suffixes[] = { "json", "qmp", "console", "lock", "m.qmp",
+						"m.console", "migrate", "migrate-req", "incoming" };
 	char path[PATH_MAX];
 
 	char sub[PATH_MAX + 16];
@@ -83,6 +84,10 @@ void vm_record_remove(const char *name)
 	snprintf(sub, sizeof(sub), "%s/console", path);
 	unlink(sub);
 	snprintf(sub, sizeof(sub), "%s/qmp", path);
+	unlink(sub);
+	snprintf(sub, sizeof(sub), "%s/console.m", path);
+	unlink(sub);
+	snprintf(sub, sizeof(sub), "%s/qmp.m", path);
 	unlink(sub);
 	rmdir(path);
 }

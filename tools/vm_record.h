@@ -33,8 +33,9 @@ struct json_object *vm_record_read(const char *name);
 /* Replace NAME.json with rec (says so on stderr when it cannot). */
 void vm_record_write(const char *name, struct json_object *rec);
 
-/* Remove NAME.json, NAME.qmp, NAME.console, NAME.lock and NAME.d/ (--user's
- * console and qmp). */
+/* Remove NAME.json, NAME.qmp, NAME.console, NAME.lock, a migration's files
+ * (NAME.m.qmp, NAME.m.console, NAME.migrate, NAME.migrate-req,
+ * NAME.incoming) and NAME.d/ (--user's console and qmp). */
 void vm_record_remove(const char *name);
 
 #endif

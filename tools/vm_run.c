@@ -4,7 +4,8 @@
  * VM's name (a lock in the run directory), add a vhost-user port for it
  * over uvnetd's control socket, start QEMU (vm_qemu.h), write NAME.json,
  * and stay until QEMU is gone; then remove the port and the files (also on
- * SIGTERM, SIGINT and SIGHUP).  SIGUSR1 asks the guest to power off.
+ * SIGTERM, SIGINT and SIGHUP).  SIGUSR1 asks the guest to power off;
+ * SIGUSR2 migrates it to a new QEMU (`uvnet-vm migrate`, vm_migrate.c).
  *
  * Exit status: 0 when the guest powered off, 1 when it rebooted, panicked
  * or QEMU failed (or on an error before it started), 2 on a usage error,
@@ -414,7 +415,7 @@ static void remove_port(struct vm *vm)
 
 /* ---- QEMU running ---- */
 
-/* SIGCHLD, SIGTERM, SIGINT, SIGHUP and SIGUSR1 blocked, read from the
+/* SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1 and SIGUSR2 blocked, read from the
  * returned signalfd. */
 static int watch_signals(void)
 {
@@ -426,6 +427,7 @@ static int watch_signals(void)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	return signalfd(-1, &mask, SFD_CLOEXEC);
 }
@@ -520,6 +522,12 @@ static int wait_for_qemu(struct vm *vm, int sfd, int *status)
 			note("%s: asking the guest to power off (ACPI)", vm->o->name);
 			qmp_send(vm, "system_powerdown");
 			break;
+		case SIGUSR2:
+			vm_migrate_serve(vm);
+			/* the QEMU that ended meanwhile may be the one we follow now */
+			if (waitpid(vm->qemu, status, WNOHANG) == vm->qemu)
+				return -1;
+			break;
 		default:
 			return stop_on_signal(vm, si.ssi_signo);
 		}
@@ -577,6 +585,8 @@ int cmd_run(int argc, char **argv)
 		user_files(&vm);
 	add_port(&vm);
 	accel = pick_accel(o.accel);
+	vm.accel = accel;
+	vm.tty = tty;
 	sfd = watch_signals();
 	if (sfd < 0) {
 		remove_port(&vm);

@@ -26,7 +26,7 @@ int vhost_enqueue_init(struct vhost_enqueue_ring *q, const char *name, unsigned 
 	q->vring = vring;
 	q->packets = q->discarded = 0;
 	q->vq = NULL;
-	q->call_fd = -1;
+	q->call_fd = q->err_fd = -1;
 	q->chains = calloc(VHOST_ENQUEUE_POOL, sizeof(*q->chains));
 	q->next = q->npopped = q->ncopies = 0;
 	q->iov = calloc(VHOST_ENQUEUE_MAX_IOV, sizeof(*q->iov));
@@ -138,13 +138,52 @@ take(struct vhost_enqueue_ring *q, unsigned want, struct vq_chain **c)
 	return ENQ_OK;
 }
 
+/* Do the payload copies deferred so far. */
+static void run_copies(struct vhost_enqueue_ring *q)
+{
+	for (unsigned i = 0; i < q->ncopies; i++)
+		memcpy(q->copies[i].dst, q->copies[i].src, q->copies[i].len);
+	q->ncopies = 0;
+}
+
+/*
+ * A migration is logging dirty pages: the buffers [0, next) of the pool
+ * are done with (each one's in_len now says how many bytes were written
+ * into it, 0 when it went back empty); mark their pages, once the
+ * deferred copies into them are made.  The pool forgets them next (the
+ * pool is refilled from its start, or the burst ends), so this runs at
+ * most about once per burst, and only while logging.
+ */
+static __attribute__((noinline, cold)) void log_pool(struct vhost_enqueue_ring *q)
+{
+	const struct dirty_log *log = q->vq->log;
+
+	run_copies(q);
+	dirty_log_barrier();
+	for (unsigned b = 0; b < q->next; b++) {
+		const struct vq_chain *c = &q->chains[b];
+		size_t left = c->in_len;
+
+		for (unsigned i = c->nout; left && i < c->nout + c->nin; i++) {
+			size_t n = c->iov[i].iov_len < left ? c->iov[i].iov_len : left;
+
+			dirty_log_host(log, q->vq->mem, c->iov[i].iov_base, n);
+			left -= n;
+		}
+	}
+}
+
 /* Room for one more frame's worth of buffers at the end of the pool. */
 static inline void make_room(struct vhost_enqueue_ring *q)
 {
 	if (q->next == q->npopped) {
+		if (vq_unlikely(q->vq->log != NULL))
+			log_pool(q);
 		q->next = q->npopped = 0;
 	} else if (q->npopped + VHOST_ENQUEUE_MAX_BUFS > VHOST_ENQUEUE_POOL) {
 		/* rare: left-overs of a large pop mid-burst */
+		if (vq_unlikely(q->vq->log != NULL))
+			log_pool(q);
 		memmove(q->chains, &q->chains[q->next], (q->npopped - q->next) * sizeof(*q->chains));
 		q->npopped -= q->next;
 		q->next = 0;
@@ -169,8 +208,10 @@ static bool unusable(const struct vhost_enqueue_ring *q, const struct vq_chain *
  */
 static void discard(struct vhost_enqueue_ring *q, unsigned first)
 {
-	for (unsigned b = first; b < q->next; b++)
+	for (unsigned b = first; b < q->next; b++) {
 		vq_dev_push(q->vq, q->chains[b].id, q->chains[b].ndesc, 0);
+		q->chains[b].in_len = 0; /* written: nothing (log_pool()) */
+	}
 	counter_add(&q->discarded, q->next - first); /* writers hold q->lock */
 	make_room(q);
 	if (!q->discard_logged) {
@@ -251,14 +292,6 @@ static int fill_csum(struct vhost_enqueue_ring *q, struct iovec *iov, unsigned n
 	rc = vnet_hdr_complete_csum(&iov[cur.idx], niov - cur.idx, frame_len, h);
 	iov[cur.idx] = first;
 	return rc;
-}
-
-/* Do the payload copies deferred so far. */
-static void run_copies(struct vhost_enqueue_ring *q)
-{
-	for (unsigned i = 0; i < q->ncopies; i++)
-		memcpy(q->copies[i].dst, q->copies[i].src, q->copies[i].len);
-	q->ncopies = 0;
 }
 
 /*
@@ -349,6 +382,7 @@ static int write_single(struct vhost_enqueue_ring *q, struct virtio_net_hdr_mrg_
 	if (!copy_flat(q, &c->iov[c->nout], mh, s))
 		copy_iov(q, &c->iov[c->nout], c->nin, mh, s);
 	vq_dev_push(q->vq, c->id, c->ndesc, (uint32_t)total);
+	c->in_len = (uint32_t)total; /* bytes written, for log_pool() */
 	return ENQ_OK;
 }
 
@@ -392,6 +426,7 @@ static int write_one(struct vhost_enqueue_ring *q, const struct virtio_net_hdr *
 		uint32_t len = left < q->chains[b].in_len ? (uint32_t)left : q->chains[b].in_len;
 
 		vq_dev_push(q->vq, q->chains[b].id, q->chains[b].ndesc, len);
+		q->chains[b].in_len = len; /* bytes written, for log_pool() */
 		left -= len;
 	}
 	return ENQ_OK;
@@ -493,6 +528,8 @@ struct vhost_enqueue_result vhost_enqueue_burst(struct vhost_enqueue_ring *q,
 		}
 	}
 	run_copies(q);
+	if (vq_unlikely(q->vq->log != NULL))
+		log_pool(q);
 	vq_dev_unpop(q->vq, &q->chains[q->next], q->npopped - q->next);
 	q->next = q->npopped = 0;
 	counter_add(&q->packets, r.sent); /* writers hold q->lock */
@@ -502,6 +539,8 @@ struct vhost_enqueue_result vhost_enqueue_burst(struct vhost_enqueue_ring *q,
 	if (vq_dev_broken(q->vq) && !q->broken_logged) {
 		q->broken_logged = true;
 		log_error("%s: vring %u broken, stopped: %s", q->name, q->vring, vq_dev_broken(q->vq));
+		if (q->err_fd >= 0) /* SET_VRING_ERR: tell the front-end */
+			eventfd_write(q->err_fd, 1);
 	}
 	return r;
 }

@@ -37,6 +37,7 @@ struct vhost_enqueue_ring {
 	unsigned vring;            /* this ring's index in the device */
 	struct vq_dev *vq;         /* NULL while the ring is stopped */
 	int call_fd;
+	int err_fd;                /* written once when the ring breaks; -1: none */
 	unsigned hdr_len;
 	bool mrg;
 	bool guest_csum, guest_tso4, guest_tso6, guest_ufo, guest_ecn;

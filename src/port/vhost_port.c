@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+#include <linux/vhost.h>
 
 #include "net/flow.h"
 #include "util/log.h"
@@ -45,13 +46,14 @@ LOG_MODULE("vhost");
 	 (1ull << VIRTIO_NET_F_HOST_ECN) | (1ull << VIRTIO_NET_F_HOST_UFO) |   \
 	 (1ull << VIRTIO_NET_F_GUEST_TSO4) | (1ull << VIRTIO_NET_F_GUEST_TSO6) | \
 	 (1ull << VIRTIO_NET_F_GUEST_ECN) | (1ull << VIRTIO_NET_F_GUEST_UFO) | \
+	 (1ull << VIRTIO_NET_F_GUEST_ANNOUNCE) | (1ull << VHOST_F_LOG_ALL) |    \
 	 (1ull << VHOST_USER_F_PROTOCOL_FEATURES))
 
 #define VHOST_PORT_PROTOCOL_FEATURES                                           \
 	((1ull << VHOST_USER_PROTOCOL_F_MQ) | (1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK) | \
 	 (1ull << VHOST_USER_PROTOCOL_F_RARP) | (1ull << VHOST_USER_PROTOCOL_F_NET_MTU) | \
 	 (1ull << VHOST_USER_PROTOCOL_F_BACKEND_REQ) |                                   \
-	 (1ull << VHOST_USER_PROTOCOL_F_STATUS))
+	 (1ull << VHOST_USER_PROTOCOL_F_STATUS) | (1ull << VHOST_USER_PROTOCOL_F_LOG_SHMFD))
 
 /* A message must arrive whole within this (the tick checks each second). */
 #define VHOST_MSG_DEADLINE_MS 1500
@@ -162,9 +164,12 @@ static unsigned dequeue_burst(struct port_queue *pq, struct frame *f, unsigned n
 	int got = vq_dev_pop_burst(vq, q->chains, n);
 
 	if (got < 0) {
-		if (!q->broken_logged)
+		if (!q->broken_logged) {
 			log_error("%s: vring %u broken, stopped: %s", q->vp->base.name, q->vring,
 				vq_dev_broken(vq));
+			/* SET_VRING_ERR: tell the front-end (fd fixed while running) */
+			signal_call(q->vp->dev.vring[q->vring].err_fd);
+		}
 		q->broken_logged = true;
 		pq->broken = true;
 		got = 0;
@@ -286,6 +291,7 @@ static int queue_start(void *opaque, unsigned idx)
 
 		pthread_spin_lock(&q->lock);
 		vhost_enqueue_start(q, &vr->vq, vr->call_fd, vp->dev.features);
+		q->err_fd = vr->err_fd;
 		pthread_spin_unlock(&q->lock);
 	} else {
 		struct dequeue_ring *q = &vp->dequeue[idx / 2];
@@ -318,6 +324,7 @@ static int queue_start(void *opaque, unsigned idx)
 static void queue_stop(void *opaque, unsigned idx)
 {
 	struct vhost_port *vp = opaque;
+	unsigned in_flight;
 
 	if (idx % 2 == 0) {
 		struct vhost_enqueue_ring *q = &vp->enqueue[idx / 2];
@@ -328,7 +335,16 @@ static void queue_stop(void *opaque, unsigned idx)
 	} else {
 		vp->base.env->detach(vp->base.env, &vp->dequeue[idx / 2].pq);
 	}
-	log_info("%s: vring %u stopped", vp->base.name, idx);
+	/* Hand-over (GET_VRING_BASE, a migration): a burst never keeps a
+	 * chain past its end, so nothing popped may be left unused, or the
+	 * next owner of the ring would see those buffers neither used nor
+	 * available. */
+	in_flight = vq_dev_in_flight(&vp->dev.vring[idx].vq);
+	if (in_flight)
+		log_error("%s: vring %u stopped with %u buffers in flight", vp->base.name, idx,
+			  in_flight);
+	log_info("%s: vring %u stopped%s", vp->base.name, idx,
+		 vu_dev_logging(&vp->dev) ? " (dirty log on)" : "");
 }
 
 /* After a migration QEMU asks us to announce the guest's MAC: a RARP
@@ -473,6 +489,8 @@ static void vhost_describe(struct port *p, struct json_object *o)
 	if (vp->dev.sock >= 0) {
 		json_object_object_add(o, "features",
 				       json_object_new_uint64(vp->dev.features));
+		json_object_object_add(o, "dirty_log",
+				       json_object_new_boolean(vu_dev_logging(&vp->dev)));
 		json_object_object_add(o, "unsealed_regions",
 				       json_object_new_int((int)vp->dev.unsealed_regions));
 	}

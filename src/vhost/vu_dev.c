@@ -11,8 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <linux/vhost.h>
 
 static void close_fd(int *fd)
 {
@@ -31,7 +34,8 @@ static void vring_reset(struct vu_vring *vr)
 
 void vu_dev_init(struct vu_dev *d, const struct vu_dev_config *cfg)
 {
-	*d = (struct vu_dev){ .sock = -1, .cfg = *cfg, .backend_req_fd = -1, .log_fd = -1 };
+	*d = (struct vu_dev){ .sock = -1, .cfg = *cfg, .backend_req_fd = -1,
+			     .log_call_fd = -1 };
 	for (unsigned i = 0; i < VU_MAX_VRINGS; i++)
 		d->vring[i] = (struct vu_vring){ .kick_fd = -1, .call_fd = -1, .err_fd = -1 };
 }
@@ -46,6 +50,11 @@ unsigned vu_dev_queue_pairs(const struct vu_dev *d)
 	return has_protocol(d, VHOST_USER_PROTOCOL_F_MQ) ? d->cfg.queue_pairs : 1;
 }
 
+bool vu_dev_logging(const struct vu_dev *d)
+{
+	return (d->features & (1ull << VHOST_F_LOG_ALL)) && d->log.bits;
+}
+
 static void vring_stop(struct vu_dev *d, unsigned idx)
 {
 	struct vu_vring *vr = &d->vring[idx];
@@ -55,6 +64,9 @@ static void vring_stop(struct vu_dev *d, unsigned idx)
 	d->cfg.ops->queue_stop(d->cfg.opaque, idx);
 	vr->base = vq_dev_base(&vr->vq);
 	vr->started = false;
+	/* every write of the ring is logged by now */
+	if (vu_dev_logging(d) && d->log_call_fd >= 0)
+		eventfd_write(d->log_call_fd, 1);
 }
 
 static void stop_all(struct vu_dev *d)
@@ -104,6 +116,14 @@ static int vring_start(struct vu_dev *d, unsigned idx, struct error *e)
 	if (rc)
 		return error_set(e, -EINVAL, "vring %u: size %u or base %#x invalid for a %s ring",
 				 idx, vr->num, vr->base, layout == VQ_SPLIT ? "split" : "packed");
+	if (vu_dev_logging(d)) {
+		uint64_t desc_gpa = 0;
+
+		/* the ring lies inside one region: its gpa is contiguous */
+		guest_mem_host_to_gpa(d->mem, r.desc, &desc_gpa);
+		vq_dev_set_log(&vr->vq, &d->log, vr->addr.flags & (1u << VHOST_VRING_F_LOG),
+			       vr->addr.log_guest_addr, desc_gpa);
+	}
 	vr->started = true;
 	rc = d->cfg.ops->queue_start(d->cfg.opaque, idx);
 	if (rc) {
@@ -111,6 +131,10 @@ static int vring_start(struct vu_dev *d, unsigned idx, struct error *e)
 		return error_set(e, -EINVAL, "vring %u: the device could not start it (%s)", idx,
 				 strerror(-rc));
 	}
+	/* As libvhost-user does: a driver that waited for buffers while the
+	 * ring was down (a reconnect, a migration) looks again. */
+	if (vr->call_fd >= 0)
+		eventfd_write(vr->call_fd, 1);
 	return 0;
 }
 
@@ -125,6 +149,15 @@ static int start_all(struct vu_dev *d, struct error *e)
 	return 0;
 }
 
+static void log_unmap(struct vu_dev *d)
+{
+	if (d->log_map)
+		munmap(d->log_map, d->log_map_len);
+	d->log_map = NULL;
+	d->log_map_len = 0;
+	d->log = (struct dirty_log){ 0 };
+}
+
 void vu_dev_disconnect(struct vu_dev *d)
 {
 	stop_all(d);
@@ -136,7 +169,8 @@ void vu_dev_disconnect(struct vu_dev *d)
 		d->mem = NULL;
 	}
 	close_fd(&d->backend_req_fd);
-	close_fd(&d->log_fd);
+	log_unmap(d);
+	close_fd(&d->log_call_fd);
 	close_fd(&d->sock);
 	vu_msg_reader_reset(&d->reader);
 	d->features = d->protocol_features = 0;
@@ -421,15 +455,20 @@ static int set_vring_call(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 	return running ? vring_start(d, (unsigned)idx, e) : 0;
 }
 
+/* The device writes the error eventfd when it marks the ring broken. */
 static int set_vring_err(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
 	int idx = vring_fd_msg(d, msg, "SET_VRING_ERR", e);
+	bool running;
 
 	if (idx < 0)
 		return idx;
+	/* as for the call fd: a worker may be signalling the old one */
+	running = d->vring[idx].started;
+	vring_stop(d, (unsigned)idx);
 	close_fd(&d->vring[idx].err_fd);
 	d->vring[idx].err_fd = vu_msg_take_fd(msg, 0);
-	return 0;
+	return running ? vring_start(d, (unsigned)idx, e) : 0;
 }
 
 static int get_queue_num(struct vu_dev *d, struct vu_msg *msg, struct error *e)
@@ -487,22 +526,71 @@ static int set_backend_req_fd(struct vu_dev *d, struct vu_msg *msg, struct error
 	return 0;
 }
 
-/* Dirty-page logging is not offered (no LOG_SHMFD, no VHOST_F_LOG_ALL);
- * the fds are kept so that a later implementation finds them. */
+/*
+ * SET_LOG_BASE (LOG_SHMFD): the log is mmap_size bytes at mmap_offset of
+ * the fd.  All of it must lie inside the file (a mapping past its end
+ * faults when a worker marks a page there), sealed against shrinking as
+ * guest regions are.  The rings stop while the log is swapped: QEMU frees
+ * the old log once we reply, so no worker may mark it after that.
+ */
 static int set_log_base(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
-	(void)e;
-	close_fd(&d->log_fd);
-	d->log_fd = vu_msg_take_fd(msg, 0);
-	d->log = msg->m.payload.log;
-	return 0;
+	const struct vhost_user_log *l = &msg->m.payload.log;
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t end, aligned, map_len;
+	struct stat st;
+	bool restart;
+	void *map;
+	int fd, rc;
+
+	if (!has_protocol(d, VHOST_USER_PROTOCOL_F_LOG_SHMFD))
+		return error_set(e, -EINVAL, "SET_LOG_BASE: LOG_SHMFD was not negotiated");
+	if (l->mmap_size == 0 || l->mmap_size > VU_LOG_MAX_BYTES)
+		return error_set(e, -EINVAL, "SET_LOG_BASE: log size %llu, must be 1..%llu bytes",
+				 (unsigned long long)l->mmap_size,
+				 (unsigned long long)VU_LOG_MAX_BYTES);
+	if (__builtin_add_overflow(l->mmap_offset, l->mmap_size, &end))
+		return error_set(e, -EINVAL, "SET_LOG_BASE: offset %#llx + size %#llx wraps",
+				 (unsigned long long)l->mmap_offset,
+				 (unsigned long long)l->mmap_size);
+	fd = msg->fds[0];
+	if (fstat(fd, &st))
+		return error_set(e, -errno, "SET_LOG_BASE: the log fd: %s", strerror(errno));
+	if (!S_ISREG(st.st_mode) || end > (uint64_t)st.st_size)
+		return error_set(e, -EINVAL, "SET_LOG_BASE: log [%#llx, %#llx) is not inside its "
+				 "file (%s of %lld bytes)", (unsigned long long)l->mmap_offset,
+				 (unsigned long long)end, S_ISREG(st.st_mode) ? "a file" : "not a file",
+				 (long long)st.st_size);
+	if (!sealed_against_shrink(fd))
+		d->unsealed_regions++;
+	aligned = l->mmap_offset & ~(uint64_t)(page - 1);
+	map_len = end - aligned;
+	if (map_len > SIZE_MAX)
+		return error_set(e, -EINVAL, "SET_LOG_BASE: log too large to map");
+	map = mmap(NULL, (size_t)map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)aligned);
+	if (map == MAP_FAILED)
+		return error_set(e, -errno, "SET_LOG_BASE: mapping the log: %s", strerror(errno));
+	/* rings hold the log only while LOG_ALL is negotiated */
+	restart = d->features & (1ull << VHOST_F_LOG_ALL);
+	if (restart)
+		stop_all(d);
+	log_unmap(d);
+	d->log_map = map;
+	d->log_map_len = (size_t)map_len;
+	d->log = (struct dirty_log){ .bits = (uint8_t *)map + (l->mmap_offset - aligned),
+				     .len = l->mmap_size };
+	if (restart && (rc = start_all(d, e)))
+		return rc;
+	/* QEMU waits for a reply (of any size; DPDK sends none) */
+	return reply(d, msg, 0, e);
 }
 
+/* SET_LOG_FD: an eventfd the front-end may wait on for log updates. */
 static int set_log_fd(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 {
 	(void)e;
-	close_fd(&d->log_fd);
-	d->log_fd = vu_msg_take_fd(msg, 0);
+	close_fd(&d->log_call_fd);
+	d->log_call_fd = vu_msg_take_fd(msg, 0);
 	return 0;
 }
 
@@ -572,7 +660,8 @@ static bool has_own_reply(uint32_t req)
 {
 	return req == VHOST_USER_GET_FEATURES || req == VHOST_USER_GET_PROTOCOL_FEATURES ||
 	       req == VHOST_USER_GET_VRING_BASE || req == VHOST_USER_GET_QUEUE_NUM ||
-	       req == VHOST_USER_GET_CONFIG || req == VHOST_USER_GET_STATUS;
+	       req == VHOST_USER_GET_CONFIG || req == VHOST_USER_GET_STATUS ||
+	       req == VHOST_USER_SET_LOG_BASE;
 }
 
 int vu_dev_dispatch(struct vu_dev *d, struct vu_msg *msg, struct error *e)

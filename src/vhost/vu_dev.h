@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "virtio/dirty_log.h"
 #include "virtio/guest_mem.h"
 #include "virtio/vq_dev.h"
 #include "vhost/vu_msg.h"
@@ -75,8 +76,13 @@ struct vu_dev {
 	unsigned unsealed_regions;  /* regions whose file the front-end could
 				       still shrink under us (not sealed) */
 	int backend_req_fd;
-	int log_fd;
-	struct vhost_user_log log;
+	/* Dirty-page log (migration): the bitmap QEMU shared with
+	 * SET_LOG_BASE, written while VHOST_F_LOG_ALL is negotiated. */
+	struct dirty_log log;
+	void *log_map;              /* our mapping of it (NULL: none) */
+	size_t log_map_len;
+	int log_call_fd;            /* SET_LOG_FD: signalled when a ring stops
+				       while logging (its last writes are in) */
 	struct vu_vring vring[VU_MAX_VRINGS];
 };
 
@@ -105,6 +111,13 @@ int vu_dev_dispatch(struct vu_dev *d, struct vu_msg *msg, struct error *e);
 
 /* Stop every ring, release memory and fds, forget the negotiation. */
 void vu_dev_disconnect(struct vu_dev *d);
+
+/* Largest log SET_LOG_BASE maps: 1 GiB of bitmap covers 32 TiB of guest. */
+#define VU_LOG_MAX_BYTES (1ull << 30)
+
+/* The front-end logs dirty pages now (a migration): VHOST_F_LOG_ALL is
+ * negotiated and a log is mapped. */
+bool vu_dev_logging(const struct vu_dev *d);
 
 /* Queue pairs the front-end may use now (MQ negotiated or not). */
 unsigned vu_dev_queue_pairs(const struct vu_dev *d);

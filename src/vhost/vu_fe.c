@@ -26,6 +26,7 @@
 #include <sys/time.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <linux/vhost.h>
 
 #include "vhost/vhost_user.h"
 #include "vhost/vu_msg.h"
@@ -41,7 +42,8 @@
 #define F(bit) (1ull << (bit))
 #define P(bit) (1ull << (bit))
 
-#define FE_PROTOCOL_WANTED (P(VHOST_USER_PROTOCOL_F_MQ) | P(VHOST_USER_PROTOCOL_F_REPLY_ACK))
+#define FE_PROTOCOL_WANTED (P(VHOST_USER_PROTOCOL_F_MQ) | P(VHOST_USER_PROTOCOL_F_REPLY_ACK) | \
+			    P(VHOST_USER_PROTOCOL_F_LOG_SHMFD))
 
 static int fail(struct vu_fe *fe, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -112,6 +114,9 @@ static int check_config(struct vu_fe *fe, const struct vu_fe_config *cfg)
 	fe->qp[0].rx.v.buf_size = cfg->rx_buf_size ? cfg->rx_buf_size
 		: wants_any(fe->want, guest_gso) && !(fe->want & F(VIRTIO_NET_F_MRG_RXBUF))
 		? FE_GSO_BUF : FE_DEFAULT_BUF;
+	if (cfg->gpa_base % 4096 || cfg->gpa_base > UINT64_MAX - (1ull << 48))
+		return fail(fe, -EINVAL, "guest-physical base %#llx: not a multiple of 4096 or too high",
+			    (unsigned long long)cfg->gpa_base);
 	if (fe->qp[0].tx.v.buf_size < min_buf || fe->qp[0].rx.v.buf_size < min_buf ||
 	    fe->qp[0].tx.v.buf_size > (1u << 20) || fe->qp[0].rx.v.buf_size > (1u << 20))
 		return fail(fe, -EINVAL, "buffer sizes must be %u bytes to 1 MiB", min_buf);
@@ -145,7 +150,7 @@ static void layout_vring(struct vu_fe *fe, struct fe_vring *v, uint8_t *base, si
 	if (base) {
 		v->area_len = o - start;
 		v->ind = (struct vq_indirect_area){
-			.host = base + o, .addr = (uint64_t)(uintptr_t)(base + o), .max = FE_IND_MAX,
+			.host = base + o, .addr = fe_addr(fe, base + o), .max = FE_IND_MAX,
 		};
 	}
 	o = align_up(o + ind, 4096);
@@ -232,6 +237,8 @@ static int map_memory(struct vu_fe *fe)
 		fe->mem = NULL;
 		return fail(fe, rc, "mmap of %zu bytes: %s", fe->mem_len, strerror(-rc));
 	}
+	if (fe->cfg.gpa_base)
+		fe->gpa_delta = fe->cfg.gpa_base - (uint64_t)(uintptr_t)fe->mem;
 	layout_all(fe, fe->mem, &fe->mem_len);
 	return 0;
 }
@@ -245,6 +252,9 @@ static void fe_free(struct vu_fe *fe)
 	}
 	if (fe->mem)
 		munmap(fe->mem, fe->mem_len);
+	if (fe->log)
+		munmap(fe->log, fe->log_len);
+	close_fd(&fe->log_fd);
 	close_fd(&fe->memfd);
 	close_fd(&fe->stop_fd);
 	free(fe);
@@ -259,7 +269,7 @@ int vu_fe_create(const struct vu_fe_config *cfg, struct vu_fe **out, struct erro
 	if (posix_memalign((void **)&fe, 64, sizeof(*fe)))
 		return error_set(e, -ENOMEM, "out of memory");
 	memset(fe, 0, sizeof(*fe));
-	fe->sock = fe->listen_fd = fe->memfd = fe->stop_fd = -1;
+	fe->sock = fe->listen_fd = fe->memfd = fe->stop_fd = fe->log_fd = -1;
 	for (unsigned i = 0; i < VU_FE_MAX_QUEUE_PAIRS; i++) {
 		fe->qp[i].rx.v.kick_fd = fe->qp[i].rx.v.call_fd = -1;
 		fe->qp[i].tx.v.kick_fd = fe->qp[i].tx.v.call_fd = -1;
@@ -303,7 +313,7 @@ void fe_wake_all(struct vu_fe *fe)
 
 int fe_rx_post(struct vu_fe *fe, struct fe_rxq *q, unsigned idx)
 {
-	uint64_t a = (uint64_t)(uintptr_t)fe_buf(&q->v, idx);
+	uint64_t a = fe_addr(fe, fe_buf(&q->v, idx));
 	struct vq_buf in[2] = {
 		{ a, q->v.buf_size },
 	};
@@ -494,6 +504,7 @@ static int negotiate_features(struct vu_fe *fe)
 			    (unsigned long long)offered);
 	}
 	fe->features = fe->want & offered;
+	fe->offered = offered;
 	fe->has_pf = offered & F(VHOST_USER_F_PROTOCOL_FEATURES);
 	if (offered & F(VHOST_USER_F_PROTOCOL_FEATURES)) {
 		rc = query_u64(fe, VHOST_USER_GET_PROTOCOL_FEATURES, &pf);
@@ -535,7 +546,7 @@ static int send_mem_table(struct vu_fe *fe)
 	struct vhost_user_memory m = {
 		.nregions = 1,
 		.regions[0] = {
-			.gpa = (uint64_t)(uintptr_t)fe->mem,
+			.gpa = fe_addr(fe, fe->mem),
 			.size = fe->mem_len,
 			.uva = (uint64_t)(uintptr_t)fe->mem,
 			.mmap_offset = 0,
@@ -546,18 +557,27 @@ static int send_mem_table(struct vu_fe *fe)
 		       (uint32_t)(8 + m.nregions * sizeof(struct vhost_user_region)), &fe->memfd, 1);
 }
 
+/* SET_VRING_ADDR; log: VHOST_VRING_F_LOG, the used ring's guest address. */
+static int set_vring_addr(struct vu_fe *fe, struct fe_vring *v, bool log)
+{
+	struct vhost_vring_addr addr = {
+		.index = v->index,
+		.flags = log ? 1u << VHOST_VRING_F_LOG : 0,
+		.desc_user_addr = (uint64_t)(uintptr_t)v->rings.desc,
+		.avail_user_addr = (uint64_t)(uintptr_t)v->rings.driver,
+		.used_user_addr = (uint64_t)(uintptr_t)v->rings.device,
+		.log_guest_addr = log ? fe_addr(fe, v->rings.device) : 0,
+	};
+
+	return request(fe, VHOST_USER_SET_VRING_ADDR, &addr, sizeof(addr), NULL, 0);
+}
+
 static int setup_vring(struct vu_fe *fe, struct fe_vring *v)
 {
 	struct vhost_vring_state num = { .index = v->index, .num = fe->qsize };
 	/* packed: avail slot 0 with wrap counter 1 (and so the used side) */
 	struct vhost_vring_state base = { .index = v->index,
 					  .num = fe->packed ? (1u << 15) | (1u << 31) : 0 };
-	struct vhost_vring_addr addr = {
-		.index = v->index,
-		.desc_user_addr = (uint64_t)(uintptr_t)v->rings.desc,
-		.avail_user_addr = (uint64_t)(uintptr_t)v->rings.driver,
-		.used_user_addr = (uint64_t)(uintptr_t)v->rings.device,
-	};
 	uint64_t ring = v->index;
 	int rc;
 
@@ -565,7 +585,7 @@ static int setup_vring(struct vu_fe *fe, struct fe_vring *v)
 	if (!rc)
 		rc = request(fe, VHOST_USER_SET_VRING_BASE, &base, sizeof(base), NULL, 0);
 	if (!rc)
-		rc = request(fe, VHOST_USER_SET_VRING_ADDR, &addr, sizeof(addr), NULL, 0);
+		rc = set_vring_addr(fe, v, false);
 	if (!rc)
 		rc = request(fe, VHOST_USER_SET_VRING_CALL, &ring, sizeof(ring), &v->call_fd, 1);
 	if (!rc)
@@ -855,6 +875,164 @@ void vu_fe_destroy(struct vu_fe *fe)
 		unlink(fe->path);
 	}
 	fe_free(fe);
+}
+
+/* ---- migration: the dirty log ---- */
+
+static int set_features_log(struct vu_fe *fe, bool log)
+{
+	uint64_t f = fe->features | (fe->has_pf ? F(VHOST_USER_F_PROTOCOL_FEATURES) : 0);
+
+	return request_u64(fe, VHOST_USER_SET_FEATURES, log ? f | F(VHOST_F_LOG_ALL) : f);
+}
+
+static int set_all_addrs(struct vu_fe *fe, bool log)
+{
+	int rc = 0;
+
+	for (unsigned i = 0; !rc && i < fe->nqp; i++) {
+		rc = set_vring_addr(fe, &fe->qp[i].rx.v, log);
+		if (!rc)
+			rc = set_vring_addr(fe, &fe->qp[i].tx.v, log);
+	}
+	return rc;
+}
+
+/* SET_LOG_BASE with the log's fd; the back-end answers (any payload). */
+static int send_log_base(struct vu_fe *fe)
+{
+	struct vhost_user_msg m = { .hdr = { .request = VHOST_USER_SET_LOG_BASE,
+					     .flags = VHOST_USER_VERSION,
+					     .size = sizeof(struct vhost_user_log) } };
+	struct vu_msg r;
+	struct error why;
+	int rc;
+
+	m.payload.log = (struct vhost_user_log){ .mmap_size = fe->log_len, .mmap_offset = 0 };
+	rc = vu_msg_send(fe->sock, &m, &fe->log_fd, 1);
+	if (rc)
+		return fail(fe, rc, "sending SET_LOG_BASE: %s", strerror(-rc));
+	rc = vu_msg_recv(fe->sock, &r, &why);
+	if (rc)
+		return fail(fe, rc == -EAGAIN ? -ETIMEDOUT : rc, "reply to SET_LOG_BASE: %s",
+			    rc == -EAGAIN ? "none" : why.msg);
+	vu_msg_close_fds(&r);
+	if (r.m.hdr.request != VHOST_USER_SET_LOG_BASE || !(r.m.hdr.flags & VHOST_USER_REPLY))
+		return fail(fe, -EPROTO, "expected a reply to SET_LOG_BASE, got %s",
+			    req_name(r.m.hdr.request));
+	return 0;
+}
+
+int vu_fe_log_start(struct vu_fe *fe)
+{
+	uint64_t end = fe_addr(fe, fe->mem) + fe->mem_len;
+	size_t len;
+	int rc;
+
+	if (!fe->cfg.gpa_base || fe->monitor_running)
+		return fail(fe, -EINVAL, "a dirty log needs config.gpa_base and config.no_thread");
+	if (!vu_fe_connected(fe))
+		return fail(fe, -ENOTCONN, "not connected");
+	if (!(fe->offered & F(VHOST_F_LOG_ALL)) ||
+	    !(fe->protocol_features & P(VHOST_USER_PROTOCOL_F_LOG_SHMFD)))
+		return fail(fe, -ENOTSUP, "the back-end offers no dirty-page logging "
+			    "(VHOST_F_LOG_ALL and LOG_SHMFD)");
+	if (fe->log)
+		return 0;
+	len = align_up((size_t)((end + 4095) / 4096 + 7) / 8, 4096);
+	fe->log_fd = memfd_create("uvnet-virtio-user-log", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fe->log_fd < 0)
+		return fail(fe, -errno, "memfd_create: %s", strerror(errno));
+	if (ftruncate(fe->log_fd, (off_t)len) ||
+	    fcntl(fe->log_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) {
+		rc = fail(fe, -errno, "the log's memfd of %zu bytes: %s", len, strerror(errno));
+		close_fd(&fe->log_fd);
+		return rc;
+	}
+	fe->log = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fe->log_fd, 0);
+	if (fe->log == MAP_FAILED) {
+		rc = fail(fe, -errno, "mapping the log: %s", strerror(errno));
+		fe->log = NULL;
+		close_fd(&fe->log_fd);
+		return rc;
+	}
+	fe->log_len = len;
+	/* QEMU's order (vhost_migration_log): the log, LOG_ALL, the rings */
+	rc = send_log_base(fe);
+	if (!rc)
+		rc = set_features_log(fe, true);
+	if (!rc)
+		rc = set_all_addrs(fe, true);
+	return rc;
+}
+
+int vu_fe_log_stop(struct vu_fe *fe)
+{
+	int rc = 0;
+
+	if (!fe->log)
+		return 0;
+	if (vu_fe_connected(fe)) {
+		rc = set_features_log(fe, false);
+		if (!rc)
+			rc = set_all_addrs(fe, false);
+	}
+	munmap(fe->log, fe->log_len);
+	fe->log = NULL;
+	fe->log_len = 0;
+	close_fd(&fe->log_fd);
+	return rc;
+}
+
+const uint8_t *vu_fe_log(const struct vu_fe *fe, size_t *len)
+{
+	*len = fe->log_len;
+	return fe->log;
+}
+
+void vu_fe_log_clear(struct vu_fe *fe)
+{
+	/* as QEMU's sync: each word taken out atomically */
+	for (size_t i = 0; i + 8 <= fe->log_len; i += 8)
+		__atomic_exchange_n((uint64_t *)(fe->log + i), 0, __ATOMIC_SEQ_CST);
+}
+
+uint64_t vu_fe_gpa(const struct vu_fe *fe, const void *p)
+{
+	if ((const uint8_t *)p < fe->mem || (const uint8_t *)p >= fe->mem + fe->mem_len)
+		return 0;
+	return fe_addr(fe, p);
+}
+
+int vu_fe_vring_area(const struct vu_fe *fe, unsigned vring, enum vu_fe_area area,
+		     uint64_t *gpa, void **host, size_t *len)
+{
+	enum vq_layout l = fe->packed ? VQ_PACKED : VQ_SPLIT;
+	const struct fe_vring *v;
+	void *p;
+
+	if (vring >= 2 * fe->nqp)
+		return -EINVAL;
+	v = vring % 2 ? &fe->qp[vring / 2].tx.v : &fe->qp[vring / 2].rx.v;
+	switch (area) {
+	case VU_FE_AREA_DESC:
+		p = v->rings.desc;
+		*len = vq_desc_area_size(l, fe->qsize);
+		break;
+	case VU_FE_AREA_DRIVER:
+		p = v->rings.driver;
+		*len = vq_driver_area_size(l, fe->qsize);
+		break;
+	case VU_FE_AREA_DEVICE:
+		p = v->rings.device;
+		*len = vq_device_area_size(l, fe->qsize);
+		break;
+	default:
+		return -EINVAL;
+	}
+	*gpa = fe_addr(fe, p);
+	*host = p;
+	return 0;
 }
 
 /* ---- accessors ---- */

@@ -105,6 +105,15 @@ struct vu_fe_config {
 	 * takes two descriptors, or one ring slot with INDIRECT_DESC.
 	 */
 	bool split_hdr;
+	/*
+	 * Guest-physical address of the shared memory (SET_MEM_TABLE's gpa,
+	 * every buffer address in a descriptor), distinct from its address
+	 * in this process (the ring addresses of SET_VRING_ADDR), as a VM's
+	 * memory is.  0: the same as our own virtual address (as DPDK's
+	 * virtio-user does).  Must be a multiple of 4096.  vu_fe_log_start()
+	 * needs it (a log indexed by our virtual addresses would be huge).
+	 */
+	uint64_t gpa_base;
 	bool reconnect;         /* when the back-end goes: reconnect, renegotiate */
 	bool no_thread;         /* no monitor thread: the caller runs vu_fe_service() */
 	int timeout_ms;         /* vu_fe_connect() patience: 0 = 10 s, < 0 = forever */
@@ -224,6 +233,41 @@ int vu_fe_wait(struct vu_fe *fe, unsigned qp, unsigned what, int timeout_ms);
  * Returns 1 if connected afterwards, 0 if not.
  */
 int vu_fe_service(struct vu_fe *fe, int timeout_ms);
+
+/*
+ * Migration, the front-end's part of it as QEMU plays it: share a
+ * dirty-page log (SET_LOG_BASE with LOG_SHMFD; a sealed memfd, one bit
+ * per 4 KiB guest-physical page from 0 to the end of the shared memory),
+ * negotiate VHOST_F_LOG_ALL, and have every ring's used ring logged
+ * (SET_VRING_ADDR with VHOST_VRING_F_LOG and its guest-physical address).
+ * From then on the back-end marks each page it writes.  Needs
+ * config.gpa_base and config.no_thread (the replies arrive on the socket
+ * the monitor watches): -EINVAL otherwise; -ENOTSUP if the back-end does
+ * not offer VHOST_F_LOG_ALL and LOG_SHMFD; other errors as for connect.
+ * vu_fe_log_stop() negotiates LOG_ALL away again and drops the log.
+ */
+int vu_fe_log_start(struct vu_fe *fe);
+int vu_fe_log_stop(struct vu_fe *fe);
+
+/* The log (NULL before vu_fe_log_start()): *len bytes, bit n of the
+ * bitmap (byte n / 8, bit n % 8) for the page at guest address n * 4096. */
+const uint8_t *vu_fe_log(const struct vu_fe *fe, size_t *len);
+
+/* Clear the log, as the VMM does when it has copied the pages. */
+void vu_fe_log_clear(struct vu_fe *fe);
+
+/* Guest-physical address of a pointer into the shared memory (a received
+ * frame's segment, say); 0 if it is not in it. */
+uint64_t vu_fe_gpa(const struct vu_fe *fe, const void *p);
+
+/* A vring's areas: descriptor, driver (split: available ring), device
+ * (split: used ring); vring 2 * qp is qp's RX ring, 2 * qp + 1 its TX. */
+enum vu_fe_area { VU_FE_AREA_DESC, VU_FE_AREA_DRIVER, VU_FE_AREA_DEVICE };
+
+/* Guest-physical address, our pointer and size of one; -EINVAL for a
+ * vring that does not exist. */
+int vu_fe_vring_area(const struct vu_fe *fe, unsigned vring, enum vu_fe_area area,
+		     uint64_t *gpa, void **host, size_t *len);
 
 /* Why queue pair qp's rings stopped (the device misbehaved), or NULL. */
 const char *vu_fe_queue_error(const struct vu_fe *fe, unsigned qp);

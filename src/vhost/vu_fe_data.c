@@ -131,7 +131,7 @@ int vu_fe_tx_burst(struct vu_fe *fe, unsigned qp, const struct vu_fe_pkt *pkts, 
 			memset(&h->hdr, 0, sizeof(h->hdr));
 		h->num_buffers = 0;
 		memcpy((uint8_t *)h + hdr_len, p->data, p->len);
-		a = (uint64_t)(uintptr_t)h;
+		a = fe_addr(fe, h);
 		if (fe->tx_split) {
 			out[0] = (struct vq_buf){ a, hdr_len };
 			out[1] = (struct vq_buf){ a + hdr_len, p->len };

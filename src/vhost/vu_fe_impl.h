@@ -75,6 +75,11 @@ struct vu_fe {
 	size_t mem_len;
 	unsigned nqp, qsize;
 	uint64_t want;            /* features asked for */
+	uint64_t offered;         /* what the back-end offered */
+	uint64_t gpa_delta;       /* guest-physical address - our address */
+	int log_fd;               /* the dirty log (vu_fe_log_start) */
+	uint8_t *log;
+	size_t log_len;
 	uint64_t features;        /* negotiated */
 	uint64_t protocol_features;
 	bool has_pf;              /* VHOST_USER_F_PROTOCOL_FEATURES negotiated */
@@ -113,6 +118,12 @@ static inline void *fe_token(unsigned idx)
 static inline unsigned fe_token_idx(void *tok)
 {
 	return (unsigned)((uintptr_t)tok - 1);
+}
+
+/* What the back-end calls the memory at p (a descriptor address). */
+static inline uint64_t fe_addr(const struct vu_fe *fe, const void *p)
+{
+	return (uint64_t)(uintptr_t)p + fe->gpa_delta;
 }
 
 static inline uint8_t *fe_buf(const struct fe_vring *v, unsigned idx)

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 
 int vq_dev_fail(struct vq_dev *vq, const char *fmt, ...)
@@ -150,8 +151,79 @@ bool vq_dev_flush(struct vq_dev *vq)
 		split_dev_flush(vq);
 	else
 		packed_dev_flush(vq);
+	if (vq_unlikely(vq->log != NULL))
+		vq_dev_log_flush(vq);
 	vq->staged = 0;
 	return true;
+}
+
+void vq_dev_set_log(struct vq_dev *vq, const struct dirty_log *log, bool rings,
+		    uint64_t device_gpa, uint64_t desc_gpa)
+{
+	vq->log = log && log->bits ? log : NULL;
+	vq->log_rings = rings;
+	vq->log_device_gpa = device_gpa;
+	vq->log_desc_gpa = desc_gpa;
+}
+
+/*
+ * Split: the entries of slots [used_idx - staged, used_idx) (an in-order
+ * batch writes one entry and steps over the rest: within that range too)
+ * and used->idx.  Packed: the used descriptors of a batch are spread over
+ * the slots its chains took, a span not kept in the hot path: the whole
+ * descriptor ring is marked (a few pages, which the driver writes too).
+ */
+void vq_dev_log_flush(struct vq_dev *vq)
+{
+	if (!vq->log_rings)
+		return;
+	dirty_log_barrier();
+	if (vq->layout == VQ_SPLIT) {
+		uint64_t ring = vq->log_device_gpa + offsetof(struct vring_used, ring);
+		unsigned n = vq->staged < vq->size ? vq->staged : vq->size;
+		unsigned first = (uint16_t)(vq->used_idx - n) & (vq->size - 1);
+		unsigned a = vq->size - first < n ? vq->size - first : n;
+
+		dirty_log_gpa(vq->log, ring + first * sizeof(struct vring_used_elem),
+			      a * sizeof(struct vring_used_elem));
+		if (n > a)
+			dirty_log_gpa(vq->log, ring, (n - a) * sizeof(struct vring_used_elem));
+		dirty_log_gpa(vq->log, vq->log_device_gpa + offsetof(struct vring_used, idx),
+			      sizeof(uint16_t));
+	} else {
+		dirty_log_gpa(vq->log, vq->log_desc_gpa, vq_desc_area_size(VQ_PACKED, vq->size));
+	}
+}
+
+/* The kick-suppression fields we write: split used->flags and
+ * avail_event, packed device event area. */
+static void log_kick_fields(struct vq_dev *vq)
+{
+	if (!vq->log_rings)
+		return;
+	dirty_log_barrier();
+	if (vq->layout == VQ_SPLIT) {
+		dirty_log_gpa(vq->log, vq->log_device_gpa + offsetof(struct vring_used, flags),
+			      sizeof(uint16_t));
+		dirty_log_gpa(vq->log, vq->log_device_gpa + offsetof(struct vring_used, ring) +
+				       vq->size * sizeof(struct vring_used_elem),
+			      sizeof(uint16_t));
+	} else {
+		dirty_log_gpa(vq->log, vq->log_device_gpa, sizeof(struct vring_packed_desc_event));
+	}
+}
+
+unsigned vq_dev_in_flight(const struct vq_dev *vq)
+{
+	/* packed: a position is its slot and lap; laps alternate the wrap
+	 * counter, so positions count modulo two rings */
+	unsigned two = 2u * vq->size, a, u;
+
+	if (vq->layout == VQ_SPLIT)
+		return (uint16_t)(vq->last_avail - vq->used_idx);
+	a = vq->last_avail + (vq->avail_wrap ? 0 : vq->size);
+	u = vq->used_idx + (vq->used_wrap ? 0 : vq->size);
+	return (a + two - u) % two;
 }
 
 bool vq_dev_needs_call(struct vq_dev *vq)
@@ -168,6 +240,8 @@ void vq_dev_disable_kick(struct vq_dev *vq)
 		split_dev_set_kick(vq, false);
 	else
 		packed_dev_set_kick(vq, false);
+	if (vq_unlikely(vq->log != NULL))
+		log_kick_fields(vq);
 }
 
 bool vq_dev_enable_kick(struct vq_dev *vq)
@@ -176,6 +250,8 @@ bool vq_dev_enable_kick(struct vq_dev *vq)
 		split_dev_set_kick(vq, true);
 	else
 		packed_dev_set_kick(vq, true);
+	if (vq_unlikely(vq->log != NULL))
+		log_kick_fields(vq);
 	/* Our enable must be visible before we look for work, or a driver
 	 * that added a chain just before reading our enable is never seen. */
 	vq_mb();

@@ -18,6 +18,7 @@
 #ifndef UVNET_VIRTIO_VQ_DEV_H
 #define UVNET_VIRTIO_VQ_DEV_H
 
+#include "virtio/dirty_log.h"
 #include "virtio/guest_mem.h"
 #include "virtio/vq.h"
 
@@ -42,6 +43,12 @@ struct vq_dev {
 	struct guest_mem_cache mcache;
 	union vq_ring_ptrs ring;
 	struct error broken;    /* code 0 while healthy */
+	/* Migration (vq_dev_set_log()): NULL while the VMM does not log.
+	 * Tested once per flush or burst, never per byte. */
+	const struct dirty_log *log;
+	bool log_rings;         /* the ring areas we write are logged too */
+	uint64_t log_device_gpa; /* split: used ring; packed: device event area */
+	uint64_t log_desc_gpa;  /* packed: descriptor ring (used entries go there) */
 	/* split: used entries for ring slots [used_idx - nshadow, used_idx),
 	 * written into the ring at the flush (see split_dev.c); at most
 	 * shadow_cap of them: a ring's worth, or the shadow's (packed: 0) */
@@ -60,6 +67,25 @@ struct vq_dev {
 int vq_dev_init(struct vq_dev *vq, enum vq_layout layout, unsigned size,
 		uint64_t features, const struct guest_mem *mem,
 		const struct vq_rings *rings, uint32_t base);
+
+/*
+ * Log the writes into guest memory in `log` (NULL: stop logging), for a
+ * migration: the ring's own writes (split: used entries, used->idx,
+ * flags and avail_event at device_gpa, the used ring's guest-physical
+ * address; packed: used descriptors in the ring at desc_gpa, the device
+ * event area at device_gpa) when `rings`; a user of the queue that
+ * writes into the buffers marks those (vq->log is what it tests).  Call
+ * after vq_dev_init(), before the queue is used.
+ */
+void vq_dev_set_log(struct vq_dev *vq, const struct dirty_log *log, bool rings,
+		    uint64_t device_gpa, uint64_t desc_gpa);
+
+/* For vq_dev_flush() only: log what the flush wrote. */
+void vq_dev_log_flush(struct vq_dev *vq);
+
+/* Chains popped whose used entry is not published yet (0 on a queue at
+ * rest: what GET_VRING_BASE must find when it hands the ring over). */
+unsigned vq_dev_in_flight(const struct vq_dev *vq);
 
 /* The vhost-user GET_VRING_BASE value for where the queue stands now. */
 uint32_t vq_dev_base(const struct vq_dev *vq);

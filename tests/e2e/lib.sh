@@ -677,3 +677,37 @@ bench_run() {
 
 # bench_field NAME EXPR: a field of a bench_run's JSON summary (EXPR over d).
 bench_field() { jget "$2" <"$T/$1.json"; }
+
+# ---- QMP ----
+
+# qmp_call SOCKET COMMAND [ARGUMENTS_JSON]: one QMP command on a QEMU
+# monitor socket; prints its "return" as JSON, fails on an error reply.
+qmp_call() {
+    timeout 20 "$PY" - "$@" <<'PYEOF'
+import json, socket, sys
+
+sock = socket.socket(socket.AF_UNIX)
+sock.settimeout(10)
+sock.connect(sys.argv[1])
+f = sock.makefile("rw")
+
+
+def call(cmd, args=None):
+    msg = {"execute": cmd}
+    if args:
+        msg["arguments"] = args
+    f.write(json.dumps(msg) + "\n")
+    f.flush()
+    while True:
+        r = json.loads(f.readline())
+        if "return" in r:
+            return r["return"]
+        if "error" in r:
+            sys.exit(f"qmp {cmd}: {r['error'].get('desc')}")
+
+
+json.loads(f.readline())  # the greeting
+call("qmp_capabilities")
+print(json.dumps(call(sys.argv[2], json.loads(sys.argv[3]) if len(sys.argv) > 3 else None)))
+PYEOF
+}

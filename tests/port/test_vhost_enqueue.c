@@ -18,6 +18,7 @@
 #include "net_fixture.h"
 #include "ring_fixture.h"
 #include "port/vhost_enqueue.h"
+#include "virtio/dirty_log.h"
 
 #define BUF 2048
 #define F_MRG (1ull << VIRTIO_NET_F_MRG_RXBUF)
@@ -681,6 +682,172 @@ static void only_a_burst_that_used_buffers_signals(void **state)
 	close(efd);
 }
 
+/* SET_VRING_ERR: a ring the guest breaks writes its error eventfd, once. */
+static void a_ring_that_breaks_writes_its_error_eventfd(void **state)
+{
+	struct fx_frame fx;
+	struct frame fr, *fp = &fr;
+	struct iovec iov[3];
+	struct rx_env e;
+	bool tagged = false;
+	eventfd_t v;
+	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+
+	(void)state;
+	assert_true(efd >= 0);
+	env_init(&e, F_V1 | F_MRG, 1, BUF); /* one buffer: the next pop reads the index */
+	e.q.err_fd = efd;
+	plain_frame(&fx, &fr, iov, 100, 35);
+	assert_int_equal(vhost_enqueue_burst(&e.q, &fp, &tagged, 1).sent, 1);
+	assert_int_equal(eventfd_read(efd, &v), -1); /* healthy: nothing */
+	/* the driver's available index runs a whole ring ahead: broken */
+	e.f.drv.ring.split.avail->idx += 1000;
+	assert_int_equal(vhost_enqueue_burst(&e.q, &fp, &tagged, 1).sent, 0);
+	assert_non_null(vq_dev_broken(&e.f.dev));
+	assert_int_equal(eventfd_read(efd, &v), 0);
+	assert_int_equal(v, 1);
+	vhost_enqueue_burst(&e.q, &fp, &tagged, 1);
+	assert_int_equal(eventfd_read(efd, &v), -1); /* once */
+	fx_frame_free(&fx);
+	env_fini(&e);
+	close(efd);
+}
+
+/* ---- migration: every byte written into a guest buffer is logged ---- */
+
+struct log_env {
+	struct dirty_log log;
+	uint8_t *bits;
+};
+
+/* Log the ring's buffer writes (not the ring's own: those are vq_dev's,
+ * tests/virtio/test_dirty_log.c) into a bitmap covering the fixture. */
+static void log_on(struct rx_env *e, struct log_env *l)
+{
+	size_t len = rf_gpa_end(&e->f) / DIRTY_LOG_PAGE_SIZE / 8 + 1;
+
+	l->bits = calloc(1, len);
+	assert_non_null(l->bits);
+	l->log = (struct dirty_log){ .bits = l->bits, .len = len };
+	vq_dev_set_log(&e->f.dev, &l->log, false, 0, 0);
+}
+
+/*
+ * Take every used buffer from the ring; the pages marked must be exactly
+ * those of the bytes the used lengths say were written (header included),
+ * none for a buffer given back empty.  Returns the buffers taken.
+ */
+static unsigned expect_used_bytes_logged(struct rx_env *e, struct log_env *l)
+{
+	uint8_t *want = calloc(1, l->log.len);
+	unsigned n = 0;
+	void *tok;
+	uint32_t len;
+
+	assert_non_null(want);
+	while (vq_drv_get_used(&e->f.drv, &tok, &len, 1) == 1) {
+		uint64_t gpa = rf_gpa(&e->f, e->f.data + ((uintptr_t)tok - 1) * e->buf_len);
+
+		for (uint64_t a = gpa; len && a < gpa + len; a = (a | (DIRTY_LOG_PAGE_SIZE - 1)) + 1)
+			want[a / DIRTY_LOG_PAGE_SIZE / 8] |= (uint8_t)(1u << (a / DIRTY_LOG_PAGE_SIZE % 8));
+		n++;
+	}
+	for (size_t i = 0; i < l->log.len; i++)
+		if (want[i] != l->bits[i])
+			fail_msg("log byte %zu (pages %zu..%zu): %#x, written: %#x", i, 8 * i, 8 * i + 7,
+				 l->bits[i], want[i]);
+	free(want);
+	return n;
+}
+
+/* Mergeable buffers: frames of 9 to 20 buffers, pops ahead of frame ends,
+ * the pool refilled mid-burst. */
+static void logging_marks_every_mergeable_buffer_written(void **state)
+{
+	enum { N = 12 };
+	struct fx_frame fx[N];
+	struct frame fr[N], *fp[N];
+	struct iovec iov[N][3];
+	struct rx_env e;
+	struct log_env l;
+	bool tag[N] = { 0 };
+	unsigned want = 0;
+
+	(void)state;
+	env_init(&e, F_V1 | F_MRG, 256, BUF);
+	log_on(&e, &l);
+	for (unsigned i = 0; i < N; i++) {
+		plain_frame(&fx[i], &fr[i], iov[i], 16000 + 2000 * i, 10 + i);
+		fp[i] = &fr[i];
+		want += (12 + fx[i].len + BUF - 1) / BUF;
+	}
+	assert_int_equal(vhost_enqueue_burst(&e.q, fp, tag, N).sent, N);
+	assert_int_equal(expect_used_bytes_logged(&e, &l), want);
+	for (unsigned i = 0; i < N; i++)
+		fx_frame_free(&fx[i]);
+	free(l.bits);
+	env_fini(&e);
+}
+
+/* Big buffers without mergeable: only the pages a small frame fills are
+ * marked, not the whole 64 KiB buffer; more frames than the deferred
+ * copies hold. */
+static void logging_marks_only_the_bytes_written_of_a_big_buffer(void **state)
+{
+	enum { N = 40 };
+	struct fx_frame fx;
+	struct frame fr, *fp[N];
+	struct iovec iov[3];
+	struct rx_env e;
+	struct log_env l;
+	bool tag[N] = { 0 };
+
+	(void)state;
+	env_init(&e, F_V1, 64, 65536 + 4096);
+	log_on(&e, &l);
+	plain_frame(&fx, &fr, iov, 5000, 3); /* a frame of two pages */
+	for (unsigned i = 0; i < N; i++)
+		fp[i] = &fr;
+	assert_int_equal(vhost_enqueue_burst(&e.q, fp, tag, N).sent, N);
+	assert_int_equal(expect_used_bytes_logged(&e, &l), N);
+	fx_frame_free(&fx);
+	free(l.bits);
+	env_fini(&e);
+}
+
+/* A TSO frame cut in software for a guest without TSO, and a buffer no
+ * frame can use given back empty (not marked); then logging off: nothing. */
+static void logging_marks_software_segments_and_not_empty_buffers(void **state)
+{
+	struct fx_frame fx, small;
+	struct frame fr, fs, *fp[2] = { &fs, &fr };
+	struct iovec iov[3], is[3];
+	struct rx_env e;
+	struct log_env l;
+	bool tag[2] = { 0 };
+
+	(void)state;
+	env_init_posting(&e, F_V1 | F_MRG, 64, BUF, 1);
+	log_on(&e, &l);
+	fx_frame_build(&fx, &(struct fx_frame_spec){ .payload = 20000, .tcp_flags = FX_TCP_ACK }, 1);
+	fx.vh.gso_size = 1448;
+	make_frame(&fr, iov, &fx, false);
+	plain_frame(&small, &fs, is, 100, 2);
+	assert_int_equal(vhost_enqueue_burst(&e.q, fp, tag, 2).sent, 2);
+	assert_int_equal(e.q.discarded, 1);
+	/* the empty one, the small frame, 14 segments */
+	assert_int_equal(expect_used_bytes_logged(&e, &l), 16);
+	vq_dev_set_log(&e.f.dev, NULL, false, 0, 0);
+	memset(l.bits, 0, l.log.len);
+	assert_int_equal(vhost_enqueue_burst(&e.q, fp, tag, 2).sent, 2);
+	for (size_t i = 0; i < l.log.len; i++)
+		assert_int_equal(l.bits[i], 0);
+	fx_frame_free(&fx);
+	fx_frame_free(&small);
+	free(l.bits);
+	env_fini(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -703,6 +870,10 @@ int main(void)
 		cmocka_unit_test(data_valid_reaches_only_a_guest_with_csum),
 		cmocka_unit_test(a_checksum_starting_in_a_removed_tag_is_refused),
 		cmocka_unit_test(only_a_burst_that_used_buffers_signals),
+		cmocka_unit_test(a_ring_that_breaks_writes_its_error_eventfd),
+		cmocka_unit_test(logging_marks_every_mergeable_buffer_written),
+		cmocka_unit_test(logging_marks_only_the_bytes_written_of_a_big_buffer),
+		cmocka_unit_test(logging_marks_software_segments_and_not_empty_buffers),
 	};
 	return cmocka_run_group_tests_name("vhost_enqueue", tests, NULL, NULL);
 }

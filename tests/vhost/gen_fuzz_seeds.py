@@ -13,6 +13,7 @@ import os
 import struct
 
 GET_FEATURES, SET_FEATURES, SET_OWNER, RESET_OWNER, SET_MEM_TABLE = 1, 2, 3, 4, 5
+SET_LOG_BASE, SET_LOG_FD = 6, 7
 SET_VRING_NUM, SET_VRING_ADDR, SET_VRING_BASE, GET_VRING_BASE = 8, 9, 10, 11
 SET_VRING_KICK, SET_VRING_CALL, SET_VRING_ERR = 12, 13, 14
 GET_PROTOCOL_FEATURES, SET_PROTOCOL_FEATURES, GET_QUEUE_NUM = 15, 16, 17
@@ -24,6 +25,7 @@ V1, NEED_REPLY, NOFD = 0x1, 0x8, 0x100
 F_VERSION_1, F_PACKED, F_EVENT_IDX, F_INDIRECT = 1 << 32, 1 << 34, 1 << 29, 1 << 28
 F_MRG_RXBUF, F_PROTOCOL = 1 << 15, 1 << 30
 P_MQ, P_REPLY_ACK, P_RARP, P_MTU, P_BACKEND_REQ, P_STATUS = 1, 8, 4, 16, 32, 1 << 16
+P_LOG_SHMFD, F_LOG_ALL, F_GUEST_ANNOUNCE, VRING_F_LOG = 2, 1 << 26, 1 << 21, 1
 
 UVA = 0x7f1200000000
 MEM = 0x40000
@@ -46,11 +48,13 @@ def ring_off(i):
     return 0x10000 + i * 0x4000
 
 
-def addr(idx, slot=None, base=UVA):
-    """SET_VRING_ADDR for ring idx, placed at ring_off(slot) (default idx)."""
+def addr(idx, slot=None, base=UVA, log=False):
+    """SET_VRING_ADDR for ring idx, placed at ring_off(slot) (default idx);
+    log: VHOST_VRING_F_LOG with the used ring's guest-physical address."""
     off = ring_off(idx if slot is None else slot)
-    return msg(SET_VRING_ADDR, struct.pack('<IIQQQQ', idx, 0, base + off,
-                                           base + off + 0x2000, base + off + 0x1000, 0))
+    return msg(SET_VRING_ADDR, struct.pack('<IIQQQQ', idx, VRING_F_LOG if log else 0, base + off,
+                                           base + off + 0x2000, base + off + 0x1000,
+                                           off + 0x2000 if log else 0))
 
 
 def mem_table(regions, flags=V1 | NEED_REPLY):
@@ -143,9 +147,23 @@ def seed_misaligned_offset():
     return bytes([0]) + startup() + rings_up(QEMU, offset=0x2d) + rings_down()
 
 
+def seed_migration():
+    """QEMU 7.2 migrating: SET_LOG_BASE, LOG_ALL, every ring's address with
+    VHOST_VRING_F_LOG, a bigger log at an offset while logging, the stop."""
+    proto = P_MQ | P_REPLY_ACK | P_BACKEND_REQ | P_STATUS | P_LOG_SHMFD | P_RARP
+    s = bytes([0]) + startup(proto=proto) + rings_up(QEMU | F_GUEST_ANNOUNCE)
+    s += msg(SET_LOG_BASE, struct.pack('<QQ', 4096, 0))
+    s += u64(SET_FEATURES, QEMU | F_GUEST_ANNOUNCE | F_LOG_ALL)
+    s += addr(0, log=True) + addr(1, log=True)
+    s += msg(SET_LOG_BASE, struct.pack('<QQ', 8192, 0x1064))
+    s += rings_down() + u64(SEND_RARP, 0x5452003456)
+    return s
+
+
 SEEDS = [('startup', seed_startup), ('split', seed_split), ('packed', seed_packed),
          ('restart', seed_restart), ('no-protocol', seed_no_protocol),
-         ('multiqueue', seed_multiqueue), ('misaligned-offset', seed_misaligned_offset)]
+         ('multiqueue', seed_multiqueue), ('misaligned-offset', seed_misaligned_offset),
+         ('migration', seed_migration)]
 
 
 def main():

@@ -28,6 +28,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <linux/vhost.h>
+
 #include "vhost/vu_dev.h"
 #include "vu_test_util.h"
 
@@ -39,14 +41,15 @@
 #define F_OFFERED                                                                     \
 	(F(VIRTIO_F_VERSION_1) | F(VIRTIO_F_RING_PACKED) | F(VIRTIO_RING_F_EVENT_IDX) | \
 	 F(VIRTIO_RING_F_INDIRECT_DESC) | F(15) /* MRG_RXBUF */ | F(0) /* CSUM */ |   \
-	 F(VHOST_USER_F_PROTOCOL_FEATURES))
+	 F(VHOST_F_LOG_ALL) | F(VHOST_USER_F_PROTOCOL_FEATURES))
 #define F_QEMU                                                                       \
 	(F(VIRTIO_F_VERSION_1) | F(VIRTIO_RING_F_EVENT_IDX) | F(15) |               \
 	 F(VHOST_USER_F_PROTOCOL_FEATURES))
 #define P_OFFERED                                                                     \
 	(P(VHOST_USER_PROTOCOL_F_MQ) | P(VHOST_USER_PROTOCOL_F_REPLY_ACK) |             \
 	 P(VHOST_USER_PROTOCOL_F_RARP) | P(VHOST_USER_PROTOCOL_F_NET_MTU) |             \
-	 P(VHOST_USER_PROTOCOL_F_BACKEND_REQ) | P(VHOST_USER_PROTOCOL_F_STATUS))
+	 P(VHOST_USER_PROTOCOL_F_BACKEND_REQ) | P(VHOST_USER_PROTOCOL_F_STATUS) |       \
+	 P(VHOST_USER_PROTOCOL_F_LOG_SHMFD))
 #define QUEUE_PAIRS 1u
 #define NVRINGS (2 * QUEUE_PAIRS)
 
@@ -1241,8 +1244,8 @@ static void set_protocol_features_with_bits_not_offered_is_refused(void **state)
 	struct fx *f = *state;
 
 	SEND_REFUSED(f, VHOST_USER_SET_PROTOCOL_FEATURES, V1,
-		     &(uint64_t){ P_OFFERED | P(VHOST_USER_PROTOCOL_F_LOG_SHMFD) }, 8, NULL, 0,
-		     "SET_PROTOCOL_FEATURES: bits 0x2 were not offered");
+		     &(uint64_t){ P_OFFERED | P(VHOST_USER_PROTOCOL_F_CONFIG) }, 8, NULL, 0,
+		     "SET_PROTOCOL_FEATURES: bits 0x200 were not offered");
 	disconnect_leaves_nothing(f);
 }
 
@@ -1317,6 +1320,232 @@ static void front_end_closing_is_reported(void **state)
 	disconnect_leaves_nothing(f);
 }
 
+/* ======================= migration: the dirty log ======================= */
+
+static void send_log_base(struct fx *f, int fd, uint64_t size, uint64_t offset)
+{
+	struct vhost_user_log l = { .mmap_size = size, .mmap_offset = offset };
+
+	assert_int_equal(send_msg(f, VHOST_USER_SET_LOG_BASE, V1, &l, sizeof(l), &fd, 1), 0);
+}
+
+/* SET_VRING_ADDR as QEMU sends it when logging starts: VHOST_VRING_F_LOG
+ * and the used ring's guest-physical address (gpa 0 is UVA_BASE here). */
+static void set_addr_logged(struct fx *f, unsigned idx, bool log)
+{
+	struct vhost_vring_addr a = ring_addr(idx);
+
+	a.flags = log ? 1u << VHOST_VRING_F_LOG : 0;
+	a.log_guest_addr = RING_OFF(idx) + 0x2000;
+	REQ_OK(f, VHOST_USER_SET_VRING_ADDR, V1, &a, sizeof(a), NULL, 0);
+}
+
+/* Ring 1 as a driver: one 64-byte chain made available, then the device
+ * pops and completes it. */
+static void one_chain_through_ring_1(struct fx *f)
+{
+	struct vq_dev *vq = &f->dev.vring[1].vq;
+	uint8_t *m = view(f) + RING_OFF(1);
+	struct vring_avail *avail = (struct vring_avail *)(m + 0x1000);
+	struct vq_chain c[2];
+
+	*(struct vring_desc *)m = (struct vring_desc){ .addr = DATA_OFF, .len = 64 };
+	avail->ring[avail->idx % RING_NUM] = 0;
+	__atomic_store_n(&avail->idx, avail->idx + 1, __ATOMIC_RELEASE);
+	assert_int_equal(vq_dev_pop_burst(vq, c, 2), 1);
+	vq_dev_push(vq, c[0].id, c[0].ndesc, 0);
+	assert_true(vq_dev_flush(vq));
+}
+
+static uint8_t log_byte(int fd, off_t at)
+{
+	uint8_t b = 0xee;
+
+	assert_int_equal(pread(fd, &b, 1, at), 1);
+	return b;
+}
+
+/*
+ * QEMU 7.2's migration start (vhost_migration_log): SET_LOG_BASE, answered
+ * (QEMU waits for it); SET_FEATURES with VHOST_F_LOG_ALL; SET_VRING_ADDR
+ * with VHOST_VRING_F_LOG on every ring.  From then on the used ring is
+ * logged at log_guest_addr, a guest-physical address distinct from the
+ * ring's front-end address; GET_VRING_BASE signals SET_LOG_FD's eventfd.
+ * Logging off again: nothing more is logged.
+ */
+static void migration_start_maps_the_log_and_logs_the_used_ring(void **state)
+{
+	struct fx *f = *state;
+	int logfd = new_memfd(f, 1, "log", 4096);
+	int done = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	const unsigned used_page = (RING_OFF(1) + 0x2000) / 4096;
+	struct vu_msg r;
+	uint64_t v;
+
+	bring_up(f);
+	send_log_base(f, logfd, 4096, 0);
+	if (handle(f))
+		fail_msg("SET_LOG_BASE refused: %s", f->why.msg);
+	r = get_reply(f, VHOST_USER_SET_LOG_BASE);
+	assert_int_equal(r.m.hdr.size, 0);
+	/* mapped, but nothing is logged before LOG_ALL, and no ring restarted */
+	assert_false(vu_dev_logging(&f->dev));
+	assert_int_equal(f->nlog, 0);
+	assert_null(f->dev.vring[1].vq.log);
+	assert_true(done >= 0);
+	REQ_OK(f, VHOST_USER_SET_LOG_FD, V1, NULL, 0, &done, 1);
+
+	req_u64(f, VHOST_USER_SET_FEATURES, V1, F_QEMU | F(VHOST_F_LOG_ALL));
+	assert_true(vu_dev_logging(&f->dev));
+	assert_non_null(f->dev.vring[1].vq.log);
+	assert_false(f->dev.vring[1].vq.log_rings); /* no VHOST_VRING_F_LOG yet */
+	for (unsigned i = 0; i < NVRINGS; i++)
+		set_addr_logged(f, i, true);
+	assert_true(f->running[0] && f->running[1]);
+	assert_true(f->dev.vring[1].vq.log_rings);
+	assert_int_equal(f->dev.vring[1].vq.log_device_gpa, RING_OFF(1) + 0x2000);
+	/* the restarts while logging signalled it; from here, only a stop */
+	assert_int_equal(read(done, &v, sizeof(v)), (ssize_t)sizeof(v));
+
+	one_chain_through_ring_1(f);
+	for (unsigned b = 0; b < 4096; b++)
+		assert_int_equal(log_byte(logfd, b), b == used_page / 8 ? 1u << (used_page % 8) : 0);
+	assert_int_equal(read(done, &v, sizeof(v)), -1); /* not yet */
+	req_state(f, VHOST_USER_GET_VRING_BASE, 1, 0);
+	assert_int_equal(get_reply(f, VHOST_USER_GET_VRING_BASE).m.payload.state.num, 1);
+	assert_int_equal(read(done, &v, sizeof(v)), (ssize_t)sizeof(v));
+	send_vring_fd(f, VHOST_USER_SET_VRING_KICK, 1);
+
+	/* migration cancelled: LOG_ALL off, the log is no longer written */
+	req_u64(f, VHOST_USER_SET_FEATURES, V1, F_QEMU);
+	set_addr_logged(f, 1, false);
+	assert_false(vu_dev_logging(&f->dev));
+	assert_null(f->dev.vring[1].vq.log);
+	{
+		static const uint8_t zero[4096];
+
+		assert_int_equal(pwrite(logfd, zero, sizeof(zero), 0), (ssize_t)sizeof(zero));
+	}
+	one_chain_through_ring_1(f);
+	for (unsigned b = 0; b < 4096; b++)
+		assert_int_equal(log_byte(logfd, b), 0);
+	close(done);
+	disconnect_leaves_nothing(f);
+}
+
+/* The log at an unaligned offset of its file, then replaced by a bigger
+ * one while logging (QEMU resizes the log when memory is added): the
+ * rings stop while the logs are swapped, the first is unmapped before the
+ * reply, later writes go to the second. */
+static void log_at_an_offset_then_replaced_while_logging(void **state)
+{
+	struct fx *f = *state;
+	int log1 = new_memfd(f, 1, "log1", 3 * 4096);
+	int log2 = new_memfd(f, 2, "log2", 8192);
+	const unsigned used_page = (RING_OFF(1) + 0x2000) / 4096;
+	const off_t off1 = 4096 + 100;
+
+	bring_up(f);
+	req_u64(f, VHOST_USER_SET_FEATURES, V1, F_QEMU | F(VHOST_F_LOG_ALL));
+	for (unsigned i = 0; i < NVRINGS; i++)
+		set_addr_logged(f, i, true);
+	f->nlog = 0;
+	send_log_base(f, log1, 64, off1);
+	if (handle(f))
+		fail_msg("SET_LOG_BASE refused: %s", f->why.msg);
+	assert_int_equal(get_reply(f, VHOST_USER_SET_LOG_BASE).m.hdr.size, 0);
+	expect_log(f, (struct event[]){ { EV_STOP, 0 }, { EV_STOP, 1 },
+					{ EV_START, 0 }, { EV_START, 1 } }, 4);
+	one_chain_through_ring_1(f);
+	assert_int_equal(log_byte(log1, off1 + used_page / 8), 1u << (used_page % 8));
+	assert_int_equal(log_byte(log1, off1 - 1), 0);
+	assert_int_equal(count_maps(MEMFD_PREFIX "-log1"), 1);
+
+	send_log_base(f, log2, 8192, 0);
+	if (handle(f))
+		fail_msg("SET_LOG_BASE refused: %s", f->why.msg);
+	assert_int_equal(get_reply(f, VHOST_USER_SET_LOG_BASE).m.hdr.size, 0);
+	assert_int_equal(count_maps(MEMFD_PREFIX "-log1"), 0);
+	assert_int_equal(f->dev.log.len, 8192);
+	one_chain_through_ring_1(f);
+	assert_int_equal(log_byte(log2, used_page / 8), 1u << (used_page % 8));
+	disconnect_leaves_nothing(f);
+}
+
+/* A hostile SET_LOG_BASE: each refused naming what is wrong, nothing
+ * stays mapped or open. */
+static void bad_log_base_is_refused(void **state)
+{
+	struct fx *f = *state;
+	const struct {
+		uint64_t size, offset;
+		size_t file;
+		const char *what;
+	} bad[] = {
+		{ 0, 0, 4096, "log size 0" },
+		{ VU_LOG_MAX_BYTES + 1, 0, 4096, "log size 1073741825" },
+		{ 4096, UINT64_MAX - 100, 4096, "wraps" },
+		{ 4097, 0, 4096, "is not inside its file" },
+		{ 100, 4000, 4096, "is not inside its file" },
+	};
+
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int fd;
+
+		negotiate(f, F_QEMU);
+		fd = new_memfd(f, 1, "badlog", bad[i].file);
+		send_log_base(f, fd, bad[i].size, bad[i].offset);
+		EXPECT_REFUSED(f, bad[i].what);
+		expect_no_reply(f);
+		reconnect(f);
+	}
+	/* not a file */
+	negotiate(f, F_QEMU);
+	{
+		int efd = eventfd(0, EFD_CLOEXEC);
+
+		send_log_base(f, efd, 4096, 0);
+		close(efd);
+		EXPECT_REFUSED(f, "not a file");
+	}
+	reconnect(f);
+	/* no fd at all */
+	negotiate(f, F_QEMU);
+	{
+		struct vhost_user_log l = { .mmap_size = 4096 };
+
+		SEND_REFUSED(f, VHOST_USER_SET_LOG_BASE, V1, &l, sizeof(l), NULL, 0,
+			     "0 file descriptors, expected 1");
+	}
+	reconnect(f);
+	/* LOG_SHMFD not negotiated */
+	negotiate(f, F_QEMU);
+	req_u64(f, VHOST_USER_SET_PROTOCOL_FEATURES, V1, P_OFFERED & ~P(VHOST_USER_PROTOCOL_F_LOG_SHMFD));
+	send_log_base(f, new_memfd(f, 1, "nolog", 4096), 4096, 0);
+	EXPECT_REFUSED(f, "LOG_SHMFD was not negotiated");
+	disconnect_leaves_nothing(f);
+}
+
+/* As libvhost-user does: a ring that (re)starts signals its call eventfd,
+ * so a driver that waited while it was down looks again. */
+static void ring_start_signals_the_call_eventfd(void **state)
+{
+	struct fx *f = *state;
+	int call = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	uint64_t idx = 1, v;
+
+	bring_up(f);
+	REQ_OK(f, VHOST_USER_SET_VRING_CALL, V1, &idx, 8, &call, 1);
+	assert_int_equal(read(call, &v, sizeof(v)), (ssize_t)sizeof(v)); /* restarted */
+	req_state(f, VHOST_USER_GET_VRING_BASE, 1, 0);
+	(void)get_reply(f, VHOST_USER_GET_VRING_BASE);
+	assert_int_equal(read(call, &v, sizeof(v)), -1);
+	send_vring_fd(f, VHOST_USER_SET_VRING_KICK, 1);
+	assert_int_equal(read(call, &v, sizeof(v)), (ssize_t)sizeof(v));
+	close(call);
+	disconnect_leaves_nothing(f);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1364,6 +1593,10 @@ int main(void)
 		T(truncated_payload_with_fds_closes_them),
 		T(truncated_header_is_refused),
 		T(front_end_closing_is_reported),
+		T(migration_start_maps_the_log_and_logs_the_used_ring),
+		T(log_at_an_offset_then_replaced_while_logging),
+		T(bad_log_base_is_refused),
+		T(ring_start_signals_the_call_eventfd),
 	};
 
 	alarm(120); /* a back-end that blocks fails instead of hanging */

@@ -642,6 +642,7 @@ struct variant {
 	bool split_hdr;
 	unsigned rx_buf, qsize;
 	bool more_bufs; /* mergeable: some frames must take several buffers */
+	uint64_t gpa_base; /* 0: guest addresses are ours */
 };
 
 static void run_variant(struct fx *f, const struct variant *v)
@@ -655,9 +656,16 @@ static void run_variant(struct fx *f, const struct variant *v)
 	assert_int_equal(fx_connect(f, &(struct be_opts){ 0 }, (struct vu_fe_config){
 		.features = want, .required = want, .split_hdr = v->split_hdr,
 		.rx_buf_size = v->rx_buf, .tx_buf_size = MAX_FRAME + HDR_LEN,
-		.queue_size = v->qsize }), 0);
+		.queue_size = v->qsize, .gpa_base = v->gpa_base }), 0);
 	assert_int_equal(vu_fe_features(f->fe), want);
 	pthread_mutex_lock(&f->be.lock);
+	/* the memory's guest address, distinct from ours when asked */
+	if (v->gpa_base) {
+		assert_int_equal(f->be.dev.mem->regions[0].gpa, v->gpa_base);
+		assert_true(f->be.dev.mem->regions[0].uva != v->gpa_base);
+	} else {
+		assert_int_equal(f->be.dev.mem->regions[0].gpa, f->be.dev.mem->regions[0].uva);
+	}
 	assert_int_equal(f->be.dev.vring[1].vq.layout,
 			 want & F(VIRTIO_F_RING_PACKED) ? VQ_PACKED : VQ_SPLIT);
 	pthread_mutex_unlock(&f->be.lock);
@@ -677,17 +685,21 @@ static void run_variant(struct fx *f, const struct variant *v)
 #define PKD F(VIRTIO_F_RING_PACKED)
 
 static const struct variant variants[] = {
-	{ "split, mergeable, event idx, small rx buffers", MRG | EVI, false, 512, 0, true },
-	{ "split, not mergeable", EVI, false, 0, 0, false },
-	{ "split, no event idx, mergeable", MRG, false, 1024, 0, true },
-	{ "split, in order, mergeable", MRG | EVI | INO, false, 700, 0, true },
-	{ "split, header descriptors, indirect", EVI | IND, true, 0, 0, false },
-	{ "split, header descriptors, no indirect", EVI, true, 0, 64, false },
-	{ "packed, mergeable", PKD | MRG | EVI, false, 512, 0, true },
-	{ "packed, not mergeable, odd size", PKD | EVI, false, 0, 100, false },
-	{ "packed, no event idx, in order", PKD | MRG | INO, false, 0, 0, true },
-	{ "packed, header descriptors, indirect", PKD | EVI | IND, true, 0, 0, false },
-	{ "packed, header descriptors, no indirect, in order", PKD | INO, true, 0, 32, false },
+	{ "split, mergeable, event idx, small rx buffers", MRG | EVI, false, 512, 0, true, 0 },
+	{ "split, not mergeable", EVI, false, 0, 0, false, 0 },
+	{ "split, no event idx, mergeable", MRG, false, 1024, 0, true, 0 },
+	{ "split, in order, mergeable", MRG | EVI | INO, false, 700, 0, true, 0 },
+	{ "split, header descriptors, indirect", EVI | IND, true, 0, 0, false, 0 },
+	{ "split, header descriptors, no indirect", EVI, true, 0, 64, false, 0 },
+	{ "packed, mergeable", PKD | MRG | EVI, false, 512, 0, true, 0 },
+	{ "packed, not mergeable, odd size", PKD | EVI, false, 0, 100, false, 0 },
+	{ "packed, no event idx, in order", PKD | MRG | INO, false, 0, 0, true, 0 },
+	{ "packed, header descriptors, indirect", PKD | EVI | IND, true, 0, 0, false, 0 },
+	{ "packed, header descriptors, no indirect, in order", PKD | INO, true, 0, 32, false, 0 },
+	{ "split, guest addresses not ours, header descriptors, indirect", EVI | IND, true, 0, 0,
+	  false, 0x40000000 },
+	{ "packed, guest addresses not ours, mergeable", PKD | MRG | EVI, false, 512, 0, true,
+	  0x100000000ull },
 };
 
 #define VARIANT_TEST(i)                                                   \
@@ -706,6 +718,8 @@ VARIANT_TEST(7)
 VARIANT_TEST(8)
 VARIANT_TEST(9)
 VARIANT_TEST(10)
+VARIANT_TEST(11)
+VARIANT_TEST(12)
 
 static void two_queue_pairs(void **state)
 {
@@ -1105,6 +1119,8 @@ int main(void)
 		T(variant_8),
 		T(variant_9),
 		T(variant_10),
+		T(variant_11),
+		T(variant_12),
 		T(two_queue_pairs),
 		T(event_mode),
 		T(tx_ring_full_and_oversized_frames),
