@@ -47,7 +47,8 @@ static void eth(struct pkt *p, const uint8_t *src, uint16_t type, int vid)
 
 static void put(struct pkt *p, const void *x, size_t n)
 {
-	memcpy(p->b + p->len, x, n);
+	if (n) /* x may be NULL for an empty part: memcpy must not see it */
+		memcpy(p->b + p->len, x, n);
 	p->len += n;
 }
 
