@@ -6,8 +6,9 @@ all:
 	[ -f build/build.ninja ] || meson setup build
 	ninja -C build
 
-# Installs what is missing, builds every flavour, runs every test, ends with
-# "N passed, N failed".
+# Installs what is missing, builds every flavour, runs every test (the
+# end-to-end ones against the ASan+UBSan build), ends with "N passed,
+# N failed" (", N skipped" when something was skipped).
 check:
 	scripts/check.sh
 

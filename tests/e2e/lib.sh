@@ -14,12 +14,22 @@
 # results; tap_done prints the plan "1..N" and exits 0 only if all passed.
 #
 #   E2E_TIME_LIMIT  seconds before the watchdog stops the test (default 230)
-#   E2E_KEEP=1      keep $T (logs, serial consoles) after the run
+#   E2E_KEEP=1      keep $T (logs, serial consoles) after the run (the
+#                   sweep of leftovers spares it; remove it yourself)
 #   E2E_VERBOSE=1   print the logs as TAP comments even when everything passed
 #   E2E_UVNETD_ARGS more uvnetd options for every start (e.g. "--workers 2 --poll event")
 #   UVNET_BUILD     build directory with uvnetd and uvnetctl (default build/;
 #                   build-asan/ runs the daemon under ASan/UBSan)
 #   UVNET_ACCEL     QEMU accelerator (default: scripts/guest/pick-accel.sh)
+#
+# Sanitizers: with UVNET_BUILD=build-asan (what scripts/check.sh uses),
+# uvnetd, uvnetctl, uvnet-bench and uvnet-vm are ASan+UBSan builds.  Their
+# reports go to their stderr (log_path=stderr is appended to
+# ASAN/LSAN/UBSAN_OPTIONS below, so a log_path from the caller cannot send
+# them elsewhere), which the tests keep in $T/*.out; tap_done asserts that
+# no uvnetd run wrote one, and that uvnetd exits 0 on SIGTERM (LeakSanitizer
+# runs at that exit).  Against a build without sanitizers those assertions
+# could not fail, so they are reported as skipped (tap_no_sanitizer_report).
 
 set -uo pipefail
 
@@ -31,6 +41,12 @@ UVNETCTL=$UVNET_BUILD/tools/uvnetctl
 GUEST_SCRIPTS=$UVNET_ROOT/scripts/guest
 PY=$(command -v /usr/bin/python3 || command -v python3 || echo python3)
 
+# Sanitizer reports to the stderr of the process that found them (the last
+# setting of an option wins).
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=stderr
+export LSAN_OPTIONS=${LSAN_OPTIONS:+$LSAN_OPTIONS:}log_path=stderr
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=stderr
+
 E2E_PREFIX=uvnet-e2e
 T=                  # this test's temp dir
 E2E_NS=             # the namespace uvnetd (and the guests) run in
@@ -39,6 +55,7 @@ E2E_PIDS=()         # every background process we started
 E2E_WATCHDOG=
 UVNETD_PID=
 UVNETD_STARTS=0
+UVNETD_OUTS=()      # stdout+stderr of every uvnetd started (checked by tap_done)
 UVNETD_STATE=       # state file (default $T/state)
 declare -A GUEST_PID=()
 
@@ -102,6 +119,38 @@ tap_like() {
     fi
 }
 
+# sanitized BINARY: BINARY is built with ASan or UBSan.
+sanitized() { LC_ALL=C grep -qaE '__(asan|ubsan)_' "$1" 2>/dev/null; }
+
+# tap_no_sanitizer_report DESC BINARY FILE...: none of the FILEs (the
+# stdout+stderr of runs of BINARY) holds an ASan, LSan or UBSan report;
+# every FILE must exist.  A skip when BINARY has no sanitizer built in.
+tap_no_sanitizer_report() {
+    local desc=$1 bin=$2 f missing=() reports
+    shift 2
+    if ! sanitized "$bin"; then
+        tap_skip "$desc" "${bin##*/} is not built with ASan/UBSan (UVNET_BUILD=build-asan)"
+        return 0
+    fi
+    for f in "$@"; do [[ -f $f ]] || missing+=("${f#"$T"/}"); done
+    if ((${#missing[@]} || $# == 0)); then
+        tap_not_ok "$desc"
+        diag "  no output to check: ${missing[*]:-no file given}"
+        return 1
+    fi
+    reports=$(grep -lE 'Sanitizer|runtime error:' "$@")
+    if [[ -z $reports ]]; then
+        tap_ok "$desc"
+        return 0
+    fi
+    tap_not_ok "$desc"
+    for f in $reports; do
+        diag "  ${f#"$T"/}:"
+        diag "$(grep -E 'ERROR: |runtime error:|SUMMARY: ' "$f" | head -n 10 | sed 's/^/    /')"
+    done
+    return 1
+}
+
 # tap_done: stop uvnetd (it must exit 0, with no sanitizer report), print
 # the plan, exit (the cleanup runs from the EXIT trap).
 tap_done() {
@@ -109,10 +158,8 @@ tap_done() {
         uvnetd_stop TERM 15
         tap_is "uvnetd exits with status 0 on SIGTERM" "$?" 0
     fi
-    if ((UVNETD_STARTS)); then
-        local reports
-        reports=$(grep -lE 'Sanitizer|runtime error:' "$T"/uvnetd.*.out 2>/dev/null)
-        tap_is "no sanitizer report from uvnetd" "$reports" ""
+    if ((${#UVNETD_OUTS[@]})); then
+        tap_no_sanitizer_report "no sanitizer report from uvnetd" "$UVNETD" "${UVNETD_OUTS[@]}"
     fi
     echo "1..$_tap_n"
     ((_tap_failed == 0)) && exit 0
@@ -146,6 +193,7 @@ _sweep_stale() {
         pid=${dir#/tmp/"$E2E_PREFIX".}
         pid=${pid%%.*}
         [[ $pid =~ ^[0-9]+$ ]] || continue
+        [[ -e $dir/.kept ]] && continue # E2E_KEEP=1: the user removes it
         _alive_test "$pid" || rm -rf "$dir"
     done
 }
@@ -260,6 +308,7 @@ _e2e_exit() {
     done
     if [[ -n $T && -d $T ]]; then
         if [[ ${E2E_KEEP:-} == 1 ]]; then
+            touch "$T/.kept"
             echo "# e2e: kept $T" >&2
         else
             rm -rf "$T"
@@ -316,6 +365,9 @@ ns_ifup() {
 # $T/uvnetd.pid and $T/uvnetd.N.log; wait until it answers.
 uvnetd_start() {
     UVNETD_STARTS=$((UVNETD_STARTS + 1))
+    UVNETD_OUTS+=("$T/uvnetd.$UVNETD_STARTS.out")
+    # --foreground: stderr (where sanitizer reports go) stays on the .out
+    # file; without it uvnetd daemonizes with stderr on /dev/null.
     # shellcheck disable=SC2086 # E2E_UVNETD_ARGS: words
     spawn ip netns exec "$E2E_NS" "$UVNETD" --foreground --control "$T/ctl.sock" --state "${UVNETD_STATE:-$T/state}" \
         --pid-file "$T/uvnetd.pid" --log-file "$T/uvnetd.$UVNETD_STARTS.log" ${E2E_UVNETD_ARGS:-} "$@" \

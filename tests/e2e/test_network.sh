@@ -345,6 +345,6 @@ for how in exit term; do
         "$(pgrep -f -- "$ndir" | tr '\n' ' ')" ""
 done
 
-tap_is "no sanitizer report from uvnet-vm" "$(grep -lE 'Sanitizer|runtime error:' "$T"/*.vm.out 2>/dev/null)" ""
+tap_no_sanitizer_report "no sanitizer report from uvnet-vm" "$UVNET_VM" "$T"/*.vm.out
 
 tap_done

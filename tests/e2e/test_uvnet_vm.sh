@@ -152,6 +152,6 @@ tap_is "killed: the port is gone" "$(vm_ports)" ""
 tap_is "killed: list is empty" "$(vm list --json | jget 'len(d)')" 0
 run_wait killed 10
 
-tap_is "no sanitizer report from uvnet-vm" "$(grep -lE 'Sanitizer|runtime error:' "$T"/*.vm.out 2>/dev/null)" ""
+tap_no_sanitizer_report "no sanitizer report from uvnet-vm" "$UVNET_VM" "$T"/*.vm.out
 
 tap_done

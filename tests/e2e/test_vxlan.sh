@@ -171,7 +171,7 @@ ctlc() { timeout 10 "$UVNETCTL" --control "$T/c.ctl.sock" "$@"; }
 spawn ip netns exec "$nsC" "$UVNETD" --foreground --control "$T/c.ctl.sock" --state "$T/c.state" \
     --pid-file "$T/c.pid" --log-file "$T/uvnetd-c.log" ${E2E_UVNETD_ARGS:-} >"$T/uvnetd.c.out" 2>&1
 UVNETD_C=$BG_PID
-UVNETD_STARTS=$((UVNETD_STARTS + 1)) # its .out is checked for sanitizer reports too
+UVNETD_OUTS+=("$T/uvnetd.c.out") # tap_done checks it for sanitizer reports too
 wait_for 15 eval 'ctlc show >/dev/null 2>&1' || e2e_bail "uvnetd C starts and answers"
 ctlc add-br br0 && ctlc add-br br1 &&
     ctlc add-port br0 vx1 type=vxlan remote="$ulA" vni=43 &&
