@@ -4,6 +4,8 @@
  * connecting (client or server), negotiation (QEMU docs/interop/
  * vhost-user.rst, in the order QEMU and DPDK's virtio-user use), the
  * monitor that notices a back-end going away and reconnects, teardown.
+ * The messages themselves are in vu_fe_msg.c, the dirty log (migration)
+ * in vu_fe_log.c.
  *
  * Memory: one memfd, mapped once, shared as one region whose "guest
  * physical" address is our own virtual address, so ring and buffer
@@ -45,10 +47,7 @@
 #define FE_PROTOCOL_WANTED (P(VHOST_USER_PROTOCOL_F_MQ) | P(VHOST_USER_PROTOCOL_F_REPLY_ACK) | \
 			    P(VHOST_USER_PROTOCOL_F_LOG_SHMFD))
 
-static int fail(struct vu_fe *fe, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct vu_fe *fe, int rc, const char *fmt, ...)
+int fe_fail(struct vu_fe *fe, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -56,18 +55,6 @@ static int fail(struct vu_fe *fe, int rc, const char *fmt, ...)
 	rc = error_vset(&fe->err, rc, fmt, ap);
 	va_end(ap);
 	return rc;
-}
-
-static size_t align_up(size_t x, size_t a)
-{
-	return (x + a - 1) & ~(a - 1);
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
 }
 
 /* ---- configuration and memory ---- */
@@ -88,25 +75,25 @@ static int check_config(struct vu_fe *fe, const struct vu_fe_config *cfg)
 	fe->cfg = *cfg;
 	fe->cfg.path = NULL;
 	if (!cfg->path || !*cfg->path)
-		return fail(fe, -EINVAL, "no socket path");
+		return fe_fail(fe, -EINVAL, "no socket path");
 	if (strlen(cfg->path) >= sizeof(fe->path))
-		return fail(fe, -EINVAL, "socket path '%s' is longer than %zu bytes", cfg->path,
-			    sizeof(fe->path) - 1);
+		return fe_fail(fe, -EINVAL, "socket path '%s' is longer than %zu bytes", cfg->path,
+			       sizeof(fe->path) - 1);
 	strcpy(fe->path, cfg->path);
 	fe->nqp = cfg->queue_pairs ? cfg->queue_pairs : 1;
 	if (fe->nqp > VU_FE_MAX_QUEUE_PAIRS)
-		return fail(fe, -EINVAL, "%u queue pairs, at most %d", fe->nqp, VU_FE_MAX_QUEUE_PAIRS);
+		return fe_fail(fe, -EINVAL, "%u queue pairs, at most %d", fe->nqp, VU_FE_MAX_QUEUE_PAIRS);
 	fe->qsize = cfg->queue_size ? cfg->queue_size : FE_DEFAULT_QSIZE;
 	fe->want = (cfg->features ? cfg->features : VU_FE_FEATURES_DEFAULT) | F(VIRTIO_F_VERSION_1);
 	fe->want &= VU_FE_FEATURES_SUPPORTED;
 	/* Every size must be valid for the layout we might end up with. */
 	if (!vq_size_valid(VQ_PACKED, fe->qsize) ||
 	    (!vq_size_valid(VQ_SPLIT, fe->qsize) && !(cfg->required & F(VIRTIO_F_RING_PACKED))))
-		return fail(fe, -EINVAL, "queue size %u: must be a power of two up to %u "
-			    "(any size up to that for a required packed ring)", fe->qsize, VQ_MAX_SIZE);
+		return fe_fail(fe, -EINVAL, "queue size %u: must be a power of two up to %u "
+			       "(any size up to that for a required packed ring)", fe->qsize, VQ_MAX_SIZE);
 	if (cfg->required & ~fe->want)
-		return fail(fe, -EINVAL, "required features %#llx are not among the wanted ones",
-			    (unsigned long long)(cfg->required & ~fe->want));
+		return fe_fail(fe, -EINVAL, "required features %#llx are not among the wanted ones",
+			       (unsigned long long)(cfg->required & ~fe->want));
 	fe->hdr_len = sizeof(struct virtio_net_hdr_mrg_rxbuf);
 	min_buf = fe->hdr_len + 64;
 	fe->qp[0].tx.v.buf_size = cfg->tx_buf_size ? cfg->tx_buf_size
@@ -115,11 +102,11 @@ static int check_config(struct vu_fe *fe, const struct vu_fe_config *cfg)
 		: wants_any(fe->want, guest_gso) && !(fe->want & F(VIRTIO_NET_F_MRG_RXBUF))
 		? FE_GSO_BUF : FE_DEFAULT_BUF;
 	if (cfg->gpa_base % 4096 || cfg->gpa_base > UINT64_MAX - (1ull << 48))
-		return fail(fe, -EINVAL, "guest-physical base %#llx: not a multiple of 4096 or too high",
-			    (unsigned long long)cfg->gpa_base);
+		return fe_fail(fe, -EINVAL, "guest-physical base %#llx: not a multiple of 4096 or too high",
+			       (unsigned long long)cfg->gpa_base);
 	if (fe->qp[0].tx.v.buf_size < min_buf || fe->qp[0].rx.v.buf_size < min_buf ||
 	    fe->qp[0].tx.v.buf_size > (1u << 20) || fe->qp[0].rx.v.buf_size > (1u << 20))
-		return fail(fe, -EINVAL, "buffer sizes must be %u bytes to 1 MiB", min_buf);
+		return fe_fail(fe, -EINVAL, "buffer sizes must be %u bytes to 1 MiB", min_buf);
 	return 0;
 }
 
@@ -131,29 +118,29 @@ static void layout_vring(struct vu_fe *fe, struct fe_vring *v, uint8_t *base, si
 	size_t drv = vq_driver_area_size(VQ_SPLIT, fe->qsize);   /* the larger ones */
 	size_t dev = vq_device_area_size(VQ_SPLIT, fe->qsize);
 	size_t ind = (size_t)fe->qsize * FE_IND_MAX * 16;
-	size_t o = align_up(*off, 4096), start = o;
+	size_t o = fe_align_up(*off, 4096), start = o;
 
 	v->nbufs = fe->qsize;
 	v->buf_size = buf_size;
-	v->buf_stride = (uint32_t)align_up(buf_size, 64);
+	v->buf_stride = (uint32_t)fe_align_up(buf_size, 64);
 	if (base) {
 		v->area = base + o;
 		v->rings.desc = base + o;
 	}
-	o = align_up(o + desc, 64);
+	o = fe_align_up(o + desc, 64);
 	if (base)
 		v->rings.driver = base + o;
-	o = align_up(o + drv, 64);
+	o = fe_align_up(o + drv, 64);
 	if (base)
 		v->rings.device = base + o;
-	o = align_up(o + dev, 64);
+	o = fe_align_up(o + dev, 64);
 	if (base) {
 		v->area_len = o - start;
 		v->ind = (struct vq_indirect_area){
 			.host = base + o, .addr = fe_addr(fe, base + o), .max = FE_IND_MAX,
 		};
 	}
-	o = align_up(o + ind, 4096);
+	o = fe_align_up(o + ind, 4096);
 	if (base)
 		v->bufs = base + o;
 	o += (size_t)v->nbufs * v->buf_stride;
@@ -169,7 +156,7 @@ static void layout_all(struct vu_fe *fe, uint8_t *base, size_t *len)
 		layout_vring(fe, &fe->qp[i].rx.v, base, &off, rx_size);
 		layout_vring(fe, &fe->qp[i].tx.v, base, &off, tx_size);
 	}
-	*len = align_up(off, 2u << 20);
+	*len = fe_align_up(off, 2u << 20);
 }
 
 static int alloc_vring(struct fe_vring *v, unsigned index)
@@ -188,8 +175,8 @@ static int alloc_vring(struct fe_vring *v, unsigned index)
 static void free_vring(struct fe_vring *v)
 {
 	vq_drv_fini(&v->vq);
-	close_fd(&v->kick_fd);
-	close_fd(&v->call_fd);
+	fe_close_fd(&v->kick_fd);
+	fe_close_fd(&v->call_fd);
 	free(v->free);
 	free(v->tok);
 	free(v->lens);
@@ -223,19 +210,19 @@ static int map_memory(struct vu_fe *fe)
 	layout_all(fe, NULL, &fe->mem_len);
 	fe->memfd = memfd_create("uvnet-virtio-user", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fe->memfd < 0)
-		return fail(fe, -errno, "memfd_create: %s", strerror(errno));
+		return fe_fail(fe, -errno, "memfd_create: %s", strerror(errno));
 	if (ftruncate(fe->memfd, (off_t)fe->mem_len))
-		return fail(fe, -errno, "memfd of %zu bytes: %s", fe->mem_len, strerror(errno));
+		return fe_fail(fe, -errno, "memfd of %zu bytes: %s", fe->mem_len, strerror(errno));
 	/* As QEMU does with its memfd backends: the size is final, so a
 	 * back-end never faults on a region we could have shrunk. */
 	if (fcntl(fe->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL))
-		return fail(fe, -errno, "sealing the memfd: %s", strerror(errno));
+		return fe_fail(fe, -errno, "sealing the memfd: %s", strerror(errno));
 	fe->mem = mmap(NULL, fe->mem_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
 		       fe->memfd, 0);
 	if (fe->mem == MAP_FAILED) {
 		rc = -errno;
 		fe->mem = NULL;
-		return fail(fe, rc, "mmap of %zu bytes: %s", fe->mem_len, strerror(-rc));
+		return fe_fail(fe, rc, "mmap of %zu bytes: %s", fe->mem_len, strerror(-rc));
 	}
 	if (fe->cfg.gpa_base)
 		fe->gpa_delta = fe->cfg.gpa_base - (uint64_t)(uintptr_t)fe->mem;
@@ -254,9 +241,9 @@ static void fe_free(struct vu_fe *fe)
 		munmap(fe->mem, fe->mem_len);
 	if (fe->log)
 		munmap(fe->log, fe->log_len);
-	close_fd(&fe->log_fd);
-	close_fd(&fe->memfd);
-	close_fd(&fe->stop_fd);
+	fe_close_fd(&fe->log_fd);
+	fe_close_fd(&fe->memfd);
+	fe_close_fd(&fe->stop_fd);
 	free(fe);
 }
 
@@ -284,12 +271,12 @@ int vu_fe_create(const struct vu_fe_config *cfg, struct vu_fe **out, struct erro
 		if (!rc)
 			rc = alloc_rxq(&fe->qp[i].rx);
 		if (rc)
-			fail(fe, rc, "queue pair %u: %s", i, strerror(-rc));
+			fe_fail(fe, rc, "queue pair %u: %s", i, strerror(-rc));
 	}
 	if (!rc) {
 		fe->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (fe->stop_fd < 0)
-			rc = fail(fe, -errno, "eventfd: %s", strerror(errno));
+			rc = fe_fail(fe, -errno, "eventfd: %s", strerror(errno));
 	}
 	if (rc) {
 		if (e)
@@ -335,7 +322,7 @@ static int reset_vring(struct vu_fe *fe, struct fe_vring *v, bool split_hdr)
 	rc = vq_drv_init(&v->vq, fe->packed ? VQ_PACKED : VQ_SPLIT, fe->qsize, fe->features,
 			 &v->rings, split_hdr ? &v->ind : NULL);
 	if (rc)
-		return fail(fe, rc, "vring %u: cannot set up a ring of %u", v->index, fe->qsize);
+		return fe_fail(fe, rc, "vring %u: cannot set up a ring of %u", v->index, fe->qsize);
 	/* Polling until someone waits: the back-end need not signal. */
 	vq_drv_disable_call(&v->vq);
 	return 0;
@@ -370,103 +357,6 @@ static int reset_rings(struct vu_fe *fe)
 	return 0;
 }
 
-/* ---- messages ---- */
-
-static const char *req_name(uint32_t req)
-{
-	return vhost_user_request_name(req);
-}
-
-/* Read the reply to `req`: `size` payload bytes into `out`. */
-static int recv_reply(struct vu_fe *fe, uint32_t req, void *out, uint32_t size)
-{
-	struct vu_msg msg;
-	struct error why;
-	int rc = vu_msg_recv(fe->sock, &msg, &why);
-
-	if (rc == -ECONNRESET)
-		return fail(fe, -ECONNRESET, "the back-end closed the connection (waiting for the "
-			    "reply to %s)", req_name(req));
-	if (rc == -EAGAIN || rc == -EWOULDBLOCK)
-		return fail(fe, -ETIMEDOUT, "no reply to %s from the back-end", req_name(req));
-	if (rc)
-		return fail(fe, rc, "reply to %s: %s", req_name(req), why.msg);
-	if (msg.nfds) {
-		vu_msg_close_fds(&msg);
-		return fail(fe, -EPROTO, "reply to %s: unexpected file descriptors", req_name(req));
-	}
-	if (msg.m.hdr.request != req || !(msg.m.hdr.flags & VHOST_USER_REPLY) ||
-	    (msg.m.hdr.flags & VHOST_USER_VERSION_MASK) != VHOST_USER_VERSION)
-		return fail(fe, -EPROTO, "expected a reply to %s, got %s with flags %#x",
-			    req_name(req), req_name(msg.m.hdr.request), msg.m.hdr.flags);
-	if (msg.m.hdr.size != size)
-		return fail(fe, -EPROTO, "reply to %s: %u payload bytes, expected %u", req_name(req),
-			    msg.m.hdr.size, size);
-	memcpy(out, &msg.m.payload, size);
-	return 0;
-}
-
-static bool reply_ack(const struct vu_fe *fe)
-{
-	return fe->protocol_features & P(VHOST_USER_PROTOCOL_F_REPLY_ACK);
-}
-
-/* Send a request that has no reply of its own; with REPLY_ACK, wait for
- * the back-end's status. */
-static int request(struct vu_fe *fe, uint32_t req, const void *payload, uint32_t size,
-		   const int *fds, unsigned nfds)
-{
-	struct vhost_user_msg m = { .hdr = { .request = req, .flags = VHOST_USER_VERSION,
-					     .size = size } };
-	uint64_t status;
-	int rc;
-
-	if (size)
-		memcpy(&m.payload, payload, size);
-	if (reply_ack(fe))
-		m.hdr.flags |= VHOST_USER_NEED_REPLY;
-	rc = vu_msg_send(fe->sock, &m, fds, nfds);
-	if (rc)
-		return fail(fe, rc == -ECONNRESET ? -EPIPE : rc, "sending %s: %s", req_name(req),
-			    strerror(-rc));
-	if (!reply_ack(fe))
-		return 0;
-	rc = recv_reply(fe, req, &status, sizeof(status));
-	if (rc)
-		return rc;
-	if (status)
-		return fail(fe, -EIO, "the back-end refused %s (status %llu)", req_name(req),
-			    (unsigned long long)status);
-	return 0;
-}
-
-static int request_u64(struct vu_fe *fe, uint32_t req, uint64_t v)
-{
-	return request(fe, req, &v, sizeof(v), NULL, 0);
-}
-
-/* A request answered with a payload (GET_*). */
-static int query(struct vu_fe *fe, uint32_t req, const void *payload, uint32_t size,
-		 void *out, uint32_t out_size)
-{
-	struct vhost_user_msg m = { .hdr = { .request = req, .flags = VHOST_USER_VERSION,
-					     .size = size } };
-	int rc;
-
-	if (size)
-		memcpy(&m.payload, payload, size);
-	rc = vu_msg_send(fe->sock, &m, NULL, 0);
-	if (rc)
-		return fail(fe, rc == -ECONNRESET ? -EPIPE : rc, "sending %s: %s", req_name(req),
-			    strerror(-rc));
-	return recv_reply(fe, req, out, out_size);
-}
-
-static int query_u64(struct vu_fe *fe, uint32_t req, uint64_t *out)
-{
-	return query(fe, req, NULL, 0, out, sizeof(*out));
-}
-
 /* ---- negotiation ---- */
 
 static const char *feature_name(unsigned bit)
@@ -490,26 +380,26 @@ static int negotiate_features(struct vu_fe *fe)
 	int rc;
 
 	fe->protocol_features = 0;
-	rc = request(fe, VHOST_USER_SET_OWNER, NULL, 0, NULL, 0);
+	rc = fe_request(fe, VHOST_USER_SET_OWNER, NULL, 0, NULL, 0);
 	if (!rc)
-		rc = query_u64(fe, VHOST_USER_GET_FEATURES, &offered);
+		rc = fe_query_u64(fe, VHOST_USER_GET_FEATURES, &offered);
 	if (rc)
 		return rc;
 	missing = (fe->cfg.required | F(VIRTIO_F_VERSION_1)) & ~offered;
 	if (missing) {
 		unsigned bit = (unsigned)__builtin_ctzll(missing);
 
-		return fail(fe, -ENOTSUP, "the back-end does not offer %s (feature bit %u; "
-			    "it offers %#llx)", feature_name(bit), bit,
-			    (unsigned long long)offered);
+		return fe_fail(fe, -ENOTSUP, "the back-end does not offer %s (feature bit %u; "
+			       "it offers %#llx)", feature_name(bit), bit,
+			       (unsigned long long)offered);
 	}
 	fe->features = fe->want & offered;
 	fe->offered = offered;
 	fe->has_pf = offered & F(VHOST_USER_F_PROTOCOL_FEATURES);
 	if (offered & F(VHOST_USER_F_PROTOCOL_FEATURES)) {
-		rc = query_u64(fe, VHOST_USER_GET_PROTOCOL_FEATURES, &pf);
+		rc = fe_query_u64(fe, VHOST_USER_GET_PROTOCOL_FEATURES, &pf);
 		if (!rc)
-			rc = request_u64(fe, VHOST_USER_SET_PROTOCOL_FEATURES, pf & FE_PROTOCOL_WANTED);
+			rc = fe_request_u64(fe, VHOST_USER_SET_PROTOCOL_FEATURES, pf & FE_PROTOCOL_WANTED);
 		if (rc)
 			return rc;
 		/* From now on every request of ours is acknowledged. */
@@ -519,17 +409,17 @@ static int negotiate_features(struct vu_fe *fe)
 		uint64_t max;
 
 		if (!(fe->protocol_features & P(VHOST_USER_PROTOCOL_F_MQ)))
-			return fail(fe, -ENOTSUP, "%u queue pairs asked for, but the back-end "
-				    "has no multiqueue support (protocol feature MQ)", fe->nqp);
-		rc = query_u64(fe, VHOST_USER_GET_QUEUE_NUM, &max);
+			return fe_fail(fe, -ENOTSUP, "%u queue pairs asked for, but the back-end "
+				       "has no multiqueue support (protocol feature MQ)", fe->nqp);
+		rc = fe_query_u64(fe, VHOST_USER_GET_QUEUE_NUM, &max);
 		if (rc)
 			return rc;
 		if (fe->nqp > max)
-			return fail(fe, -ERANGE, "%u queue pairs asked for, the back-end has %llu",
-				    fe->nqp, (unsigned long long)max);
+			return fe_fail(fe, -ERANGE, "%u queue pairs asked for, the back-end has %llu",
+				       fe->nqp, (unsigned long long)max);
 	}
-	rc = request_u64(fe, VHOST_USER_SET_FEATURES,
-			 fe->features | (offered & F(VHOST_USER_F_PROTOCOL_FEATURES)));
+	rc = fe_request_u64(fe, VHOST_USER_SET_FEATURES,
+			    fe->features | (offered & F(VHOST_USER_F_PROTOCOL_FEATURES)));
 	if (rc)
 		return rc;
 	fe->packed = fe->features & F(VIRTIO_F_RING_PACKED);
@@ -537,7 +427,7 @@ static int negotiate_features(struct vu_fe *fe)
 	fe->tx_split = fe->cfg.split_hdr;
 	fe->rx_split = fe->cfg.split_hdr && !fe->mrg;
 	if (!vq_size_valid(fe->packed ? VQ_PACKED : VQ_SPLIT, fe->qsize))
-		return fail(fe, -EINVAL, "queue size %u is not valid for a split ring", fe->qsize);
+		return fe_fail(fe, -EINVAL, "queue size %u is not valid for a split ring", fe->qsize);
 	return 0;
 }
 
@@ -553,12 +443,12 @@ static int send_mem_table(struct vu_fe *fe)
 		},
 	};
 
-	return request(fe, VHOST_USER_SET_MEM_TABLE, &m,
-		       (uint32_t)(8 + m.nregions * sizeof(struct vhost_user_region)), &fe->memfd, 1);
+	return fe_request(fe, VHOST_USER_SET_MEM_TABLE, &m,
+			  (uint32_t)(8 + m.nregions * sizeof(struct vhost_user_region)), &fe->memfd, 1);
 }
 
 /* SET_VRING_ADDR; log: VHOST_VRING_F_LOG, the used ring's guest address. */
-static int set_vring_addr(struct vu_fe *fe, struct fe_vring *v, bool log)
+int fe_set_vring_addr(struct vu_fe *fe, struct fe_vring *v, bool log)
 {
 	struct vhost_vring_addr addr = {
 		.index = v->index,
@@ -569,7 +459,7 @@ static int set_vring_addr(struct vu_fe *fe, struct fe_vring *v, bool log)
 		.log_guest_addr = log ? fe_addr(fe, v->rings.device) : 0,
 	};
 
-	return request(fe, VHOST_USER_SET_VRING_ADDR, &addr, sizeof(addr), NULL, 0);
+	return fe_request(fe, VHOST_USER_SET_VRING_ADDR, &addr, sizeof(addr), NULL, 0);
 }
 
 static int setup_vring(struct vu_fe *fe, struct fe_vring *v)
@@ -581,15 +471,15 @@ static int setup_vring(struct vu_fe *fe, struct fe_vring *v)
 	uint64_t ring = v->index;
 	int rc;
 
-	rc = request(fe, VHOST_USER_SET_VRING_NUM, &num, sizeof(num), NULL, 0);
+	rc = fe_request(fe, VHOST_USER_SET_VRING_NUM, &num, sizeof(num), NULL, 0);
 	if (!rc)
-		rc = request(fe, VHOST_USER_SET_VRING_BASE, &base, sizeof(base), NULL, 0);
+		rc = fe_request(fe, VHOST_USER_SET_VRING_BASE, &base, sizeof(base), NULL, 0);
 	if (!rc)
-		rc = set_vring_addr(fe, v, false);
+		rc = fe_set_vring_addr(fe, v, false);
 	if (!rc)
-		rc = request(fe, VHOST_USER_SET_VRING_CALL, &ring, sizeof(ring), &v->call_fd, 1);
+		rc = fe_request(fe, VHOST_USER_SET_VRING_CALL, &ring, sizeof(ring), &v->call_fd, 1);
 	if (!rc)
-		rc = request(fe, VHOST_USER_SET_VRING_KICK, &ring, sizeof(ring), &v->kick_fd, 1);
+		rc = fe_request(fe, VHOST_USER_SET_VRING_KICK, &ring, sizeof(ring), &v->kick_fd, 1);
 	return rc;
 }
 
@@ -600,7 +490,7 @@ static int enable_vring(struct vu_fe *fe, struct fe_vring *v, bool on)
 	/* Without protocol features a ring is enabled from the start. */
 	if (!fe->has_pf)
 		return 0;
-	return request(fe, VHOST_USER_SET_VRING_ENABLE, &s, sizeof(s), NULL, 0);
+	return fe_request(fe, VHOST_USER_SET_VRING_ENABLE, &s, sizeof(s), NULL, 0);
 }
 
 /*
@@ -642,10 +532,10 @@ static int fe_setup(struct vu_fe *fe, int sock)
 	}
 	/* Without acks, a round trip proves the back-end took it all (it
 	 * handles messages in order and drops the connection on an error). */
-	if (!rc && !reply_ack(fe))
-		rc = query_u64(fe, VHOST_USER_GET_FEATURES, &ignored);
+	if (!rc && !fe_reply_ack(fe))
+		rc = fe_query_u64(fe, VHOST_USER_GET_FEATURES, &ignored);
 	if (rc) {
-		close_fd(&fe->sock);
+		fe_close_fd(&fe->sock);
 		return rc;
 	}
 	error_clear(&fe->err);
@@ -674,7 +564,7 @@ static void fe_go_down(struct vu_fe *fe, const char *why)
 	/* the reason first: whoever sees the state go down reads it next */
 	error_set(&fe->err, -ENOTCONN, "%s", why);
 	fe_quiesce(fe);
-	close_fd(&fe->sock);
+	fe_close_fd(&fe->sock);
 	fe_wake_all(fe);
 }
 
@@ -708,9 +598,9 @@ static int connect_client(struct vu_fe *fe, int timeout_ms)
 			return sock;
 		left = deadline - now_ms();
 		if ((sock != -ENOENT && sock != -ECONNREFUSED) || (timeout_ms >= 0 && left <= 0))
-			return fail(fe, sock, "cannot connect to %s: %s", fe->path, strerror(-sock));
+			return fe_fail(fe, sock, "cannot connect to %s: %s", fe->path, strerror(-sock));
 		if (nap(fe, timeout_ms < 0 || left > FE_RETRY_MS ? FE_RETRY_MS : (int)left))
-			return fail(fe, -ECANCELED, "connecting to %s: stopped", fe->path);
+			return fe_fail(fe, -ECANCELED, "connecting to %s: stopped", fe->path);
 	}
 }
 
@@ -726,14 +616,14 @@ static int accept_server(struct vu_fe *fe, int timeout_ms)
 		rc = poll(p, 2, timeout_ms);
 	} while (rc < 0 && errno == EINTR);
 	if (rc < 0)
-		return fail(fe, -errno, "waiting for a back-end on %s: %s", fe->path, strerror(errno));
+		return fe_fail(fe, -errno, "waiting for a back-end on %s: %s", fe->path, strerror(errno));
 	if (rc == 0)
-		return fail(fe, -ETIMEDOUT, "no back-end connected to %s", fe->path);
+		return fe_fail(fe, -ETIMEDOUT, "no back-end connected to %s", fe->path);
 	if (p[1].revents)
-		return fail(fe, -ECANCELED, "waiting on %s: stopped", fe->path);
+		return fe_fail(fe, -ECANCELED, "waiting on %s: stopped", fe->path);
 	sock = vu_socket_accept(fe->listen_fd);
 	if (sock < 0)
-		return fail(fe, sock, "accepting on %s: %s", fe->path, strerror(-sock));
+		return fe_fail(fe, sock, "accepting on %s: %s", fe->path, strerror(-sock));
 	return sock;
 }
 
@@ -745,14 +635,14 @@ int vu_fe_connect(struct vu_fe *fe)
 	int sock, rc;
 
 	if (__atomic_load_n(&fe->state, __ATOMIC_ACQUIRE) == FE_UP || fe->monitor_running)
-		return fail(fe, -EISCONN, "already connected");
+		return fe_fail(fe, -EISCONN, "already connected");
 	if (fe->cfg.server && fe->listen_fd < 0) {
 		fe->listen_fd = vu_socket_listen(fe->path, 0600);
 		if (fe->listen_fd < 0) {
 			rc = fe->listen_fd;
 			fe->listen_fd = -1;
-			return fail(fe, rc, "cannot listen on %s: %s", fe->path,
-				    rc == -EEXIST ? "a file that is not a socket is there"
+			return fe_fail(fe, rc, "cannot listen on %s: %s", fe->path,
+				       rc == -EEXIST ? "a file that is not a socket is there"
 						  : strerror(-rc));
 		}
 	}
@@ -766,8 +656,8 @@ int vu_fe_connect(struct vu_fe *fe)
 		rc = -pthread_create(&fe->monitor, NULL, monitor_main, fe);
 		if (rc) {
 			fe_quiesce(fe);
-			close_fd(&fe->sock);
-			return fail(fe, rc, "cannot start the monitor thread: %s", strerror(-rc));
+			fe_close_fd(&fe->sock);
+			return fe_fail(fe, rc, "cannot start the monitor thread: %s", strerror(-rc));
 		}
 		fe->monitor_running = true;
 	}
@@ -803,7 +693,7 @@ static void watch_connection(struct vu_fe *fe, int timeout_ms)
 	}
 	vu_msg_close_fds(&msg);
 	snprintf(text, sizeof(text), "unexpected message %s from the back-end",
-		 req_name(msg.m.hdr.request));
+		 fe_req_name(msg.m.hdr.request));
 	fe_go_down(fe, text);
 }
 
@@ -865,174 +755,16 @@ void vu_fe_destroy(struct vu_fe *fe)
 		for (unsigned i = 0; i < 2 * fe->nqp; i++) {
 			struct vhost_vring_state s = { .index = i };
 
-			if (query(fe, VHOST_USER_GET_VRING_BASE, &s, sizeof(s), &s, sizeof(s)))
+			if (fe_query(fe, VHOST_USER_GET_VRING_BASE, &s, sizeof(s), &s, sizeof(s)))
 				break;
 		}
 	}
-	close_fd(&fe->sock);
+	fe_close_fd(&fe->sock);
 	if (fe->listen_fd >= 0) {
-		close_fd(&fe->listen_fd);
+		fe_close_fd(&fe->listen_fd);
 		unlink(fe->path);
 	}
 	fe_free(fe);
-}
-
-/* ---- migration: the dirty log ---- */
-
-static int set_features_log(struct vu_fe *fe, bool log)
-{
-	uint64_t f = fe->features | (fe->has_pf ? F(VHOST_USER_F_PROTOCOL_FEATURES) : 0);
-
-	return request_u64(fe, VHOST_USER_SET_FEATURES, log ? f | F(VHOST_F_LOG_ALL) : f);
-}
-
-static int set_all_addrs(struct vu_fe *fe, bool log)
-{
-	int rc = 0;
-
-	for (unsigned i = 0; !rc && i < fe->nqp; i++) {
-		rc = set_vring_addr(fe, &fe->qp[i].rx.v, log);
-		if (!rc)
-			rc = set_vring_addr(fe, &fe->qp[i].tx.v, log);
-	}
-	return rc;
-}
-
-/* SET_LOG_BASE with the log's fd; the back-end answers (any payload). */
-static int send_log_base(struct vu_fe *fe)
-{
-	struct vhost_user_msg m = { .hdr = { .request = VHOST_USER_SET_LOG_BASE,
-					     .flags = VHOST_USER_VERSION,
-					     .size = sizeof(struct vhost_user_log) } };
-	struct vu_msg r;
-	struct error why;
-	int rc;
-
-	m.payload.log = (struct vhost_user_log){ .mmap_size = fe->log_len, .mmap_offset = 0 };
-	rc = vu_msg_send(fe->sock, &m, &fe->log_fd, 1);
-	if (rc)
-		return fail(fe, rc, "sending SET_LOG_BASE: %s", strerror(-rc));
-	rc = vu_msg_recv(fe->sock, &r, &why);
-	if (rc)
-		return fail(fe, rc == -EAGAIN ? -ETIMEDOUT : rc, "reply to SET_LOG_BASE: %s",
-			    rc == -EAGAIN ? "none" : why.msg);
-	vu_msg_close_fds(&r);
-	if (r.m.hdr.request != VHOST_USER_SET_LOG_BASE || !(r.m.hdr.flags & VHOST_USER_REPLY))
-		return fail(fe, -EPROTO, "expected a reply to SET_LOG_BASE, got %s",
-			    req_name(r.m.hdr.request));
-	return 0;
-}
-
-int vu_fe_log_start(struct vu_fe *fe)
-{
-	uint64_t end = fe_addr(fe, fe->mem) + fe->mem_len;
-	size_t len;
-	int rc;
-
-	if (!fe->cfg.gpa_base || fe->monitor_running)
-		return fail(fe, -EINVAL, "a dirty log needs config.gpa_base and config.no_thread");
-	if (!vu_fe_connected(fe))
-		return fail(fe, -ENOTCONN, "not connected");
-	if (!(fe->offered & F(VHOST_F_LOG_ALL)) ||
-	    !(fe->protocol_features & P(VHOST_USER_PROTOCOL_F_LOG_SHMFD)))
-		return fail(fe, -ENOTSUP, "the back-end offers no dirty-page logging "
-			    "(VHOST_F_LOG_ALL and LOG_SHMFD)");
-	if (fe->log)
-		return 0;
-	len = align_up((size_t)((end + 4095) / 4096 + 7) / 8, 4096);
-	fe->log_fd = memfd_create("uvnet-virtio-user-log", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (fe->log_fd < 0)
-		return fail(fe, -errno, "memfd_create: %s", strerror(errno));
-	if (ftruncate(fe->log_fd, (off_t)len) ||
-	    fcntl(fe->log_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) {
-		rc = fail(fe, -errno, "the log's memfd of %zu bytes: %s", len, strerror(errno));
-		close_fd(&fe->log_fd);
-		return rc;
-	}
-	fe->log = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fe->log_fd, 0);
-	if (fe->log == MAP_FAILED) {
-		rc = fail(fe, -errno, "mapping the log: %s", strerror(errno));
-		fe->log = NULL;
-		close_fd(&fe->log_fd);
-		return rc;
-	}
-	fe->log_len = len;
-	/* QEMU's order (vhost_migration_log): the log, LOG_ALL, the rings */
-	rc = send_log_base(fe);
-	if (!rc)
-		rc = set_features_log(fe, true);
-	if (!rc)
-		rc = set_all_addrs(fe, true);
-	return rc;
-}
-
-int vu_fe_log_stop(struct vu_fe *fe)
-{
-	int rc = 0;
-
-	if (!fe->log)
-		return 0;
-	if (vu_fe_connected(fe)) {
-		rc = set_features_log(fe, false);
-		if (!rc)
-			rc = set_all_addrs(fe, false);
-	}
-	munmap(fe->log, fe->log_len);
-	fe->log = NULL;
-	fe->log_len = 0;
-	close_fd(&fe->log_fd);
-	return rc;
-}
-
-const uint8_t *vu_fe_log(const struct vu_fe *fe, size_t *len)
-{
-	*len = fe->log_len;
-	return fe->log;
-}
-
-void vu_fe_log_clear(struct vu_fe *fe)
-{
-	/* as QEMU's sync: each word taken out atomically */
-	for (size_t i = 0; i + 8 <= fe->log_len; i += 8)
-		__atomic_exchange_n((uint64_t *)(fe->log + i), 0, __ATOMIC_SEQ_CST);
-}
-
-uint64_t vu_fe_gpa(const struct vu_fe *fe, const void *p)
-{
-	if ((const uint8_t *)p < fe->mem || (const uint8_t *)p >= fe->mem + fe->mem_len)
-		return 0;
-	return fe_addr(fe, p);
-}
-
-int vu_fe_vring_area(const struct vu_fe *fe, unsigned vring, enum vu_fe_area area,
-		     uint64_t *gpa, void **host, size_t *len)
-{
-	enum vq_layout l = fe->packed ? VQ_PACKED : VQ_SPLIT;
-	const struct fe_vring *v;
-	void *p;
-
-	if (vring >= 2 * fe->nqp)
-		return -EINVAL;
-	v = vring % 2 ? &fe->qp[vring / 2].tx.v : &fe->qp[vring / 2].rx.v;
-	switch (area) {
-	case VU_FE_AREA_DESC:
-		p = v->rings.desc;
-		*len = vq_desc_area_size(l, fe->qsize);
-		break;
-	case VU_FE_AREA_DRIVER:
-		p = v->rings.driver;
-		*len = vq_driver_area_size(l, fe->qsize);
-		break;
-	case VU_FE_AREA_DEVICE:
-		p = v->rings.device;
-		*len = vq_device_area_size(l, fe->qsize);
-		break;
-	default:
-		return -EINVAL;
-	}
-	*gpa = fe_addr(fe, p);
-	*host = p;
-	return 0;
 }
 
 /* ---- accessors ---- */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Internal to the virtio-user front-end: what the control plane
- * (vu_fe.c: memory, negotiation, the monitor, reconnects) and the
- * data path (vu_fe_data.c: bursts, waits) share.
+ * (vu_fe.c: memory, negotiation, the monitor, reconnects), its messages
+ * (vu_fe_msg.c), the dirty log (vu_fe_log.c) and the data path
+ * (vu_fe_data.c: bursts, waits) share.
  *
  * Who touches a ring: its data thread between fe_enter() and fe_exit(),
  * or the control plane while the state is not FE_UP and no data thread is
@@ -14,8 +15,10 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include "virtio/vq_drv.h"
+#include "vhost/vhost_user.h"
 #include "vhost/vu_fe.h"
 
 enum fe_state { FE_DOWN, FE_UP };
@@ -136,5 +139,43 @@ int fe_rx_post(struct vu_fe *fe, struct fe_rxq *q, unsigned idx);
 
 /* Wake every vu_fe_wait() sleeper (they re-check the state). */
 void fe_wake_all(struct vu_fe *fe);
+
+static inline size_t fe_align_up(size_t x, size_t a)
+{
+	return (x + a - 1) & ~(a - 1);
+}
+
+static inline void fe_close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static inline const char *fe_req_name(uint32_t req)
+{
+	return vhost_user_request_name(req);
+}
+
+/* Record a control-plane failure in fe->err; returns rc. */
+int fe_fail(struct vu_fe *fe, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* SET_VRING_ADDR; log: VHOST_VRING_F_LOG, the used ring's guest address. */
+int fe_set_vring_addr(struct vu_fe *fe, struct fe_vring *v, bool log);
+
+/* Messages (vu_fe_msg.c); on failure each records why (fe_fail). */
+
+/* VHOST_USER_PROTOCOL_F_REPLY_ACK negotiated. */
+bool fe_reply_ack(const struct vu_fe *fe);
+/* Send a request that has no reply of its own; with REPLY_ACK, wait for
+ * the back-end's status. */
+int fe_request(struct vu_fe *fe, uint32_t req, const void *payload, uint32_t size,
+	       const int *fds, unsigned nfds);
+int fe_request_u64(struct vu_fe *fe, uint32_t req, uint64_t v);
+/* A request answered with a payload (GET_*). */
+int fe_query(struct vu_fe *fe, uint32_t req, const void *payload, uint32_t size,
+	     void *out, uint32_t out_size);
+int fe_query_u64(struct vu_fe *fe, uint32_t req, uint64_t *out);
 
 #endif
