@@ -18,35 +18,7 @@ stops=10
 
 # qmp COMMAND [ARGUMENTS_JSON]: run one QMP command on the guest's monitor;
 # prints its "return" as JSON.
-qmp() {
-    timeout 20 python3 - "$T/vm1.qmp" "$@" <<'EOF'
-import json, socket, sys
-
-sock = socket.socket(socket.AF_UNIX)
-sock.settimeout(10)
-sock.connect(sys.argv[1])
-f = sock.makefile("rw")
-
-
-def call(cmd, args=None):
-    msg = {"execute": cmd}
-    if args:
-        msg["arguments"] = args
-    f.write(json.dumps(msg) + "\n")
-    f.flush()
-    while True:
-        r = json.loads(f.readline())
-        if "return" in r:
-            return r["return"]
-        if "error" in r:
-            sys.exit(f"qmp {cmd}: {r['error'].get('desc')}")
-
-
-json.loads(f.readline())  # the greeting
-call("qmp_capabilities")
-print(json.dumps(call(sys.argv[2], json.loads(sys.argv[3]) if len(sys.argv) > 3 else None)))
-EOF
-}
+qmp() { qmp_call "$T/vm1.qmp" "$@"; }
 
 # ring_positions PATH: "RX_LAST_AVAIL RX_USED TX_LAST_AVAIL TX_USED" as QEMU
 # has them for the (stopped) guest's virtio-net device at QOM path PATH.
