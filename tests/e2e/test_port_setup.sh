@@ -95,7 +95,8 @@ tap_check "and leaves no tap behind" eval '! ip netns exec "$E2E_NS" ip link sho
 # no fd free at all
 prlimit --pid "$pid" --nofile="$(free_fd "$pid" 1)": || e2e_bail "prlimit on uvnetd"
 touch "$T/fd.go"
-wait_for 10 grep -q 'v1: vhost-user connection dropped' <(tail -n 5 "$T"/uvnetd.*.log)
+# (the log is read afresh each try: a <(...) would be read once)
+wait_for 10 eval 'cat "$T"/uvnetd.*.log | grep -q "v1: vhost-user connection dropped: file descriptors lost"'
 tap_like "a vhost-user message whose fd could not be received is refused as such" \
     "$(cat "$T"/uvnetd.*.log)" 'v1: vhost-user connection dropped: file descriptors lost: uvnetd is out of fds'
 spawn timeout 30 "$PY" -c 'import socket, sys, time
