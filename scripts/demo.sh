@@ -98,7 +98,7 @@ for _ in $(seq 50); do [ -S "$tmp/uvnetd.sock" ] && break; sleep 0.1; done
 show ctl net-define default mode=nat
 show ctl net-start default
 show ctl net-list
-in_ns nft list table ip uvnet-default | sed 's/^/    /'
+in_ns nft list table inet uvnet-default | sed 's/^/    /'
 
 # Each guest waits for its peer's address from the host (on ttyS1), then
 # pings the gateway, the peer and the outside host, connects to it, and

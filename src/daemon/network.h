@@ -5,7 +5,7 @@
  *
  *   mode=nat       a gateway port uv-NAME (a tap carrying the gateway
  *                  address, configured over rtnetlink), dnsmasq for DHCP
- *                  and DNS on it, and an nftables table `ip uvnet-NAME`
+ *                  and DNS on it, and an nftables table `inet uvnet-NAME`
  *                  that masquerades the subnet out of the uplink and lets
  *                  only replies back in; IPv4 forwarding is switched on.
  *   mode=isolated  the gateway port and dnsmasq, no router option, and an
