@@ -39,7 +39,9 @@ void bridge_free(struct bridge *br)
 	for (unsigned i = 0; i < BRIDGE_MAX_PORTS; i++) {
 		free(br->cfg[i]);
 		free(br->counters[i]);
+		free(br->capture[i]);
 	}
+	free(br->mirrors);
 	fdb_free(br->fdb);
 	free(br);
 }
@@ -135,6 +137,32 @@ struct bridge_port_counters bridge_port_counters(const struct bridge *br, const 
 	return sum;
 }
 
+/* The bridge's observers changed: keep the count bursts test up to date. */
+static void observe(struct bridge *br, const void *old, const void *now)
+{
+	unsigned n = br->observed + (now != NULL) - (old != NULL);
+
+	__atomic_store_n(&br->observed, n, __ATOMIC_RELEASE);
+}
+
+struct port_capture_set *bridge_set_capture(struct bridge *br, struct port *p,
+					    struct port_capture_set *set)
+{
+	struct port_capture_set *old = __atomic_exchange_n(&br->capture[p->index], set,
+							   __ATOMIC_ACQ_REL);
+
+	observe(br, old, set);
+	return old;
+}
+
+struct mirror_table *bridge_set_mirrors(struct bridge *br, struct mirror_table *t)
+{
+	struct mirror_table *old = __atomic_exchange_n(&br->mirrors, t, __ATOMIC_ACQ_REL);
+
+	observe(br, old, t);
+	return old;
+}
+
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -143,21 +171,12 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Queue frame f for port slot i, if that port takes its VLAN and size. */
-static void enqueue(struct fwd_scratch *s, struct bridge *br, unsigned i, struct frame *f)
+/* Queue frame f for port slot i, tagged or not, if it fits the port's MTU. */
+static inline void add(struct fwd_scratch *s, struct port *p, unsigned i, struct frame *f,
+		       bool tagged)
 {
-	struct port *p = __atomic_load_n(&br->ports[i], __ATOMIC_ACQUIRE);
-	const struct bridge_port_cfg *c;
-	unsigned mtu;
-	bool tagged;
+	unsigned mtu = __atomic_load_n(&p->mtu, __ATOMIC_RELAXED); /* set-port may change it */
 
-	if (!p)
-		return;
-	/* published before the port, freed only after a worker sync */
-	c = __atomic_load_n(&br->cfg[i], __ATOMIC_ACQUIRE);
-	if (!port_vlan_egress(&c->vlan, f->vlan, &tagged))
-		return;
-	mtu = __atomic_load_n(&p->mtu, __ATOMIC_RELAXED); /* set-port may change it */
 	if (mtu && f->vnet.gso_type == VIRTIO_NET_HDR_GSO_NONE && f->len - f->l2_len > mtu) {
 		port_count(port_tx(p, s->worker), 0, 0, 1, 0);
 		return;
@@ -168,13 +187,37 @@ static void enqueue(struct fwd_scratch *s, struct bridge *br, unsigned i, struct
 	s->f[i][s->count[i]++] = f;
 }
 
-static void flood(struct fwd_scratch *s, struct bridge *br, unsigned in, struct frame *f)
+/*
+ * Queue frame f for port slot i, if that port takes its VLAN and size.
+ * mt: the bridge's mirrors (NULL on the plain path, where the compiler
+ * drops the test), whose output ports take no part in switching.
+ */
+static inline __attribute__((always_inline)) void
+enqueue(struct fwd_scratch *s, struct bridge *br, unsigned i, struct frame *f,
+	const struct mirror_table *mt)
+{
+	struct port *p = __atomic_load_n(&br->ports[i], __ATOMIC_ACQUIRE);
+	const struct bridge_port_cfg *c;
+	bool tagged;
+
+	if (!p || (mt && mirror_is_output(mt, i)))
+		return;
+	/* published before the port, freed only after a worker sync */
+	c = __atomic_load_n(&br->cfg[i], __ATOMIC_ACQUIRE);
+	if (!port_vlan_egress(&c->vlan, f->vlan, &tagged))
+		return;
+	add(s, p, i, f, tagged);
+}
+
+static inline __attribute__((always_inline)) void
+flood(struct fwd_scratch *s, struct bridge *br, unsigned in, struct frame *f,
+      const struct mirror_table *mt)
 {
 	unsigned n = __atomic_load_n(&br->nslots, __ATOMIC_ACQUIRE);
 
 	for (unsigned i = 0; i < n; i++)
 		if (i != in)
-			enqueue(s, br, i, f);
+			enqueue(s, br, i, f, mt);
 }
 
 /*
@@ -242,9 +285,59 @@ static int lookup(struct fwd_memo *m, struct bridge *br, const struct frame *f, 
 	return m->dst_port;
 }
 
+/* Is f queued for port slot i already?  A frame is queued at most once
+ * per port, and the last one queued there if so (this frame's turn). */
+static inline bool queued_for(const struct fwd_scratch *s, unsigned i, const struct frame *f)
+{
+	return s->count[i] && s->f[i][s->count[i] - 1] == f;
+}
+
+static bool queued_for_any(const struct fwd_scratch *s, const uint64_t *slots,
+			   const struct frame *f)
+{
+	for (unsigned w = 0; w < MIRROR_PORTS / 64; w++)
+		for (uint64_t bits = slots[w]; bits; bits &= bits - 1)
+			if (queued_for(s, w * 64 + (unsigned)__builtin_ctzll(bits), f))
+				return true;
+	return false;
+}
+
+/* Send f out of a mirror's output port too, once, tagged as the port's
+ * VLAN mode sends a frame of its VLAN (untagged on an access port,
+ * whatever the VLAN). */
+static void mirror_to(struct fwd_scratch *s, struct bridge *br, unsigned o, struct frame *f)
+{
+	struct port *p = __atomic_load_n(&br->ports[o], __ATOMIC_ACQUIRE);
+	const struct bridge_port_cfg *c;
+	bool tagged;
+
+	if (!p || queued_for(s, o, f))
+		return;
+	c = __atomic_load_n(&br->cfg[o], __ATOMIC_ACQUIRE);
+	if (!port_vlan_egress(&c->vlan, f->vlan, &tagged))
+		tagged = c->vlan.mode != PORT_VLAN_ACCESS && f->vlan != 0;
+	add(s, p, o, f, tagged);
+}
+
+/* The mirrors that select f (by its ingress port, by a port it is queued
+ * for, in a VLAN they select) send it to their outputs. */
+static void mirror_frame(struct fwd_scratch *s, struct bridge *br, const struct mirror_table *mt,
+			 struct frame *f)
+{
+	for (unsigned k = 0; k < mt->n; k++) {
+		const struct mirror_rule *r = &mt->rule[k];
+
+		if (r->some_vlans && !port_vlan_map_has(r->vlans, f->vlan))
+			continue;
+		if (mirror_bit(r->src, f->in_port) || queued_for_any(s, r->dst, f))
+			mirror_to(s, br, r->out, f);
+	}
+}
+
 /* Decide where one frame goes; false if it is dropped at ingress. */
-static bool classify(struct fwd_scratch *s, struct fwd_memo *m, struct bridge *br,
-		     const struct fwd_in *in, struct frame *f, uint64_t now)
+static inline __attribute__((always_inline)) bool
+classify(struct fwd_scratch *s, struct fwd_memo *m, struct bridge *br, const struct fwd_in *in,
+	 struct frame *f, uint64_t now, const struct mirror_table *mt)
 {
 	unsigned idx = in->port->index;
 	uint16_t l2_len;
@@ -266,10 +359,78 @@ static bool classify(struct fwd_scratch *s, struct fwd_memo *m, struct bridge *b
 	learn(m, br, in, f, now);
 	dst = lookup(m, br, f, now);
 	if (dst < 0)
-		flood(s, br, idx, f);
+		flood(s, br, idx, f, mt);
 	else if ((unsigned)dst != idx) /* never back out where it came from */
-		enqueue(s, br, (unsigned)dst, f);
+		enqueue(s, br, (unsigned)dst, f, mt);
+	if (mt)
+		mirror_frame(s, br, mt, f);
 	return true;
+}
+
+/* The frames queued for each destination go out, one tx_burst() each. */
+static void transmit(struct fwd_scratch *s, struct bridge *br, unsigned worker)
+{
+	for (unsigned t = 0; t < s->ntouched; t++) {
+		unsigned i = s->touched[t];
+		struct port *p = __atomic_load_n(&br->ports[i], __ATOMIC_ACQUIRE);
+
+		if (p) /* removed meanwhile: its destruction waits for this burst */
+			p->ops->tx_burst(p, worker, s->f[i], s->tagged[i], s->count[i]);
+		s->count[i] = 0;
+	}
+}
+
+/* Classify, learn and sort a burst by destination; count what was dropped. */
+static inline __attribute__((always_inline)) void
+sort_burst(struct fwd_scratch *s, struct bridge *br, const struct fwd_in *in, struct frame *f,
+	   unsigned n, uint64_t now, const struct mirror_table *mt)
+{
+	struct fwd_memo memo = { 0 };
+	unsigned dropped = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		if (!classify(s, &memo, br, in, &f[i], now, mt))
+			dropped++;
+	if (dropped)
+		port_count(port_rx(in->port, s->worker), 0, 0, dropped, 0);
+}
+
+static void capture_out(struct fwd_scratch *s, struct bridge *br, const struct timespec *ts)
+{
+	for (unsigned t = 0; t < s->ntouched; t++) {
+		unsigned i = s->touched[t];
+		const struct port_capture_set *set = __atomic_load_n(&br->capture[i], __ATOMIC_ACQUIRE);
+
+		if (set && (set->dir & PORT_CAPTURE_OUT))
+			port_capture_out(set, s->f[i], s->tagged[i], s->count[i], s->worker, ts);
+	}
+}
+
+/*
+ * A burst on a bridge that something observes (a capture, a mirror): the
+ * frames are captured as they came in, before anything is decided; a
+ * mirror's output port is out of switching (what it sends is dropped);
+ * the frames each port gets are captured as it will send them.
+ */
+static __attribute__((noinline)) void forward_observed(struct fwd_scratch *s, struct bridge *br,
+						       const struct fwd_in *in, struct frame *f,
+						       unsigned n, uint64_t now)
+{
+	const struct port_capture_set *cin = __atomic_load_n(&br->capture[in->port->index],
+							     __ATOMIC_ACQUIRE);
+	const struct mirror_table *mt = __atomic_load_n(&br->mirrors, __ATOMIC_ACQUIRE);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts); /* vDSO: no syscall */
+	if (cin && (cin->dir & PORT_CAPTURE_IN))
+		port_capture_in(cin, f, n, s->worker, &ts);
+	if (mt && mirror_is_output(mt, in->port->index)) {
+		port_count(port_rx(in->port, s->worker), 0, 0, n, 0);
+		return;
+	}
+	sort_burst(s, br, in, f, n, now, mt);
+	capture_out(s, br, &ts);
+	transmit(s, br, s->worker);
 }
 
 void bridge_forward(struct fwd_scratch *s, struct port *in, struct frame *f, unsigned n,
@@ -277,9 +438,7 @@ void bridge_forward(struct fwd_scratch *s, struct port *in, struct frame *f, uns
 {
 	struct bridge *br = __atomic_load_n(&in->bridge, __ATOMIC_ACQUIRE);
 	uint64_t now = now_ms();
-	struct fwd_memo memo = { 0 };
 	struct fwd_in fin;
-	unsigned dropped = 0;
 
 	if (!br)
 		return; /* being removed */
@@ -289,17 +448,11 @@ void bridge_forward(struct fwd_scratch *s, struct port *in, struct frame *f, uns
 	fin.cnt = &br->counters[in->index][worker];
 	s->ntouched = 0;
 	s->worker = worker;
-	for (unsigned i = 0; i < n; i++)
-		if (!classify(s, &memo, br, &fin, &f[i], now))
-			dropped++;
-	if (dropped)
-		port_count(port_rx(in, worker), 0, 0, dropped, 0);
-	for (unsigned t = 0; t < s->ntouched; t++) {
-		unsigned i = s->touched[t];
-		struct port *p = __atomic_load_n(&br->ports[i], __ATOMIC_ACQUIRE);
-
-		if (p) /* removed meanwhile: its destruction waits for this burst */
-			p->ops->tx_burst(p, worker, s->f[i], s->tagged[i], s->count[i]);
-		s->count[i] = 0;
+	/* the one test a burst pays for captures and mirrors when there are none */
+	if (__builtin_expect(__atomic_load_n(&br->observed, __ATOMIC_RELAXED) != 0, 0)) {
+		forward_observed(s, br, &fin, f, n, now);
+		return;
 	}
+	sort_burst(s, br, &fin, f, n, now, NULL);
+	transmit(s, br, worker);
 }

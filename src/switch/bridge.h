@@ -17,6 +17,8 @@
 
 #include "switch/fdb.h"
 #include "port/port.h"
+#include "switch/mirror.h"
+#include "switch/port_capture.h"
 #include "switch/port_sec.h"
 #include "switch/port_vlan.h"
 
@@ -26,6 +28,7 @@
 #define BRIDGE_AGING_MS 300000
 
 _Static_assert(BRIDGE_MAX_PORTS <= FDB_COUNTED_PORTS, "every port can have max-macs");
+_Static_assert(BRIDGE_MAX_PORTS == MIRROR_PORTS, "a mirror can select every port");
 
 /*
  * What the switch does with a port's frames: its VLAN mode, how many MACs
@@ -54,6 +57,11 @@ struct bridge {
 	struct bridge_port_cfg *cfg[BRIDGE_MAX_PORTS];            /* each port's */
 	struct bridge_port_counters *counters[BRIDGE_MAX_PORTS];  /* PORT_SLOTS each */
 	unsigned nslots;        /* one past the highest slot in use */
+	/* Observers (bridge_set_capture, bridge_set_mirrors): bursts test
+	 * `observed` once and take the plain path while it is 0. */
+	struct port_capture_set *capture[BRIDGE_MAX_PORTS];      /* each port's; NULL: none */
+	struct mirror_table *mirrors;                            /* NULL: none */
+	unsigned observed;      /* capture sets and mirror tables published */
 };
 
 /* Per-worker scratch: the burst sorted by destination port. */
@@ -88,6 +96,16 @@ void bridge_forget_port(struct bridge *br, struct port *p);
  */
 int bridge_set_port_cfg(struct bridge *br, struct port *p, const struct bridge_port_cfg *cfg,
 			struct bridge_port_cfg **old);
+
+/*
+ * Publish port p's captures (NULL: none) or the bridge's mirrors (NULL:
+ * none).  Bursts in flight may still read the old object, returned: free
+ * it once no burst is left in flight (worker sync); the bridge frees what
+ * is published when it is freed (not the captures a set points to).
+ */
+struct port_capture_set *bridge_set_capture(struct bridge *br, struct port *p,
+					    struct port_capture_set *set);
+struct mirror_table *bridge_set_mirrors(struct bridge *br, struct mirror_table *t);
 
 /* Control thread: the port's configuration, and its counters summed. */
 const struct bridge_port_cfg *bridge_port_cfg(const struct bridge *br, const struct port *p);
