@@ -89,15 +89,12 @@ static int recv_reply(int fd, char **out, const char *path, struct error *e)
 	return 0;
 }
 
-int control_request(const char *socket_path, struct json_object *words,
-		    struct json_object **result, struct error *e)
+/* Connect, send the words and a newline; the connected fd or -errno. */
+static int send_request(const char *socket_path, struct json_object *words, struct error *e)
 {
 	const char *text = json_object_to_json_string_ext(words, JSON_C_TO_STRING_PLAIN);
-	struct json_object *rep, *okv, *res, *msg;
-	char *buf = NULL;
 	int fd, rc;
 
-	*result = NULL;
 	fd = connect_to(socket_path, e);
 	if (fd < 0)
 		return fd;
@@ -108,13 +105,16 @@ int control_request(const char *socket_path, struct json_object *words,
 		close(fd);
 		return error_set(e, rc, "sending the request to %s: %s", socket_path, strerror(-rc));
 	}
-	shutdown(fd, SHUT_WR);
-	rc = recv_reply(fd, &buf, socket_path, e);
-	close(fd);
-	if (rc)
-		return rc;
-	rep = json_tokener_parse(buf);
-	free(buf);
+	return fd;
+}
+
+/* The reply's "result" (the caller's reference), or why not. */
+static int parse_reply(const char *buf, const char *socket_path, struct json_object **result,
+		       struct error *e)
+{
+	struct json_object *rep = json_tokener_parse(buf), *okv, *res, *msg;
+	int rc;
+
 	if (!rep || !json_object_object_get_ex(rep, "ok", &okv)) {
 		json_object_put(rep);
 		return error_set(e, -EPROTO, "no valid reply from uvnetd on %s", socket_path);
@@ -129,6 +129,99 @@ int control_request(const char *socket_path, struct json_object *words,
 	*result = json_object_object_get_ex(rep, "result", &res) ? json_object_get(res)
 								  : json_object_new_object();
 	json_object_put(rep);
+	return 0;
+}
+
+int control_request(const char *socket_path, struct json_object *words,
+		    struct json_object **result, struct error *e)
+{
+	char *buf = NULL;
+	int fd, rc;
+
+	*result = NULL;
+	fd = send_request(socket_path, words, e);
+	if (fd < 0)
+		return fd;
+	shutdown(fd, SHUT_WR);
+	rc = recv_reply(fd, &buf, socket_path, e);
+	close(fd);
+	if (rc)
+		return rc;
+	rc = parse_reply(buf, socket_path, result, e);
+	free(buf);
+	return rc;
+}
+
+/* Read the reply line and nothing after it: peek, then take up to the
+ * newline.  A reply line longer than CONTROL_REPLY_MAX is refused. */
+static int recv_line(int fd, char **out, const char *path, struct error *e)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return error_set(e, -ENOMEM, "out of memory");
+	for (;;) {
+		ssize_t r;
+		char *nl;
+
+		if (len + 1 == cap) {
+			char *bigger = cap < CONTROL_REPLY_MAX ? realloc(buf, cap * 2) : NULL;
+
+			if (!bigger) {
+				free(buf);
+				return error_set(e, -EMSGSIZE, "the reply from %s is over %u bytes", path,
+						 CONTROL_REPLY_MAX);
+			}
+			buf = bigger;
+			cap *= 2;
+		}
+		r = recv(fd, buf + len, cap - 1 - len, MSG_PEEK);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			int rc = r < 0 ? -errno : -EPROTO;
+
+			free(buf);
+			return error_set(e, rc, "reading the reply from %s: %s", path,
+					 r == 0 ? "closed before it was whole" : strerror(-rc));
+		}
+		nl = memchr(buf + len, '\n', (size_t)r);
+		r = nl ? nl - (buf + len) + 1 : r;
+		if (recv(fd, buf + len, (size_t)r, 0) != r) {
+			free(buf);
+			return error_set(e, -EIO, "reading the reply from %s: %s", path, strerror(errno));
+		}
+		len += (size_t)r;
+		if (nl)
+			break;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	return 0;
+}
+
+int control_request_stream(const char *socket_path, struct json_object *words,
+			   struct json_object **result, int *fd_out, struct error *e)
+{
+	struct timeval forever = { 0 };
+	char *buf = NULL;
+	int fd, rc;
+
+	*result = NULL;
+	fd = send_request(socket_path, words, e);
+	if (fd < 0)
+		return fd;
+	rc = recv_line(fd, &buf, socket_path, e);
+	if (!rc)
+		rc = parse_reply(buf, socket_path, result, e);
+	free(buf);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &forever, sizeof(forever));
+	*fd_out = fd;
 	return 0;
 }
 

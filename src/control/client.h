@@ -27,6 +27,15 @@
 int control_request(const char *socket_path, struct json_object *words,
 		    struct json_object **result, struct error *e);
 
+/*
+ * The same for a verb whose reply opens a stream (capture,
+ * control/capture_stream.h): the connection stays open, read up to the
+ * reply's newline and no further, without a receive timeout; *fd is the
+ * caller's to read the stream from and close.
+ */
+int control_request_stream(const char *socket_path, struct json_object *words,
+			   struct json_object **result, int *fd, struct error *e);
+
 /* The same, with the words given as a NULL-terminated list. */
 int control_requestv(const char *socket_path, struct json_object **result, struct error *e,
 		     const char *word, ...) __attribute__((sentinel));
