@@ -33,12 +33,25 @@ enum verb_group { VERB_GROUP_SWITCH, VERB_GROUP_INSPECT, VERB_GROUP_NETWORK, VER
 	  "set-port PORT KEY=VALUE...",                                                   \
 	  "change a port's port-security=, tag=, trunks=, mtu=, max-macs= while it "       \
 	  "forwards (KEY= with no value: back to the default)")                           \
+	X(ADD_MIRROR, "add-mirror", 3, 6, true, VERB_GROUP_SWITCH,                        \
+	  "add-mirror BRIDGE NAME [select-src=PORT,...] [select-dst=PORT,...] "          \
+	  "[select-vlan=LIST] output=PORT",                                               \
+	  "also send the frames that enter (src) or leave (dst) the selected ports, of "  \
+	  "the VLANs listed (default all), out of PORT, once each; PORT takes no part in " \
+	  "switching meanwhile")                                                          \
+	X(DEL_MIRROR, "del-mirror", 2, 2, true, VERB_GROUP_SWITCH, "del-mirror BRIDGE NAME", \
+	  "delete a mirror")                                                              \
 	X(SHOW, "show", 0, 0, false, VERB_GROUP_INSPECT, "show",                          \
 	  "bridges, ports and their state")                                               \
 	X(STATS, "stats", 0, 1, false, VERB_GROUP_INSPECT, "stats [PORT]",                \
 	  "packet, byte, drop and error counters, and the workers'")                      \
 	X(FDB_SHOW, "fdb-show", 1, 1, false, VERB_GROUP_INSPECT, "fdb-show BRIDGE",       \
 	  "learned MAC addresses")                                                        \
+	X(CAPTURE, "capture", 1, 9, false, VERB_GROUP_INSPECT,                            \
+	  "capture PORT [-w FILE|-] [-c COUNT] [--direction in|out|both] [--snaplen N]",  \
+	  "write the frames the switch receives from PORT (in) and sends to it (out) as " \
+	  "pcap to FILE (default -: standard output, e.g. | tcpdump -n -r -) until COUNT " \
+	  "frames, Ctrl-C or a closed pipe; then says how many the capture dropped")      \
 	X(NET_DEFINE, "net-define", 1, 5, true, VERB_GROUP_NETWORK,                       \
 	  "net-define NAME mode=nat|isolated|bridge [subnet=CIDR] [dhcp-range=START,END] [uplink=DEV]", \
 	  "define a network (subnet default: a free 192.168.X.0/24; uplink default: the "  \

@@ -28,6 +28,8 @@ struct control_conn {
 	char buf[CONTROL_REQUEST_MAX];
 	char *out;                  /* the reply, while it is being sent */
 	size_t out_len, out_off;
+	bool failed;                /* the reply could not be sent */
+	struct verb_takeover take;  /* a verb that goes on with the connection */
 };
 
 static time_t mono_now(void)
@@ -38,12 +40,18 @@ static time_t mono_now(void)
 	return ts.tv_sec;
 }
 
+/* Done with the connection: closed, or handed over to the verb that
+ * takes it once its reply is out. */
 static void conn_close(struct control_conn *c)
 {
 	struct control_server *s = c->srv;
+	bool hand_over = c->take.take && !c->failed && c->out && c->out_off == c->out_len;
 
 	loop_unwatch(&s->d->loop, c->fd);
-	close(c->fd);
+	if (c->take.take)
+		c->take.take(c->take.arg, hand_over ? c->fd : -1);
+	if (!hand_over)
+		close(c->fd);
 	for (unsigned i = 0; i < CONTROL_MAX_CONNS; i++)
 		if (s->conns[i] == c)
 			s->conns[i] = NULL;
@@ -65,6 +73,7 @@ static bool flush_reply(struct control_conn *c)
 			return false;
 		if (w <= 0) {
 			log_warn("could not send a reply: %s", w < 0 ? strerror(errno) : "closed");
+			c->failed = true;
 			return true;
 		}
 		c->out_off += (size_t)w;
@@ -82,6 +91,7 @@ static bool start_reply(struct control_conn *c, struct json_object *rep)
 	c->out = malloc(len + 1);
 	if (!c->out) {
 		log_warn("could not send a reply: out of memory");
+		c->failed = true;
 		return true;
 	}
 	memcpy(c->out, text, len);
@@ -130,7 +140,7 @@ static bool execute(struct control_conn *c)
 	if (tok)
 		json_tokener_free(tok);
 	log_request(c, req);
-	rep = req ? verbs_execute(c->srv->d, req) : NULL;
+	rep = req ? verbs_execute(c->srv->d, req, &c->take) : NULL;
 	if (!rep) {
 		rep = json_object_new_object();
 		json_object_object_add(rep, "ok", json_object_new_boolean(false));

@@ -116,6 +116,7 @@ int daemon_start(struct daemon *d, const struct daemon_config *cfg, struct error
 
 	memset(d, 0, sizeof(*d));
 	d->timer_fd = -1;
+	d->captures.timer_fd = -1;
 	d->loop.epfd = -1;
 	d->control_path = cfg->control_path;
 	d->state_path = cfg->state_path;
@@ -130,6 +131,8 @@ int daemon_start(struct daemon *d, const struct daemon_config *cfg, struct error
 		error_set(e, rc, "workers: cannot start %u: %s", cfg->workers, strerror(-rc));
 	if (!rc)
 		rc = start_tick(d, e);
+	if (!rc)
+		rc = capture_init(d, e);
 	if (rc)
 		daemon_stop(d);
 	return rc;
@@ -140,6 +143,8 @@ static void remove_port(struct daemon *d, struct daemon_port *dp)
 	char name[PORT_NAME_MAX];
 
 	snprintf(name, sizeof(name), "%s", dp->port->name);
+	capture_port_removed(d, dp);
+	daemon_mirrors_port_removed(d, dp);
 	bridge_remove_port(dp->br->sw, dp->port);
 	worker_pool_sync(&d->pool); /* no burst still comes from or goes to it */
 	bridge_forget_port(dp->br->sw, dp->port);
@@ -157,6 +162,7 @@ static void remove_bridge(struct daemon *d, struct daemon_bridge *br)
 	char name[BRIDGE_NAME_MAX];
 
 	snprintf(name, sizeof(name), "%s", br->sw->name);
+	daemon_mirrors_bridge_removed(d, br);
 	for (unsigned i = 0; i < DAEMON_MAX_PORTS; i++)
 		if (d->ports[i].port && d->ports[i].br == br)
 			remove_port(d, &d->ports[i]);
@@ -174,6 +180,7 @@ void daemon_stop(struct daemon *d)
 	 * is completed before the memory is unmapped. */
 	ovn_free(d->ovn, true);
 	d->ovn = NULL;
+	capture_fini(d);
 	for (unsigned i = 0; i < NETWORK_MAX; i++)
 		if (d->networks[i]) {
 			network_stop(d->networks[i], d);

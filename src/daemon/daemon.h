@@ -20,6 +20,7 @@
 #include <limits.h>
 #include <stdbool.h>
 
+#include "daemon/capture.h"
 #include "daemon/loop.h"
 #include "daemon/network.h"
 #include "daemon/worker.h"
@@ -29,6 +30,7 @@
 
 #define DAEMON_MAX_BRIDGES 64
 #define DAEMON_MAX_PORTS 1024
+#define DAEMON_MAX_MIRRORS 64
 
 struct ovn;
 
@@ -42,6 +44,12 @@ struct daemon_port {
 	struct daemon_bridge *br;
 	char owner[NETWORK_NAME_MAX];
 	struct json_object *options;    /* the key=value words it was made with */
+};
+
+/* A mirror as add-mirror made it (switch/mirror.h). */
+struct daemon_mirror {
+	struct daemon_bridge *br;
+	struct mirror_spec *spec;       /* NULL: a free slot */
 };
 
 struct daemon_config {
@@ -63,6 +71,8 @@ struct daemon {
 	int timer_fd;                   /* the 1 s housekeeping tick */
 	struct daemon_bridge bridges[DAEMON_MAX_BRIDGES];
 	struct daemon_port ports[DAEMON_MAX_PORTS];
+	struct daemon_mirror mirrors[DAEMON_MAX_MIRRORS];
+	struct captures captures;       /* uvnetctl capture (capture.h) */
 	struct network *networks[NETWORK_MAX];
 	struct ovn *ovn;                /* the OVN chassis (ovn-set); NULL: none */
 	bool ip_forward_changed;        /* a NAT network turned IPv4 forwarding on:
@@ -105,6 +115,21 @@ int daemon_set_port(struct daemon *d, const char *name, const char *const *opts,
  * chassis's internal VLANs); vlan NULL: back to what its add-port words
  * say.  Not saved: the state file keeps the words. */
 void daemon_port_set_vlan(struct daemon *d, struct daemon_port *dp, const struct port_vlan *vlan);
+
+/*
+ * Mirrors (daemon_mirror.c): add-mirror's words after the bridge (NAME
+ * select-src=... select-dst=... select-vlan=... output=PORT, every port on
+ * that bridge); del-mirror.  A mirror goes when its bridge or its output
+ * port does.  The JSON of a bridge's mirrors for show, and their add-mirror
+ * words for the state file.
+ */
+int daemon_add_mirror(struct daemon *d, const char *bridge, const char *const *w, unsigned n,
+		      struct error *e);
+int daemon_del_mirror(struct daemon *d, const char *bridge, const char *name, struct error *e);
+void daemon_mirrors_port_removed(struct daemon *d, const struct daemon_port *dp);
+void daemon_mirrors_bridge_removed(struct daemon *d, struct daemon_bridge *br);
+struct json_object *daemon_mirrors_json(struct daemon *d, const struct daemon_bridge *br);
+struct json_object *daemon_mirrors_words(struct daemon *d, const struct daemon_bridge *br);
 
 /* Networks (network.h says what each mode makes). */
 int daemon_net_define(struct daemon *d, const char *name, const char *const *opts, unsigned nopts,

@@ -10,7 +10,8 @@
  *   {"version": 1,
  *    "networks": [{"name": "default", "mode": "nat", "subnet": ..., "started": true}],
  *    "ovn": ["remote=unix:/run/ovn/ovnsb_db.sock", "encap-ip=10.0.0.1", ...],
- *    "bridges": [{"name": "br0", "ports": [["add-port", "br0", "vm1", "type=tap"]]},
+ *    "bridges": [{"name": "br0", "ports": [["add-port", "br0", "vm1", "type=tap"]],
+ *                 "mirrors": [["add-mirror", "br0", "m0", "select-src=vm1", "output=tap9"]]},
  *                {"name": "default", "network": "default", "ports": [...]}]}
  */
 #include <errno.h>
@@ -54,6 +55,7 @@ static struct json_object *bridge_json(struct daemon *d, const struct daemon_bri
 		if (d->ports[i].port && d->ports[i].br == br && !d->ports[i].owner[0])
 			json_object_array_add(ports, port_words(&d->ports[i]));
 	json_object_object_add(bo, "ports", ports);
+	json_object_object_add(bo, "mirrors", daemon_mirrors_words(d, br));
 	return bo;
 }
 
@@ -210,10 +212,32 @@ static void load_port(struct replay *r, const char *bridge, struct json_object *
 		lost(r, "port %s on %s: %s", words[2], bridge, e.msg);
 }
 
+/* ["add-mirror", BRIDGE, NAME, "key=value"...], once the bridge's ports are back. */
+static void load_mirror(struct replay *r, const char *bridge, struct json_object *w)
+{
+	const char *words[STATE_MAX_WORDS];
+	size_t n = json_object_is_type(w, json_type_array) ? json_object_array_length(w) : 0;
+	struct error e;
+
+	for (size_t i = 0; i < n && i < STATE_MAX_WORDS; i++) {
+		struct json_object *x = json_object_array_get_idx(w, i);
+
+		words[i] = json_object_is_type(x, json_type_string) ? json_object_get_string(x) : NULL;
+		if (!words[i])
+			n = 0;
+	}
+	if (n < 3 || n > STATE_MAX_WORDS || strcmp(words[0], "add-mirror") || strcmp(words[1], bridge)) {
+		lost(r, "bridge %s: %s is not a mirror of it; skipped", bridge, json_object_to_json_string(w));
+		return;
+	}
+	if (daemon_add_mirror(r->d, bridge, words + 2, (unsigned)n - 2, &e))
+		lost(r, "mirror %s on %s: %s", words[2], bridge, e.msg);
+}
+
 static void load_bridge(struct replay *r, struct json_object *bo, size_t i)
 {
 	const char *name = string_of(bo, "name"), *net = string_of(bo, "network");
-	struct json_object *ports = array_of(bo, "ports");
+	struct json_object *ports = array_of(bo, "ports"), *mirrors = array_of(bo, "mirrors");
 	struct error e;
 
 	if (!name || !ports) {
@@ -230,6 +254,8 @@ static void load_bridge(struct replay *r, struct json_object *bo, size_t i)
 	}
 	for (size_t p = 0; p < json_object_array_length(ports); p++)
 		load_port(r, name, json_object_array_get_idx(ports, p));
+	for (size_t m = 0; mirrors && m < json_object_array_length(mirrors); m++)
+		load_mirror(r, name, json_object_array_get_idx(mirrors, m));
 }
 
 /* "ovn": ovn-set's words, once the bridges (and their iface-id ports) are back. */

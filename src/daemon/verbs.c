@@ -57,6 +57,19 @@ static struct json_object *set_port(struct daemon *d, const char *const *w, unsi
 	return done(daemon_set_port(d, w[0], w + 1, n - 1, e));
 }
 
+static struct json_object *add_mirror(struct daemon *d, const char *const *w, unsigned n,
+				      struct error *e)
+{
+	return done(daemon_add_mirror(d, w[0], w + 1, n - 1, e));
+}
+
+static struct json_object *del_mirror(struct daemon *d, const char *const *w, unsigned n,
+				      struct error *e)
+{
+	(void)n;
+	return done(daemon_del_mirror(d, w[0], w[1], e));
+}
+
 static struct json_object *net_define(struct daemon *d, const char *const *w, unsigned n,
 				      struct error *e)
 {
@@ -98,8 +111,9 @@ static struct json_object *counters_json(const struct port *p, bool tx)
 	return o;
 }
 
-static struct json_object *port_json(const struct daemon_port *dp)
+static struct json_object *port_json(const struct daemon *d, const struct daemon_port *dp)
 {
+	unsigned ncap = capture_count(d, dp);
 	struct json_object *o = json_object_new_object();
 	const struct bridge_port_cfg *cfg = bridge_port_cfg(dp->br->sw, dp->port);
 	char vlan[PORT_VLAN_FORMAT_MAX], sec[PORT_SEC_FORMAT_MAX];
@@ -121,6 +135,8 @@ static struct json_object *port_json(const struct daemon_port *dp)
 	}
 	if (mtu)
 		json_object_object_add(o, "mtu", json_object_new_int((int)mtu));
+	if (ncap)
+		json_object_object_add(o, "captures", json_object_new_int((int)ncap));
 	if (dp->port->ops->describe)
 		dp->port->ops->describe(dp->port, o);
 	return o;
@@ -143,8 +159,9 @@ static struct json_object *show(struct daemon *d, const char *const *w, unsigned
 		json_object_object_add(bo, "name", json_object_new_string(br->sw->name));
 		for (unsigned i = 0; i < DAEMON_MAX_PORTS; i++)
 			if (d->ports[i].port && d->ports[i].br == br)
-				json_object_array_add(ports, port_json(&d->ports[i]));
+				json_object_array_add(ports, port_json(d, &d->ports[i]));
 		json_object_object_add(bo, "ports", ports);
+		json_object_object_add(bo, "mirrors", daemon_mirrors_json(d, br));
 		json_object_array_add(brs, bo);
 	}
 	json_object_object_add(res, "bridges", brs);
@@ -326,6 +343,19 @@ static struct json_object *net_dhcp_leases(struct daemon *d, const char *const *
 	return network_leases(net, d->state_dir, &res, e) ? NULL : res;
 }
 
+/* Not in the table: it also takes the connection (verbs_execute). */
+static struct json_object *capture(struct daemon *d, const char *const *w, unsigned n,
+				   struct verb_takeover *t, struct error *e)
+{
+	struct json_object *res = NULL;
+	struct capture_conn *c = capture_start(d, w[0], w + 1, n - 1, &res, e);
+
+	if (!c)
+		return NULL;
+	*t = (struct verb_takeover){ capture_take, c };
+	return res;
+}
+
 /* ---- OVN ---- */
 
 static struct json_object *ovn_set(struct daemon *d, const char *const *w, unsigned n,
@@ -359,6 +389,8 @@ static const verb_fn handlers[VERB_COUNT] = {
 	[VERB_SHOW] = show,
 	[VERB_STATS] = stats,
 	[VERB_FDB_SHOW] = fdb_show,
+	[VERB_ADD_MIRROR] = add_mirror,
+	[VERB_DEL_MIRROR] = del_mirror,
 	[VERB_NET_DEFINE] = net_define,
 	[VERB_NET_UNDEFINE] = net_undefine,
 	[VERB_NET_START] = net_start,
@@ -404,7 +436,8 @@ static int request_words(struct json_object *req, const char **w, unsigned *n, s
 	return 0;
 }
 
-struct json_object *verbs_execute(struct daemon *d, struct json_object *request)
+struct json_object *verbs_execute(struct daemon *d, struct json_object *request,
+				  struct verb_takeover *t)
 {
 	const char *w[REQUEST_MAX_WORDS];
 	struct json_object *res;
@@ -413,6 +446,7 @@ struct json_object *verbs_execute(struct daemon *d, struct json_object *request)
 	unsigned n = 0;
 	int id;
 
+	*t = (struct verb_takeover){ 0 };
 	if (request_words(request, w, &n, &e))
 		return reply(NULL, e.msg);
 	id = verb_find(w[0]);
@@ -425,7 +459,10 @@ struct json_object *verbs_execute(struct daemon *d, struct json_object *request)
 		error_set(&e, -EINVAL, "%s: usage: %s", v->name, v->synopsis);
 		return reply(NULL, e.msg);
 	}
-	res = handlers[id](d, w + 1, n - 1, &e);
+	if (id == VERB_CAPTURE)
+		res = capture(d, w + 1, n - 1, t, &e);
+	else
+		res = handlers[id](d, w + 1, n - 1, &e);
 	if (res && v->changes_config && daemon_save_state(d, &e))
 		log_error("%s", e.msg);
 	return reply(res, e.msg);

@@ -565,7 +565,8 @@ static void what_a_network_made_only_it_may_delete(void **state)
 
 static void request_fails(struct daemon *d, struct json_object *req, const char *msg)
 {
-	struct json_object *rep = verbs_execute(d, req), *ok, *err;
+	struct verb_takeover t;
+	struct json_object *rep = verbs_execute(d, req, &t), *ok, *err;
 
 	assert_non_null(rep);
 	assert_true(json_object_object_get_ex(rep, "ok", &ok));
