@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian packages uvnet needs to build and test, skipping the
 # ones already present.  Needs root (apt-get).  usage: install-deps.sh [GROUP...]
-#   build: compiler, meson, libraries, cmocka (meson builds the unit tests too)
+#   build: compiler, meson, libraries (json-c, libmnl, libpcap), cmocka (meson
+#          builds the unit tests too)
 #   test:  clang's fuzzer runtime
-#   e2e:   QEMU, guest image parts, peers  (default: build test e2e)
+#   e2e:   QEMU, guest image parts, peers, tcpdump  (default: build test e2e)
 #   bench: DPDK and OVS-DPDK peers, valgrind, gnuplot for the charts
 #   ovn:   a real OVN (NB/SB ovsdb-server, northd, ovn-controller, OVS) for
 #          tests/e2e/test_ovn.sh; nothing is started on install here
 set -euo pipefail
 
-build=(gcc meson ninja-build pkg-config libjson-c-dev libmnl-dev libcmocka-dev)
+build=(gcc meson ninja-build pkg-config libjson-c-dev libmnl-dev libcmocka-dev libpcap-dev)
 test=(clang libclang-rt-14-dev iproute2)
-e2e=(qemu-system-x86 qemu-utils busybox-static iperf3 cpio gzip dnsmasq-base nftables dpdk-dev python3)
+e2e=(qemu-system-x86 qemu-utils busybox-static iperf3 cpio gzip dnsmasq-base nftables dpdk-dev python3 tcpdump)
 bench=(dpdk-dev openvswitch-switch-dpdk valgrind gnuplot-nox python3 util-linux)
 ovn=(ovn-central ovn-host openvswitch-switch)
 

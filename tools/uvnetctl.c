@@ -18,6 +18,7 @@
 
 #include "control/client.h"
 #include "control/verbs.h"
+#include "tools/uvnetctl_capture.h"
 
 #define EXIT_REFUSED 1
 #define EXIT_USAGE 2
@@ -52,6 +53,30 @@ static struct json_object *get(struct json_object *o, const char *key)
 	return v;
 }
 
+static void print_names(const char *title, struct json_object *a)
+{
+	if (!json_object_array_length(a))
+		return;
+	printf("        %s:", title);
+	for (size_t i = 0; i < json_object_array_length(a); i++)
+		printf("%s%s", i ? "," : " ", json_object_get_string(json_object_array_get_idx(a, i)));
+	printf("\n");
+}
+
+static void print_mirrors(struct json_object *ms)
+{
+	for (size_t i = 0; i < json_object_array_length(ms); i++) {
+		struct json_object *m = json_object_array_get_idx(ms, i);
+
+		printf("    Mirror %s\n", str(m, "name"));
+		print_names("select_src", get(m, "select_src"));
+		print_names("select_dst", get(m, "select_dst"));
+		if (get(m, "select_vlan"))
+			printf("        select_vlan: %s\n", str(m, "select_vlan"));
+		printf("        output: %s\n", str(m, "output"));
+	}
+}
+
 static void print_show(struct json_object *res)
 {
 	struct json_object *brs = get(res, "bridges");
@@ -71,6 +96,7 @@ static void print_show(struct json_object *res)
 				printf("        %s: %s\n", key, json_object_get_string(val));
 			}
 		}
+		print_mirrors(get(br, "mirrors"));
 	}
 	printf("workers: %s, poll: %s\n", str(res, "workers"), str(res, "poll"));
 }
@@ -387,7 +413,10 @@ int main(int argc, char **argv)
 		usage(stdout);
 	} else if (!rc) {
 		verb = check_words(&cl);
-		rc = verb < 0 ? EXIT_USAGE : run(&cl, verb);
+		if (verb == VERB_CAPTURE) /* a stream, not one reply */
+			rc = uvnetctl_capture(cl.control, cl.words + 1, cl.nwords - 1);
+		else
+			rc = verb < 0 ? EXIT_USAGE : run(&cl, verb);
 	}
 	free(cl.words);
 	return rc;
