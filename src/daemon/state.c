@@ -45,7 +45,7 @@ static struct json_object *port_words(const struct daemon_port *dp)
 
 static struct json_object *bridge_json(struct daemon *d, const struct daemon_bridge *br)
 {
-	struct json_object *bo = json_object_new_object(), *ports = json_object_new_array();
+	struct json_object *bo = json_object_new_object(), *ports = json_object_new_array(), *mirrors;
 
 	json_object_object_add(bo, "name", json_object_new_string(br->sw->name));
 	if (br->owner[0])
@@ -55,7 +55,11 @@ static struct json_object *bridge_json(struct daemon *d, const struct daemon_bri
 		if (d->ports[i].port && d->ports[i].br == br && !d->ports[i].owner[0])
 			json_object_array_add(ports, port_words(&d->ports[i]));
 	json_object_object_add(bo, "ports", ports);
-	json_object_object_add(bo, "mirrors", daemon_mirrors_words(d, br));
+	mirrors = daemon_mirrors_words(d, br);
+	if (json_object_array_length(mirrors))
+		json_object_object_add(bo, "mirrors", mirrors);
+	else
+		json_object_put(mirrors);
 	return bo;
 }
 

@@ -150,7 +150,7 @@ static struct json_object *show(struct daemon *d, const char *const *w, unsigned
 	(void)w, (void)n, (void)e;
 	for (unsigned b = 0; b < DAEMON_MAX_BRIDGES; b++) {
 		struct daemon_bridge *br = &d->bridges[b];
-		struct json_object *bo, *ports;
+		struct json_object *bo, *ports, *mirrors;
 
 		if (!br->sw)
 			continue;
@@ -161,7 +161,11 @@ static struct json_object *show(struct daemon *d, const char *const *w, unsigned
 			if (d->ports[i].port && d->ports[i].br == br)
 				json_object_array_add(ports, port_json(d, &d->ports[i]));
 		json_object_object_add(bo, "ports", ports);
-		json_object_object_add(bo, "mirrors", daemon_mirrors_json(d, br));
+		mirrors = daemon_mirrors_json(d, br);
+		if (json_object_array_length(mirrors))
+			json_object_object_add(bo, "mirrors", mirrors);
+		else
+			json_object_put(mirrors);
 		json_object_array_add(brs, bo);
 	}
 	json_object_object_add(res, "bridges", brs);
