@@ -65,7 +65,7 @@ static void print_names(const char *title, struct json_object *a)
 
 static void print_mirrors(struct json_object *ms)
 {
-	for (size_t i = 0; i < json_object_array_length(ms); i++) {
+	for (size_t i = 0; ms && i < json_object_array_length(ms); i++) {
 		struct json_object *m = json_object_array_get_idx(ms, i);
 
 		printf("    Mirror %s\n", str(m, "name"));

@@ -176,6 +176,9 @@ tap_is "after del-mirror nothing reaches c" "$(sniff_stop)" 0
 out=$(hping "$nsc" -c 3 -i 0.1 -W 2 "$ipa")
 tap_is "and c pings a again" "$(ping_stats "$out")" "3 3"
 tap_is "show lists no mirror" "$(ctl --json show | jget "d['bridges'][0].get('mirrors', [])")" "[]"
+out=$(ctl show)
+tap_is "show as text: status 0, Port lines, no Mirror line" \
+    "$?/$(grep -c '^    Port ' <<<"$out")/$(grep -c Mirror <<<"$out")" "0/3/0"
 
 ctl add-port br0 tmp1 type=tap && ctl add-mirror br0 m2 select-dst=tapb output=tmp1 &&
     ctl del-port tmp1 || tap_not_ok "mirror m2 to port tmp1, then del-port tmp1"
