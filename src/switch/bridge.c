@@ -424,9 +424,10 @@ static void capture_out(struct fwd_scratch *s, struct bridge *br, struct timespe
  * elsewhere on the bridge costs a burst a few loads, not a frame.
  */
 static __attribute__((noinline)) void forward_observed(struct fwd_scratch *s, struct bridge *br,
-						       const struct fwd_in *in, struct frame *f,
+						       const struct fwd_in *ingress, struct frame *f,
 						       unsigned n, uint64_t now)
 {
+	const struct fwd_in fin = *ingress, *in = &fin; /* a local: kept in registers */
 	const struct port_capture_set *cin = __atomic_load_n(&br->capture[in->port->index],
 							     __ATOMIC_ACQUIRE);
 	const struct mirror_table *mt = __atomic_load_n(&br->mirrors, __ATOMIC_ACQUIRE);
