@@ -6,19 +6,23 @@
 # moves a whole burst, as under load; only the worker's poll passes are
 # counted (--toggle-collect), in event mode so that idle polls do not add
 # up.  The count depends on the code and the burst size, not on timing.
-# Prints the number.   usage: callgrind-ir.sh SIZE [COUNT] [psec]
+# Prints the number.   usage: callgrind-ir.sh SIZE [COUNT] [psec|capother|capture]
 # psec: both ports with port-security= (the MAC and IPv4 address each
-# side sends from), to count what the check costs.
+# side sends from), to count what the check costs.  capother: a third port
+# on the bridge, not in the loop, with a uvnetctl capture running on it
+# (the bridge is observed: what a capture costs the ports it is not on).
+# capture: a capture of port a (in and out) written to a file.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-size=$1 count=${2:-100000} psec_a='' psec_b=''
-if [ "${3:-}" = psec ]; then
+size=$1 count=${2:-100000} psec_a='' psec_b='' mode=${3:-}
+if [ "$mode" = psec ]; then
     psec_a=port-security=02:00:00:00:00:01,10.0.0.1
     psec_b=port-security=02:00:00:00:00:02,10.0.0.2
 fi
 dir=$(mktemp -d /tmp/uvnet-cg.XXXXXX)
-pid=
+pid= cap=
 cleanup() {
+    [ -n "$cap" ] && kill "$cap" 2>/dev/null && wait "$cap" 2>/dev/null
     [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
     rm -rf "$dir"
 }
@@ -33,11 +37,30 @@ ctl() { "$root/build/tools/uvnetctl" --control "$dir/ctl.sock" "$@" >/dev/null; 
 ctl add-br br0
 ctl add-port br0 a type=vhost-user path="$dir/a.sock" $psec_a
 ctl add-port br0 b type=vhost-user path="$dir/b.sock" $psec_b
+case $mode in
+capother)
+    ctl add-port br0 c type=vhost-user path="$dir/c.sock"
+    "$root/build/tools/uvnetctl" --control "$dir/ctl.sock" capture c -w "$dir/c.pcap" 2>/dev/null &
+    cap=$! ;;
+capture)
+    "$root/build/tools/uvnetctl" --control "$dir/ctl.sock" capture a -w "$dir/a.pcap" 2>"$dir/cap.err" &
+    cap=$! ;;
+esac
+[ -z "$cap" ] || for _ in $(seq 100); do
+    "$root/build/tools/uvnetctl" --control "$dir/ctl.sock" show | grep -q 'captures: 1' && break
+    sleep 0.1
+done
 "$root/build/tools/uvnet-bench" loop --tx-path "$dir/a.sock" --rx-path "$dir/b.sock" \
     --size "$size" --count "$count" --window 32 --cpu 0 --quiet --json --timeout-ms 30000 >/dev/null
 read -r frames bursts < <("$root/build/tools/uvnetctl" --control "$dir/ctl.sock" --json stats |
     python3 -c 'import json, sys; w = json.load(sys.stdin)["workers"][0]; print(w["frames"], w["bursts"])')
 echo "callgrind-ir: $frames frames in $bursts bursts" >&2
+if [ -n "$cap" ]; then
+    kill -INT "$cap"
+    wait "$cap" 2>/dev/null || true
+    [ ! -s "$dir/cap.err" ] || sed 's/^/callgrind-ir: capture: /' "$dir/cap.err" >&2
+    cap=
+fi
 kill "$pid"
 wait "$pid" 2>/dev/null || true
 pid=

@@ -22,6 +22,10 @@
 #   uvnetd_stop
 #   uvnetd_ctl ARGS...            uvnetctl on that uvnetd
 #   uvnetd_worker_counters        worker 0's "frames busy_cycles bursts"
+#   capture_start PORT FILE [ARG...]  uvnetctl capture PORT -w FILE ARG... in
+#                                 the background, once it runs
+#   capture_stop                  SIGINT to it; its count of frames captured
+#                                 and dropped logged; the file removed
 #   gen_start SIZE CPU [MODE]     the generator on SOCK0/SOCK1, mac (default)
 #                                 or io forwarding, started (the
 #                                 testpmd instance "gen"; tp_stop gen ends it;
@@ -59,6 +63,29 @@ uvnetd_stop() {
     wait "$uvnetd_pid" 2>/dev/null || true
     uvnetd_pid=
     rm -f "$tmp"/uvnetd.* "$tmp"/u[01].sock
+}
+
+capture_pid= capture_file=
+capture_start() {
+    local port=$1 file=$2
+    shift 2
+    "$root/build/tools/uvnetctl" --control "$tmp/uvnetd.sock" capture "$port" -w "$file" "$@" \
+        2>"$tmp/capture.err" &
+    capture_pid=$! capture_file=$file
+    for _ in $(seq 50); do
+        uvnetd_ctl show | grep -q 'captures: 1' && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+capture_stop() {
+    [ -n "$capture_pid" ] || return 0
+    kill -INT "$capture_pid" 2>/dev/null || true
+    wait "$capture_pid" 2>/dev/null || true
+    echo "pps: capture: $(tr '\n' ' ' <"$tmp/capture.err")($(du -h "$capture_file" | cut -f1) written)" >&2
+    rm -f "$capture_file"
+    capture_pid=
 }
 
 uvnetd_worker_counters() {

@@ -19,9 +19,10 @@ import subprocess
 import sys
 from collections import defaultdict
 
-ORDER = ["uvnetd", "uvnetd-psec", "testpmd", "ovs"]
-LABEL = {"uvnetd": "uvnetd", "uvnetd-psec": "uvnetd port-security", "testpmd": "testpmd vhost io",
-         "ovs": "OVS-DPDK"}
+ORDER = ["uvnetd", "uvnetd-psec", "uvnetd-capother", "uvnetd-capfile", "testpmd", "ovs"]
+LABEL = {"uvnetd": "uvnetd", "uvnetd-psec": "uvnetd port-security",
+         "uvnetd-capother": "uvnetd capture elsewhere", "uvnetd-capfile": "uvnetd port captured",
+         "testpmd": "testpmd vhost io", "ovs": "OVS-DPDK"}
 NEAR_NS = 80  # splits xcore-latency's two clusters (docs/performance.md)
 
 
