@@ -237,11 +237,14 @@ int uvnetctl_capture(const char *control, char **words, int nwords)
 		return EXIT_REFUSED;
 	}
 	rc = request(control, &a, &r.fd);
-	if (!rc)
-		rc = read_stream(&r, a.port);
+	if (rc) { /* refused: nothing was captured, nothing to count */
+		capture_pcap_close(r.out);
+		free(r.buf);
+		return rc;
+	}
+	rc = read_stream(&r, a.port);
 	capture_pcap_close(r.out);
-	if (r.fd >= 0)
-		close(r.fd);
+	close(r.fd);
 	free(r.buf);
 	fprintf(stderr, "%llu frames captured\n", (unsigned long long)r.written);
 	if (r.ended) {

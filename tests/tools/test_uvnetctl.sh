@@ -61,6 +61,22 @@ expect "--control without a path" 2 '^uvnetctl: --control: needs a PATH$' show -
 expect "after --, --json is a word" 2 '^uvnetctl: show: usage: ' --control "$sock" show -- --json
 expect "after --, even the command" 2 '^uvnetctl: --json: unknown command' --control "$sock" -- --json show
 
+# capture reads its own options (-w -c --direction --snaplen) before it connects
+cap_usage='\(usage: uvnetctl capture PORT \[-w FILE\|-\] \[-c COUNT\] \[--direction in\|out\|both\] \[--snaplen N\]\)$'
+expect "capture without a port" 2 '^uvnetctl: capture: usage: uvnetctl capture PORT ' --control "$sock" capture
+expect "capture of two ports" 2 '^uvnetctl: capture: vm2: unknown option or extra word$' --control "$sock" capture vm1 vm2
+expect "capture --direction sideways" 2 "^uvnetctl: capture: --direction: in, out or both $cap_usage" \
+    --control "$sock" capture vm1 --direction sideways
+expect "capture -c 0" 2 "^uvnetctl: capture: -c: COUNT is a number from 1 $cap_usage" --control "$sock" capture vm1 -c 0
+expect "capture --snaplen=262145" 2 "^uvnetctl: capture: --snaplen: a number from 0 to 262144 \(0: 262144\) $cap_usage" \
+    --control "$sock" capture vm1 --snaplen=262145
+expect "capture -w without a file" 2 "^uvnetctl: capture: -w: needs a FILE \(- for standard output\) $cap_usage" \
+    --control "$sock" capture vm1 -w
+expect "capture -w into a directory that is not there" 1 '^uvnetctl: -w: .*/nowhere/x.pcap' \
+    --control "$sock" capture vm1 -w "$tmp/nowhere/x.pcap"
+expect "capture with good options reaches for the socket" 1 "$no_daemon" \
+    --control "$sock" capture vm1 -w "$tmp/x.pcap" -c 5 --direction in --snaplen 0
+
 # ---- options anywhere: these pass the checks and reach for the socket ----
 expect "--json before the command" 1 "$no_daemon" --control "$sock" --json show
 expect "--json after the command" 1 "$no_daemon" --control "$sock" show --json
