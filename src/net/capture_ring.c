@@ -82,7 +82,8 @@ bool capture_ring_put(struct capture_ring *r, const struct timespec *ts, uint32_
 				     .nsec = (uint32_t)ts->tv_nsec, .sec = ts->tv_sec };
 	if (prefix_len > caplen)
 		prefix_len = caplen;
-	memcpy(rec + 1, prefix, prefix_len);
+	if (prefix_len) /* "in" frames have none, and no pointer for it */
+		memcpy(rec + 1, prefix, prefix_len);
 	if (caplen > prefix_len) {
 		uint32_t want = caplen - prefix_len;
 		size_t got = iov_to_buf(iov, niov, off, (uint8_t *)(rec + 1) + prefix_len, want);
