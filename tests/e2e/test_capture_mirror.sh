@@ -129,7 +129,10 @@ tap_is "del-port ends its capture (status 0)" "$?" 0
 tap_like "uvnetctl says why" "$(cat "$T/gone.err")" "capture of tmp0 ended: the port was deleted"
 
 # ---- mirrors, sniffed in c ----
-# sniff_start: tcpdump on tapm in c, into $T/sniff.N.pcap; sniff_stop: its frame count.
+# sniff_start: tcpdump on tapm in c, into $T/sniff.N.pcap.  sniff_stop
+# WANT: once the file holds WANT frames (at most 10 s), and 0.5 s more for
+# any that should not be there, stop it (tcpdump drops what it has not
+# read yet when interrupted); prints the frames in the file.
 sniff_n=0
 sniff_start() {
     sniff_n=$((sniff_n + 1))
@@ -139,17 +142,19 @@ sniff_start() {
     wait_for 10 grep -q 'listening on' "$T/sniff.$sniff_n.err"
 }
 sniff_stop() {
-    sleep 0.3
+    local want=$1
+    wait_for 10 eval '[[ $(pcap_count "$T/sniff.$sniff_n.pcap") -ge $want ]]'
+    sleep 0.5
     kill -INT "$sniff_pid"
     wait_for 10 _pid_gone "$sniff_pid"
-    pcap_count "$T/sniff.$sniff_n.pcap" "$@"
+    pcap_count "$T/sniff.$sniff_n.pcap"
 }
 
 sniff_start || tap_not_ok "tcpdump listens on tapm in c"
 ctl add-mirror br0 m0 select-src=tapa output=tapm || tap_not_ok "add-mirror m0 select-src=tapa output=tapm"
 hping "$nsa" -c 5 -i 0.1 -W 2 "$ipb" >/dev/null
 tap_is "select-src=tapa: c sees the 5 requests and nothing else" \
-    "$(sniff_stop) $(pcap_count "$T/sniff.$sniff_n.pcap" "icmp[icmptype] == icmp-echo and src $ipa")" "5 5"
+    "$(sniff_stop 5) $(pcap_count "$T/sniff.$sniff_n.pcap" "icmp[icmptype] == icmp-echo and src $ipa")" "5 5"
 tap_is "show --json lists m0" "$(ctl --json show | jget "[(m['name'], m['select_src'], m['output']) for m in d['bridges'][0]['mirrors']]")" \
     '[["m0", ["tapa"], "tapm"]]'
 tap_like "show prints it" "$(ctl show)" "Mirror m0"
@@ -167,12 +172,12 @@ ctl del-mirror br0 m0 &&
     tap_not_ok "m1: select-src and select-dst on both ports"
 sniff_start || tap_not_ok "tcpdump listens on tapm in c"
 hping "$nsa" -c 5 -i 0.1 -W 2 "$ipb" >/dev/null
-tap_is "a frame selected twice (in by one, out by the other) reaches c once: 10" "$(sniff_stop)" 10
+tap_is "a frame selected twice (in by one, out by the other) reaches c once: 10" "$(sniff_stop 10)" 10
 
 ctl del-mirror br0 m1 || tap_not_ok "del-mirror m1"
 sniff_start || tap_not_ok "tcpdump listens on tapm in c"
 hping "$nsa" -c 5 -i 0.1 -W 2 "$ipb" >/dev/null
-tap_is "after del-mirror nothing reaches c" "$(sniff_stop)" 0
+tap_is "after del-mirror nothing reaches c" "$(sniff_stop 0)" 0
 out=$(hping "$nsc" -c 3 -i 0.1 -W 2 "$ipa")
 tap_is "and c pings a again" "$(ping_stats "$out")" "3 3"
 tap_is "show lists no mirror" "$(ctl --json show | jget "d['bridges'][0].get('mirrors', [])")" "[]"
