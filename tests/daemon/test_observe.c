@@ -5,7 +5,8 @@
  * their output port or bridge; captures refused by name, and a capture's
  * stream over a socket pair: the reply's connection handed over, a frame
  * the bridge saw, END with the counts once the client shuts its side,
- * END with the reason when the port is deleted.
+ * END with the reason when the port is deleted, and a client that does
+ * not read: the daemon goes on, the frames it could not keep counted.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -291,6 +292,41 @@ static void deleting_the_port_ends_its_capture_with_the_reason(void **state)
 	assert_int_equal(daemon_find_bridge(d, "br0")->sw->observed, 0);
 }
 
+/* A client that does not read: its socket fills, then its rings; the
+ * daemon goes on answering and counts what it could not keep. */
+static void a_client_that_does_not_read_costs_its_own_frames_only(void **state)
+{
+	struct daemon *d = D(state);
+	struct capture_stream_msg m;
+	uint8_t buf[4096];
+	uint64_t got = 0;
+	size_t len = 0;
+	int fd;
+
+	OK(d, "add-br", "br0");
+	OK(d, "add-port", "br0", "p1", "type=fake");
+	fd = start_capture(d, "p1");
+	for (unsigned i = 0; i < 40000; i++) {
+		inject(d, "p1", (uint8_t)i);
+		if (i % 1000 == 0)
+			loop_run_once(&d->loop, 0);
+	}
+	for (unsigned i = 0; i < 10; i++)
+		loop_run_once(&d->loop, 20);
+	OK(d, "show"); /* the control thread is not stuck on the client */
+	shutdown(fd, SHUT_WR);
+	for (;;) {
+		next_msg(d, fd, buf, &len, &m);
+		if (m.type == CAPTURE_STREAM_END)
+			break;
+		got++;
+	}
+	assert_int_equal(m.end.frames, got);
+	assert_true(m.end.dropped > 0);
+	assert_int_equal(m.end.frames + m.end.dropped, 40000);
+	close(fd);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -302,6 +338,7 @@ int main(void)
 		T(capture_options_are_refused_by_name),
 		T(a_capture_streams_frames_and_ends_with_the_counts),
 		T(deleting_the_port_ends_its_capture_with_the_reason),
+		T(a_client_that_does_not_read_costs_its_own_frames_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
