@@ -40,12 +40,8 @@ ip -n "$E2E_NS" link set tapa netns "$nsPA" && ip -n "$nsPA" link set tapa mtu 1
 
 # ---- host B ----
 ctlb() { timeout 10 "$UVNETCTL" --control "$T/b.ctl.sock" "$@"; }
-# shellcheck disable=SC2086 # E2E_UVNETD_ARGS: words
-spawn ip netns exec "$nsB" "$UVNETD" --foreground --control "$T/b.ctl.sock" --state "$T/b.state" \
-    --pid-file "$T/b.pid" --log-file "$T/uvnetd-b.log" ${E2E_UVNETD_ARGS:-} >"$T/uvnetd.b.out" 2>&1
+uvnetd_start_other "$nsB" b || e2e_bail "uvnetd B starts and answers"
 UVNETD_B=$BG_PID
-UVNETD_OUTS+=("$T/uvnetd.b.out") # tap_done checks it for sanitizer reports too
-wait_for 15 eval 'ctlb show >/dev/null 2>&1' || e2e_bail "uvnetd B starts and answers"
 ctlb add-br br0 && ctlb add-port br0 vx type=vxlan remote="$ulA" vni=77 local="$ulB" &&
     ctlb add-port br0 vm2 type=vhost-user path="$T/vm2.sock" ||
     e2e_bail "uvnetd B: br0 = vx (VNI 77 to A), vm2"
@@ -136,8 +132,6 @@ guest_go vm1b done
 guest_wait vm1b 30 >/dev/null || guest_kill vm1b
 
 tap_is "no ring broke on A or B" "$(cat "$T"/uvnetd.*.log "$T/uvnetd-b.log" | grep -c 'broken')" 0
-kill -TERM "$UVNETD_B" 2>/dev/null
-wait_for 15 _pid_gone "$UVNETD_B"
-wait "$UVNETD_B" 2>/dev/null
+uvnetd_stop_other "$UVNETD_B"
 tap_is "uvnetd B exits with status 0 on SIGTERM" "$?" 0
 tap_done
