@@ -119,8 +119,8 @@ void daemon_port_set_vlan(struct daemon *d, struct daemon_port *dp, const struct
 /*
  * Mirrors (daemon_mirror.c): add-mirror's words after the bridge (NAME
  * select-src=... select-dst=... select-vlan=... output=PORT, every port on
- * that bridge); del-mirror.  A mirror goes when its bridge or its output
- * port does.  The JSON of a bridge's mirrors for show, and their add-mirror
+ * that bridge); del-mirror.  A mirror goes when its bridge, its output
+ * port or the last port it selects does.  The JSON of a bridge's mirrors for show, and their add-mirror
  * words for the state file.
  */
 int daemon_add_mirror(struct daemon *d, const char *bridge, const char *const *w, unsigned n,

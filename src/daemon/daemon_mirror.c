@@ -6,7 +6,9 @@
  * name goes away, it builds the bridge's mirror table again from them and
  * publishes it whole (worker sync, then the old one freed).  A mirror
  * whose output port is deleted goes with it; a deleted selected port
- * leaves the select lists.  Both are logged.
+ * leaves the select lists, and the mirror goes with the last one (a
+ * mirror selects something, or add-mirror could not make it again from
+ * the state file).  Each is logged.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -202,10 +204,16 @@ void daemon_mirrors_port_removed(struct daemon *d, const struct daemon_port *dp)
 			log_info("mirror %s removed from %s: its output port %s is deleted",
 				 dm->spec->name, bridge, port);
 			forget(dm);
-		} else {
+			continue;
+		}
+		mirror_spec_unselect(dm->spec, port);
+		if (dm->spec->nsrc || dm->spec->ndst) {
 			log_info("mirror %s on %s: port %s is deleted, no longer selected",
 				 dm->spec->name, bridge, port);
-			mirror_spec_unselect(dm->spec, port);
+		} else { /* it would select nothing, and could not be made again */
+			log_info("mirror %s removed from %s: %s, the last port it selected, is deleted",
+				 dm->spec->name, bridge, port);
+			forget(dm);
 		}
 	}
 	if (changed && publish(d, dp->br))

@@ -106,7 +106,7 @@ static void mirrors_are_checked_shown_and_published(void **state)
 	assert_int_equal(daemon_find_bridge(d, "br0")->sw->observed, 0);
 }
 
-static void a_mirror_goes_with_its_output_or_bridge_a_deleted_port_leaves_the_lists(void **state)
+static void a_mirror_goes_with_its_output_bridge_or_last_selected_port(void **state)
 {
 	struct daemon *d = D(state);
 	char *r;
@@ -122,6 +122,15 @@ static void a_mirror_goes_with_its_output_or_bridge_a_deleted_port_leaves_the_li
 	assert_null(strstr(r, "mirrors"));
 	free(r);
 	assert_null(daemon_find_bridge(d, "br0")->sw->mirrors);
+	/* and with the last port it selects */
+	OK(d, "add-port", "br0", "p3", "type=fake");
+	OK(d, "add-mirror", "br0", "m0", "select-src=p2", "output=p3");
+	OK(d, "del-port", "p2");
+	assert_null(daemon_find_bridge(d, "br0")->sw->mirrors);
+	r = RESULT(d, "show");
+	assert_null(strstr(r, "mirrors"));
+	free(r);
+	OK(d, "add-port", "br0", "p2", "type=fake");
 	OK(d, "add-port", "br0", "p4", "type=fake");
 	OK(d, "add-mirror", "br0", "m1", "select-dst=p2", "output=p4");
 	OK(d, "del-br", "br0");
@@ -333,7 +342,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(mirrors_are_checked_shown_and_published),
-		T(a_mirror_goes_with_its_output_or_bridge_a_deleted_port_leaves_the_lists),
+		T(a_mirror_goes_with_its_output_bridge_or_last_selected_port),
 		T(mirrors_are_saved_and_replayed),
 		T(capture_options_are_refused_by_name),
 		T(a_capture_streams_frames_and_ends_with_the_counts),
