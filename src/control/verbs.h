@@ -50,8 +50,9 @@ enum verb_group { VERB_GROUP_SWITCH, VERB_GROUP_INSPECT, VERB_GROUP_NETWORK, VER
 	X(CAPTURE, "capture", 1, 9, false, VERB_GROUP_INSPECT,                            \
 	  "capture PORT [-w FILE|-] [-c COUNT] [--direction in|out|both] [--snaplen N]",  \
 	  "write the frames the switch receives from PORT (in) and sends to it (out) as " \
-	  "pcap to FILE (default -: standard output, e.g. | tcpdump -n -r -) until COUNT " \
-	  "frames, Ctrl-C or a closed pipe; then says how many the capture dropped")      \
+	  "pcap (tcpdump -r reads it) to FILE or by default to standard output; stops "  \
+	  "after COUNT frames, on Ctrl-C or when the pipe closes, and says how many the " \
+	  "capture dropped")                                                              \
 	X(NET_DEFINE, "net-define", 1, 5, true, VERB_GROUP_NETWORK,                       \
 	  "net-define NAME mode=nat|isolated|bridge [subnet=CIDR] [dhcp-range=START,END] [uplink=DEV]", \
 	  "define a network (subnet default: a free 192.168.X.0/24; uplink default: the "  \
