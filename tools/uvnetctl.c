@@ -233,6 +233,10 @@ static void print_ovn(struct json_object *res)
 		printf(": %s", str(p, "state"));
 		if (get(p, "vlan"))
 			printf(", internal VLAN %s", str(p, "vlan"));
+		if (*str(p, "port_security"))
+			printf(", port security %s (%s)", str(p, "port_security"), str(p, "port_security_from"));
+		if (*str(p, "port_security_note"))
+			printf(" [%s]", str(p, "port_security_note"));
 		printf("\n");
 	}
 	if (get(res, "data_path")) {

@@ -163,13 +163,15 @@ struct json_object *ovn_config_json(const struct ovn *o)
 	return a;
 }
 
-const char *ovn_port_iface_id(struct json_object *options)
+const char *ovn_port_option(struct json_object *options, const char *key)
 {
+	size_t n = strlen(key);
+
 	for (size_t i = 0; options && i < json_object_array_length(options); i++) {
 		const char *s = json_object_get_string(json_object_array_get_idx(options, i));
 
-		if (s && !strncmp(s, "iface-id=", 9))
-			return s + 9;
+		if (s && !strncmp(s, key, n) && s[n] == '=')
+			return s + n + 1;
 	}
 	return NULL;
 }

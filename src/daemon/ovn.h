@@ -48,7 +48,8 @@ void ovn_tick(struct ovn *o);
 struct json_object *ovn_describe(struct ovn *o);
 struct json_object *ovn_config_json(const struct ovn *o);
 
-/* The logical port a port's add-port words name (iface-id=), or NULL. */
-const char *ovn_port_iface_id(struct json_object *options);
+/* The value of key= among a port's words (iface-id=: the logical port it
+ * is bound to), or NULL. */
+const char *ovn_port_option(struct json_object *options, const char *key);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/ovn_impl.h"
+#include "daemon/ovn_port_sec.h"
 #include "ovsdb/cache.h"
 #include "util/log.h"
 
@@ -46,6 +47,47 @@ static bool requested_here(struct ovn *o, const struct ovsdb_row *pb, struct ovn
 	return false;
 }
 
+/*
+ * The port security b's port gets once bound.  Precedence: the port's own
+ * port-security= word (set by the operator of this host) wins over the
+ * logical port's port_security; else the first port_security entry (uvnet
+ * holds one MAC per port: what only the others allow is dropped).  false
+ * with b->state saying why when an entry does not parse: the logical
+ * port is then not claimed (nothing unchecked gets through).
+ */
+static bool want_sec(struct ovn_bind *b, const struct ovsdb_row *pb, struct json_object *options)
+{
+	struct json_object *first;
+	struct error e = { 0 };
+
+	b->sec_entries = (unsigned)ovsdb_row_count(pb, "port_security");
+	if (ovn_port_option(options, "port-security")) {
+		b->sec_from = OVN_SEC_LOCAL;
+		return true;
+	}
+	if (!b->sec_entries)
+		return true;
+	first = ovsdb_row_elem(pb, "port_security", 0);
+	if (!json_object_is_type(first, json_type_string)) {
+		snprintf(b->state, sizeof(b->state), "refused: port_security is not a set of strings");
+		return false;
+	}
+	if (ovn_port_sec_parse(json_object_get_string(first), &b->sec, &e)) {
+		snprintf(b->state, sizeof(b->state), "refused: %.150s", e.msg);
+		return false;
+	}
+	b->sec_from = OVN_SEC_SB;
+	return true;
+}
+
+const struct ovn_bind *ovn_find_bind(const struct ovn *o, const char *name)
+{
+	for (unsigned i = 0; i < o->nbinds; i++)
+		if (!strcmp(o->binds[i].port, name))
+			return &o->binds[i];
+	return NULL;
+}
+
 /* Claims of the local ports with iface-id=, releases of the bindings we
  * hold that no local port wants any more. */
 void ovn_want_bindings(struct ovn *o, struct json_object *ops, const char *chassis, bool named)
@@ -58,7 +100,7 @@ void ovn_want_bindings(struct ovn *o, struct json_object *ops, const char *chass
 	o->nbinds = 0;
 	for (unsigned i = 0; br && i < DAEMON_MAX_PORTS && o->nbinds < OVN_MAX_BINDS; i++) {
 		struct daemon_port *dp = &o->d->ports[i];
-		const char *lsp = dp->port && dp->br == br ? ovn_port_iface_id(dp->options) : NULL;
+		const char *lsp = dp->port && dp->br == br ? ovn_port_option(dp->options, "iface-id") : NULL;
 		struct ovn_bind *b;
 		struct ovsdb_row *pb;
 		const char *type, *req;
@@ -83,7 +125,7 @@ void ovn_want_bindings(struct ovn *o, struct json_object *ops, const char *chass
 				 type);
 			continue;
 		}
-		if (!requested_here(o, pb, b))
+		if (!requested_here(o, pb, b) || !want_sec(b, pb, dp->options))
 			continue;
 		req = ovsdb_row_uuid(pb, "requested_chassis");
 		if (req && (named || strcasecmp(req, chassis))) {

@@ -20,12 +20,21 @@
 #include "ovsdb/cache.h"
 #include "port/ovn_map.h"
 #include "port/port.h"
+#include "switch/bridge.h"
+#include "switch/port_sec.h"
 #include "util/error.h"
 
 #define SB_DB "OVN_Southbound"
 #define OVN_MAX_BINDS 256
 
 enum ovn_phase { PH_DOWN, PH_SERVER, PH_SCHEMA, PH_MONITOR, PH_READY };
+
+/* Whose port security a bound port has (ovn_binding.c decides). */
+enum ovn_sec_from {
+	OVN_SEC_NONE,                 /* the logical port has no port_security */
+	OVN_SEC_SB,                   /* Port_Binding.port_security: `sec` */
+	OVN_SEC_LOCAL,                /* the port's own port-security= word wins */
+};
 
 /* What ovn_run() found for one local port with iface-id=. */
 struct ovn_bind {
@@ -34,6 +43,9 @@ struct ovn_bind {
 	char state[160];              /* "bound", or why not */
 	int64_t dp_key, key;
 	bool bound;
+	enum ovn_sec_from sec_from;
+	unsigned sec_entries;         /* port_security entries (only the first is enforced) */
+	struct port_sec sec;
 };
 
 struct ovn {
@@ -59,6 +71,7 @@ struct ovn {
 	char tunnel[PORT_NAME_MAX];   /* the tunnel port's name */
 	uint32_t vlan_key[OVN_MAP_VLANS]; /* internal VLAN -> datapath key */
 	char dp_problem[ERROR_MSG_MAX];
+	uint16_t sec_entries[BRIDGE_MAX_PORTS]; /* per bridge slot: port_security entries warned of */
 	bool syncing, closing;
 	uint64_t map_swaps;
 };
@@ -89,6 +102,8 @@ void ovn_remove_rows(struct ovn *o);
 /* ---- ovn_binding.c ---- */
 
 void ovn_want_bindings(struct ovn *o, struct json_object *ops, const char *chassis, bool named);
+/* The binding of local port `name` (bound or not), or NULL. */
+const struct ovn_bind *ovn_find_bind(const struct ovn *o, const char *name);
 
 /* ---- ovn_datapath.c ---- */
 

@@ -16,6 +16,31 @@ static const char *const phase_names[] = {
 	[PH_READY] = "connected",
 };
 
+static const char *const sec_from_names[] = {
+	[OVN_SEC_NONE] = "none", [OVN_SEC_SB] = "southbound", [OVN_SEC_LOCAL] = "local",
+};
+
+/* The port's internal VLAN and the port security it has, and whose. */
+static void describe_switching(struct ovn *o, const struct ovn_bind *b, struct json_object *p)
+{
+	struct daemon_port *dp = daemon_find_port(o->d, b->port);
+	const struct bridge_port_cfg *cfg = dp && dp->port->bridge ? bridge_port_cfg(dp->br->sw, dp->port) : NULL;
+	char text[PORT_SEC_FORMAT_MAX];
+
+	if (!cfg)
+		return;
+	if (cfg->vlan.mode == PORT_VLAN_ACCESS)
+		json_object_object_add(p, "vlan", json_object_new_int(cfg->vlan.tag));
+	json_object_object_add(p, "port_security_from", json_object_new_string(sec_from_names[b->sec_from]));
+	if (b->sec_entries > 1 && b->sec_from == OVN_SEC_SB)
+		json_object_object_add(p, "port_security_note", json_object_new_string(
+			"several port_security entries: only the first is enforced"));
+	if (cfg->secure) {
+		port_sec_format(&cfg->sec, text, sizeof(text));
+		json_object_object_add(p, "port_security", json_object_new_string(text));
+	}
+}
+
 struct json_object *ovn_describe(struct ovn *o)
 {
 	struct json_object *r = json_object_new_object(), *conn = json_object_new_object();
@@ -64,14 +89,7 @@ struct json_object *ovn_describe(struct ovn *o)
 			json_object_object_add(p, "datapath_key", json_object_new_int64(b->dp_key));
 		if (b->key)
 			json_object_object_add(p, "tunnel_key", json_object_new_int64(b->key));
-		{
-			struct daemon_port *dp = daemon_find_port(o->d, b->port);
-			const struct port_vlan *v = dp && dp->port->bridge ?
-				&bridge_port_cfg(dp->br->sw, dp->port)->vlan : NULL;
-
-			if (v && v->mode == PORT_VLAN_ACCESS)
-				json_object_object_add(p, "vlan", json_object_new_int(v->tag));
-		}
+		describe_switching(o, b, p);
 		json_object_array_add(ports, p);
 	}
 	json_object_object_add(r, "ports", ports);
