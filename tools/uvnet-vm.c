@@ -38,7 +38,7 @@ static const struct {
 	const char *command, *text;
 } help[] = {
 	{ "run",
-	  "  run --name NAME --net NETWORK[,mac=MAC][,queues=N] [options] [-- QEMU-ARG...]\n"
+	  "  run --name NAME --net NETWORK|ovn:LSP[,mac=MAC][,queues=N] [options] [-- QEMU-ARG...]\n"
 	  "        boot a guest on a uvnetd network; stays in the foreground until the\n"
 	  "        guest is gone, exits 0 when it powered off\n"
 	  "      --kernel FILE     guest kernel (default: the one uvnet-vm build-guest made)\n"

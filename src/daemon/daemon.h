@@ -124,7 +124,8 @@ struct network *daemon_find_net(struct daemon *d, const char *name);
  * forgets it; ovn-show describes it. */
 int daemon_ovn_set(struct daemon *d, const char *const *opts, unsigned nopts, struct error *e);
 int daemon_ovn_clear(struct daemon *d, struct error *e);
-struct json_object *daemon_ovn_show(struct daemon *d, struct error *e);
+/* lsp NULL: the chassis; else that logical port (ovn_describe_lport). */
+struct json_object *daemon_ovn_show(struct daemon *d, const char *lsp, struct error *e);
 
 /* Write the state file if anything changed; 0 or -errno (e says where). */
 int daemon_save_state(struct daemon *d, struct error *e);

@@ -495,11 +495,11 @@ int daemon_ovn_clear(struct daemon *d, struct error *e)
 	return 0;
 }
 
-struct json_object *daemon_ovn_show(struct daemon *d, struct error *e)
+struct json_object *daemon_ovn_show(struct daemon *d, const char *lsp, struct error *e)
 {
 	if (!d->ovn) {
 		error_set(e, -ENOENT, "ovn: no OVN chassis is configured (ovn-set)");
 		return NULL;
 	}
-	return ovn_describe(d->ovn);
+	return lsp ? ovn_describe_lport(d->ovn, lsp, e) : ovn_describe(d->ovn);
 }

@@ -46,6 +46,10 @@ void ovn_tick(struct ovn *o);
 
 /* ovn-show's result; the state file's "ovn" object (ovn-set's words). */
 struct json_object *ovn_describe(struct ovn *o);
+/* ovn-show LSP: the logical port as the Southbound copy has it (type,
+ * addresses, port_security, keys, chassis; the OVN bridge); NULL with e
+ * when there is no copy yet or no such logical port. */
+struct json_object *ovn_describe_lport(struct ovn *o, const char *lsp, struct error *e);
 struct json_object *ovn_config_json(const struct ovn *o);
 
 /* The value of key= among a port's words (iface-id=: the logical port it

@@ -5,6 +5,8 @@
  */
 #include "daemon/ovn.h"
 
+#include <errno.h>
+
 #include "daemon/daemon.h"
 #include "daemon/ovn_impl.h"
 #include "ovsdb/cache.h"
@@ -146,5 +148,50 @@ struct json_object *ovn_describe(struct ovn *o)
 		json_object_array_add(others, x);
 	}
 	json_object_object_add(r, "remote_chassis", others);
+	return r;
+}
+
+/* A set column's strings as a JSON array (anything else in it left out). */
+static struct json_object *strings(const struct ovsdb_row *r, const char *col)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < ovsdb_row_count(r, col); i++) {
+		struct json_object *x = ovsdb_row_elem(r, col, i);
+
+		if (json_object_is_type(x, json_type_string))
+			json_object_array_add(a, json_object_new_string(json_object_get_string(x)));
+	}
+	return a;
+}
+
+struct json_object *ovn_describe_lport(struct ovn *o, const char *lsp, struct error *e)
+{
+	struct ovsdb_row *pb, *ch, *dp;
+	struct json_object *r;
+
+	if (!o->loaded) {
+		error_set(e, -EAGAIN, "ovn: the Southbound database is not loaded yet (%s)",
+			  phase_names[o->phase]);
+		return NULL;
+	}
+	if (!(pb = ovsdb_table_find_str(sbt(o, "Port_Binding"), "logical_port", lsp))) {
+		error_set(e, -ENOENT, "ovn: no logical port %s in the Southbound database (ovn-nbctl lsp-add)", lsp);
+		return NULL;
+	}
+	ch = ovsdb_table_get(sbt(o, "Chassis"), ovsdb_row_uuid(pb, "chassis"));
+	dp = ovsdb_table_get(sbt(o, "Datapath_Binding"), ovsdb_row_uuid(pb, "datapath"));
+	r = json_object_new_object();
+	json_object_object_add(r, "logical_port", json_object_new_string(lsp));
+	json_object_object_add(r, "bridge", json_object_new_string(o->cfg.bridge));
+	json_object_object_add(r, "type", json_object_new_string(
+		ovsdb_row_str(pb, "type") ? ovsdb_row_str(pb, "type") : ""));
+	json_object_object_add(r, "addresses", strings(pb, "mac"));
+	json_object_object_add(r, "port_security", strings(pb, "port_security"));
+	json_object_object_add(r, "datapath_key", json_object_new_int64(ovsdb_row_int(dp, "tunnel_key", 0)));
+	json_object_object_add(r, "tunnel_key", json_object_new_int64(ovsdb_row_int(pb, "tunnel_key", 0)));
+	json_object_object_add(r, "chassis", json_object_new_string(
+		ch && ovsdb_row_str(ch, "name") ? ovsdb_row_str(ch, "name") : ""));
+	json_object_object_add(r, "up", json_object_new_boolean(ovsdb_row_bool(pb, "up", false)));
 	return r;
 }

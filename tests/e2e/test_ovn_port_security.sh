@@ -17,27 +17,9 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_init ovn-psec
 
-for t in ovsdb-server ovsdb-tool ovn-northd ovn-nbctl ovn-sbctl; do
-    command -v "$t" >/dev/null || { echo "1..0 # SKIP $t is not installed (scripts/install-deps.sh ovn)"; exit 0; }
-done
-
-nb() { timeout 20 ovn-nbctl --db="unix:$T/nb.sock" "$@"; }
-sb() { timeout 20 ovn-sbctl --db="unix:$T/sb.sock" "$@"; }
-
-central() {
-    ovsdb-tool create "$T/nb.db" /usr/share/ovn/ovn-nb.ovsschema &&
-        ovsdb-tool create "$T/sb.db" /usr/share/ovn/ovn-sb.ovsschema || return 1
-    spawn ovsdb-server --no-chdir --remote="punix:$T/nb.sock" --unixctl="$T/nb.ctl" \
-        --log-file="$T/nb.log" "$T/nb.db"
-    spawn ovsdb-server --no-chdir --remote="punix:$T/sb.sock" --unixctl="$T/sb.ctl" \
-        --log-file="$T/sb.log" "$T/sb.db"
-    wait_for 10 test -S "$T/nb.sock" && wait_for 10 test -S "$T/sb.sock" || return 1
-    nb init || return 1
-    spawn env OVN_RUNDIR="$T" ovn-northd --no-chdir --ovnnb-db="unix:$T/nb.sock" \
-        --ovnsb-db="unix:$T/sb.sock" --unixctl="$T/northd.ctl" --log-file="$T/northd.log"
-    wait_for 10 bash -c "ovn-sbctl --db=unix:$T/sb.sock get SB_Global . nb_cfg >/dev/null 2>&1"
-}
-central || e2e_bail "OVN central: NB + SB ovsdb-server, ovn-northd"
+source "$(dirname "${BASH_SOURCE[0]}")/ovn_lib.sh"
+ovn_need ovsdb-server ovsdb-tool ovn-northd ovn-nbctl ovn-sbctl
+ovn_central || e2e_bail "OVN central: NB + SB ovsdb-server, ovn-northd"
 
 macS=52:54:00:5e:00:01 macV=52:54:00:5e:00:02 macX=52:54:00:5e:00:99
 nsVS='' nsVV=''
