@@ -8,8 +8,12 @@
  *
  * Handshake, on every (re)connection: get_schema and monitor_cond of
  * _Server's Database table; a clustered member that is not connected to
- * its cluster or not its leader is left for the next remote (OVSDB's
- * leader-only clients do the same).  Then get_schema OVN_Southbound: the
+ * its cluster, or whose Raft index is behind one already seen (it missed
+ * writes: stale data), is left for the next remote, now or when that
+ * changes later.  Any connected member will do, a follower as well as the
+ * leader (followers pass transactions on to the leader): what
+ * ovn-controller does (ovsdb_idl_set_leader_only(false)), with ovsdb-cs's
+ * checks.  Then get_schema OVN_Southbound: the
  * major version must be 20 and every column used here must exist.  Then
  * monitor_cond (monitor with a server that lacks it) of the tables below;
  * its reply replaces the cache, and only then does ovn_run() write.  While
@@ -55,7 +59,7 @@ static const struct ovsdb_table_spec sb_tables[] = {
 	{ "Multicast_Group", mg_cols },
 };
 
-static const char *const db_cols[] = { "name", "model", "connected", "leader", NULL };
+static const char *const db_cols[] = { "name", "model", "connected", "leader", "index", NULL };
 static const struct ovsdb_table_spec server_tables[] = { { "Database", db_cols } };
 
 /* ---- configuration ---- */
@@ -224,6 +228,7 @@ static void sb_monitor_done(struct ovsdb_conn *c, const struct jsonrpc_msg *m, v
 	}
 	o->phase = PH_READY;
 	o->loaded = true;
+	ovsdb_conn_ready(c);
 	o->txn_busy = false;
 	o->last_ops[0] = '\0';
 	log_info("%s: Southbound %s loaded (%u chassis, %u port bindings); chassis %s",
@@ -284,14 +289,22 @@ static bool server_ok(struct ovn *o)
 		return false;
 	}
 	if (model && !strcmp(model, "clustered")) {
+		int64_t index = ovsdb_row_int(db, "index", 0);
+
 		if (!ovsdb_row_bool(db, "connected", false)) {
 			ovsdb_conn_drop(&o->conn, "this cluster member is disconnected from its cluster");
 			return false;
 		}
-		if (!ovsdb_row_bool(db, "leader", false)) {
-			ovsdb_conn_drop(&o->conn, "not the cluster leader");
+		if (index && index < o->min_index) {
+			char why[128];
+
+			snprintf(why, sizeof(why), "stale cluster member: its Raft index %lld is behind "
+				 "%lld, seen before", (long long)index, (long long)o->min_index);
+			ovsdb_conn_drop(&o->conn, why);
 			return false;
 		}
+		if (index > o->min_index)
+			o->min_index = index;
 	}
 	return true;
 }

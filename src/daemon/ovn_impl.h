@@ -58,6 +58,7 @@ struct ovn {
 	enum ovn_phase phase;
 	bool loaded;                  /* the cache holds a whole database */
 	int mon_version;              /* 2: monitor_cond (update2), 1: monitor */
+	int64_t min_index;            /* the highest Raft index a member showed us */
 	bool txn_busy, retry;
 	bool leaving;                 /* removing our rows: write nothing else */
 	char last_ops[256];           /* a digest of the last transaction */
