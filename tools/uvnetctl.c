@@ -243,6 +243,8 @@ static void print_ovn(struct json_object *res)
 		printf("    last error: %s\n", str(c, "last_error"));
 	if (*str(res, "problem"))
 		printf("    problem: %s\n", str(res, "problem"));
+	for (size_t i = 0; i < json_object_array_length(get(res, "notes")); i++)
+		printf("    note: %s\n", json_object_get_string(json_object_array_get_idx(get(res, "notes"), i)));
 	for (size_t i = 0; i < json_object_array_length(ports); i++) {
 		struct json_object *p = json_object_array_get_idx(ports, i);
 

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "daemon/daemon.h"
+#include "daemon/ovn_acl.h"
 #include "daemon/ovn_impl.h"
 #include "daemon/ovsdb_conn.h"
 #include "ovsdb/cache.h"
@@ -38,7 +39,7 @@ LOG_MODULE("ovn");
 
 #define SB_SCHEMA_MAJOR 20
 
-static const char *const global_cols[] = { "nb_cfg", NULL };
+static const char *const global_cols[] = { "nb_cfg", NULL, NULL };
 static const char *const chassis_cols[] = { "name", "hostname", "encaps", "other_config",
 					    "external_ids", NULL };
 static const char *const encap_cols[] = { "type", "ip", "options", "chassis_name", NULL };
@@ -48,19 +49,22 @@ static const char *const pb_cols[] = { "logical_port", "type", "datapath", "tunn
 				       "requested_chassis", "options", NULL };
 static const char *const dp_cols[] = { "tunnel_key", "external_ids", NULL };
 static const char *const mg_cols[] = { "datapath", "name", "tunnel_key", "ports", NULL };
+static const char *const dpg_cols[] = { "datapaths", NULL };
 
 static const struct ovsdb_table_spec sb_tables[] = {
-	{ "SB_Global", global_cols },
-	{ "Chassis", chassis_cols },
-	{ "Encap", encap_cols },
-	{ "Chassis_Private", private_cols },
-	{ "Port_Binding", pb_cols },
-	{ "Datapath_Binding", dp_cols },
-	{ "Multicast_Group", mg_cols },
+	{ "SB_Global", global_cols, NULL },
+	{ "Chassis", chassis_cols, NULL },
+	{ "Encap", encap_cols, NULL },
+	{ "Chassis_Private", private_cols, NULL },
+	{ "Port_Binding", pb_cols, NULL },
+	{ "Datapath_Binding", dp_cols, NULL },
+	{ "Multicast_Group", mg_cols, NULL },
+	{ "Logical_Flow", ovn_acl_flow_cols, ovn_acl_flow_where }, /* ACLs, to say we ignore them */
+	{ "Logical_DP_Group", dpg_cols, NULL },
 };
 
 static const char *const db_cols[] = { "name", "model", "connected", "leader", "index", NULL };
-static const struct ovsdb_table_spec server_tables[] = { { "Database", db_cols } };
+static const struct ovsdb_table_spec server_tables[] = { { "Database", db_cols, NULL } };
 
 /* ---- configuration ---- */
 
@@ -198,7 +202,7 @@ static void monitor_sb(struct ovn *o, const char *method)
 
 	json_object_array_add(p, json_object_new_string(SB_DB));
 	json_object_array_add(p, json_object_new_string("sb"));
-	json_object_array_add(p, ovsdb_cache_monitor_requests(&o->sb));
+	json_object_array_add(p, ovsdb_cache_monitor_requests(&o->sb, !strcmp(method, "monitor_cond")));
 	o->phase = PH_MONITOR;
 	ovsdb_conn_request(&o->conn, method, p, sb_monitor_done, o);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "daemon/daemon.h"
+#include "daemon/ovn_acl.h"
 #include "daemon/ovn_impl.h"
 #include "daemon/ovn_port_sec.h"
 #include "ovsdb/cache.h"
@@ -80,6 +81,35 @@ static bool want_sec(struct ovn_bind *b, const struct ovsdb_row *pb, struct json
 	return true;
 }
 
+/* Warn once per logical switch (while it has ACLs) that its ACLs are not
+ * enforced for the ports bound here. */
+static void warn_acls(struct ovn *o)
+{
+	int64_t now[OVN_MAX_BINDS];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < o->nbinds; i++) {
+		const struct ovn_bind *b = &o->binds[i];
+		bool seen = false, warned = false;
+
+		if (!b->bound || !b->acl_flows)
+			continue;
+		for (unsigned k = 0; k < n && !seen; k++)
+			seen = now[k] == b->dp_key;
+		if (seen)
+			continue;
+		now[n++] = b->dp_key;
+		for (unsigned k = 0; k < o->nacl_warned && !warned; k++)
+			warned = o->acl_warned[k] == b->dp_key;
+		if (!warned)
+			log_warn("%s: the logical switch of %s (datapath %lld) has ACLs (%u flows): ACLs are "
+				 "not enforced on this chassis (uvnet forwards logical switches by MAC)",
+				 b->port, b->lport, (long long)b->dp_key, b->acl_flows);
+	}
+	memcpy(o->acl_warned, now, n * sizeof(now[0]));
+	o->nacl_warned = n;
+}
+
 const struct ovn_bind *ovn_find_bind(const struct ovn *o, const char *name)
 {
 	for (unsigned i = 0; i < o->nbinds; i++)
@@ -117,6 +147,7 @@ void ovn_want_bindings(struct ovn *o, struct json_object *ops, const char *chass
 			continue;
 		}
 		b->dp_key = dp_key(o, pb);
+		b->acl_flows = ovn_acl_flows(&o->sb, ovsdb_row_uuid(pb, "datapath"));
 		b->key = ovsdb_row_int(pb, "tunnel_key", 0);
 		type = ovsdb_row_str(pb, "type");
 		if (type && type[0]) {
@@ -159,6 +190,7 @@ void ovn_want_bindings(struct ovn *o, struct json_object *ops, const char *chass
 		snprintf(b->state, sizeof(b->state), "bound");
 		b->bound = true;
 	}
+	warn_acls(o);
 	if (named)
 		return;
 	OVSDB_FOR_EACH_ROW(pb, pbt) {

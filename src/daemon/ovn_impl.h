@@ -46,6 +46,7 @@ struct ovn_bind {
 	enum ovn_sec_from sec_from;
 	unsigned sec_entries;         /* port_security entries (only the first is enforced) */
 	struct port_sec sec;
+	unsigned acl_flows;           /* ACL flows on its logical switch: not enforced */
 };
 
 struct ovn {
@@ -68,6 +69,8 @@ struct ovn {
 	uint64_t txns, txn_errors;
 	struct ovn_bind binds[OVN_MAX_BINDS];
 	unsigned nbinds;
+	int64_t acl_warned[OVN_MAX_BINDS]; /* datapath keys whose ACLs were warned of */
+	unsigned nacl_warned;
 	/* the data path (ovn_dp.h) */
 	char tunnel[PORT_NAME_MAX];   /* the tunnel port's name */
 	uint32_t vlan_key[OVN_MAP_VLANS]; /* internal VLAN -> datapath key */

@@ -6,6 +6,7 @@
 #include "daemon/ovn.h"
 
 #include <errno.h>
+#include <stdio.h>
 
 #include "daemon/daemon.h"
 #include "daemon/ovn_impl.h"
@@ -47,6 +48,7 @@ struct json_object *ovn_describe(struct ovn *o)
 {
 	struct json_object *r = json_object_new_object(), *conn = json_object_new_object();
 	struct json_object *ports = json_object_new_array(), *others = json_object_new_array();
+	struct json_object *notes = json_object_new_array();
 	struct ovsdb_row *ch = o->loaded ? our_chassis(o) : NULL;
 	struct json_object *enc = json_object_new_object();
 
@@ -82,7 +84,15 @@ struct json_object *ovn_describe(struct ovn *o)
 	for (unsigned i = 0; i < o->nbinds; i++) {
 		struct json_object *p = json_object_new_object();
 		const struct ovn_bind *b = &o->binds[i];
+		char note[320];
 
+		if (b->bound && b->acl_flows) {
+			snprintf(note, sizeof(note), "ACLs are not enforced on this chassis: the logical switch "
+				 "of %s (datapath %lld, port %s) has ACLs (%u flows)", b->lport,
+				 (long long)b->dp_key, b->port, b->acl_flows);
+			json_object_array_add(notes, json_object_new_string(note));
+			json_object_object_add(p, "acl_flows_not_enforced", json_object_new_int((int)b->acl_flows));
+		}
 		json_object_object_add(p, "port", json_object_new_string(b->port));
 		json_object_object_add(p, "logical_port", json_object_new_string(b->lport));
 		json_object_object_add(p, "state", json_object_new_string(b->state));
@@ -95,6 +105,7 @@ struct json_object *ovn_describe(struct ovn *o)
 		json_object_array_add(ports, p);
 	}
 	json_object_object_add(r, "ports", ports);
+	json_object_object_add(r, "notes", notes);
 	{
 		struct json_object *dpo = json_object_new_object(), *ls = json_object_new_array();
 		struct daemon_port *tp = daemon_find_port(o->d, o->tunnel);

@@ -24,11 +24,11 @@ static const char *const ch_cols[] = { "name", "encaps", NULL };
 static const char *const enc_cols[] = { "type", "ip", NULL };
 static const char *const pb_cols[] = { "logical_port", "type", "datapath", "tunnel_key", "chassis",
 				       "mac", NULL };
-static const char *const dp_cols[] = { "tunnel_key", NULL };
+static const char *const dp_cols[] = { "tunnel_key", NULL, NULL };
 static const char *const mg_cols[] = { "datapath", "name", "tunnel_key", "ports", NULL };
 static const struct ovsdb_table_spec spec[] = {
-	{ "Chassis", ch_cols }, { "Encap", enc_cols }, { "Port_Binding", pb_cols },
-	{ "Datapath_Binding", dp_cols }, { "Multicast_Group", mg_cols },
+	{ "Chassis", ch_cols, NULL }, { "Encap", enc_cols, NULL }, { "Port_Binding", pb_cols, NULL },
+	{ "Datapath_Binding", dp_cols, NULL }, { "Multicast_Group", mg_cols, NULL },
 };
 
 #define REF(t) "{\"type\":{\"key\":{\"type\":\"uuid\",\"refTable\":\"" t "\"},\"min\":0,\"max\":1}}"

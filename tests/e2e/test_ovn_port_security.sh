@@ -13,7 +13,9 @@
 #       one and passes; (4) a local port-security= word wins over the SB's
 #       (and =off gives the SB's back); (5) several entries: the first is
 #       enforced, ovn-show notes it; (6) port_security cleared, and the
-#       logical port deleted (released): the port has none left.
+#       logical port deleted (released): the port has none left;
+#   (7) ACLs, on ls1 and through a port group, are not enforced here:
+#       ovn-show says so for the ports of ls1, the log once; gone with them.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_init ovn-psec
 
@@ -53,6 +55,7 @@ tap_is "ovn-show: ts's port security comes from the southbound; tv has none" \
     "$(ovn_port ts port_security_from) $(ovn_port ts port_security) $(ovn_port tv port_security_from)" \
     "southbound $macS,10.0.0.1 none"
 tap_check "vs (its own addresses) pings vv" wait_for 10 pingq 10.0.0.2
+tap_is "no ACLs: ovn-show has no note" "$(ctl --json ovn-show | jget "d['notes']")" "[]"
 
 # ---- (2) spoofing ----
 in_ns "$nsVV" ip neigh flush dev tv
@@ -101,4 +104,17 @@ wait_for 10 eval '[[ -n $(own_sec ts) ]]'
 nb lsp-del lpS
 tap_check "lsp-del lpS (released): ts parked, no port security left" \
     wait_for 10 eval '[[ -z $(own_sec ts) && $(ovn_port ts bound) == false ]]'
+
+# ---- (7) ACLs ----
+acl_notes() { ctl --json ovn-show | jget "len([n for n in d['notes'] if 'ACLs are not enforced' in n and 'lpV' in n])" 2>/dev/null; }
+acl_warnings() { grep -c "ACLs are not enforced on this chassis" "$T/uvnetd.1.log"; }
+nb acl-add ls1 to-lport 1001 'ip4.src == 10.0.0.99' drop
+tap_check "acl-add on ls1: ovn-show notes ACLs are not enforced for lpV" wait_for 10 eval '[[ $(acl_notes) == 1 ]]'
+tap_like "... uvnetctl ovn-show prints it" "$(ctl ovn-show)" "note: ACLs are not enforced on this chassis: the logical switch of lpV"
+tap_is "... the log warns once" "$(acl_warnings)" 1
+nb pg-add pg1 lpV && nb acl-add pg1 from-lport 1002 'inport == @pg1 && ip4' allow-related && nb acl-del ls1
+sleep 2
+tap_is "an ACL through a port group instead: still noted, not warned again" "$(acl_notes) $(acl_warnings)" "1 1"
+nb acl-del pg1 && nb pg-del pg1
+tap_check "ACLs gone: the note goes" wait_for 10 eval '[[ $(acl_notes) == 0 ]]'
 tap_done
