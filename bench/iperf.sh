@@ -76,7 +76,7 @@ boot_guests() {
         # shellcheck disable=SC2086 # netdev is a list of QEMU words
         ip netns exec "$ns" timeout 120 qemu-system-x86_64 -accel "$accel" -m 512 -nodefaults -display none \
             -no-reboot -serial "file:$tmp/vm$i.serial" -kernel "$kernel" -initrd "$tmp/vm$i.img" \
-            -append "console=ttyS0 quiet panic=-1 ipv6.disable=1 uvnet.ip=${vm_ip[$((i - 1))]}/24" \
+            -append "console=ttyS0 quiet panic=-1 no_timer_check ipv6.disable=1 uvnet.ip=${vm_ip[$((i - 1))]}/24" \
             $netdev -device virtio-net-pci,netdev=n0,mac=52:54:00:88:00:0$i,vectors=0 &
         g+=($!)
     done

@@ -105,7 +105,7 @@ guest() { # NS I SOCK: boot guest I on vhost-user socket SOCK, in the background
     ip netns exec "$1" timeout $((60 + runs * (secs + 15))) qemu-system-x86_64 -accel "$accel" -m 512 \
         -nodefaults -display none -no-reboot -serial "file:$tmp/$4.vm$2.serial" \
         -kernel "$kernel" -initrd "$tmp/vm$2.img" \
-        -append "console=ttyS0 quiet panic=-1 ipv6.disable=1 uvnet.ip=$([ "$2" = 1 ] && echo $vm1 || echo $vm2)/24 uvnet.mtu=1450" \
+        -append "console=ttyS0 quiet panic=-1 no_timer_check ipv6.disable=1 uvnet.ip=$([ "$2" = 1 ] && echo $vm1 || echo $vm2)/24 uvnet.mtu=1450" \
         -object memory-backend-memfd,id=mem,size=512M,share=on -numa node,memdev=mem \
         -chardev "socket,id=c0,path=$3" -netdev vhost-user,id=n0,chardev=c0 \
         -device virtio-net-pci,netdev=n0,mac=52:54:00:fb:00:0$2,vectors=0 >/dev/null 2>&1 &
