@@ -14,6 +14,11 @@
 # puts vm-g1 on the OVN bridge with iface-id=lpG and the logical port's
 # MAC; the binding brings its port security; the guest pings B and B pings
 # the guest; stop releases the logical port.
+#
+# Also "unknown"-address ports across chassis without the SB FDB table
+# (docs/ovn.md): tap tu on A (lpUA, addresses "unknown", namespace vua,
+# a MAC the NB does not know, 10.0.0.8) and veth vu on B (lpUB, "unknown",
+# namespace vub, 10.0.0.7) reach each other and B's vb both ways.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_init ovn-guest
 source "$(dirname "${BASH_SOURCE[0]}")/ovn_lib.sh"
@@ -36,12 +41,31 @@ ovn_ovs_chassis "$nsB" "$ulB" geneve "unix:$T/sb.sock" || e2e_bail "chassis B (O
 nb ls-add ls1 && nb lsp-add ls1 lpG && nb lsp-set-addresses lpG "$macG 10.0.0.1" &&
     nb lsp-set-port-security lpG "$macG 10.0.0.1" &&
     nb lsp-add ls1 lpB && nb lsp-set-addresses lpB "$macB 10.0.0.2" &&
-    nb lsp-add ls1 lpN && nb lsp-set-addresses lpN unknown || e2e_bail "NB: ls1 (lpG, lpB, lpN)"
-ovn_ovs_vif "$nsB" "$nsVB" vb "$macB" 10.0.0.2 lpB || e2e_bail "chassis B: veth vb (lpB)"
+    nb lsp-add ls1 lpN && nb lsp-set-addresses lpN unknown &&
+    nb lsp-add ls1 lpUA && nb lsp-set-addresses lpUA unknown &&
+    nb lsp-add ls1 lpUB && nb lsp-set-addresses lpUB unknown || e2e_bail "NB: ls1 (lpG, lpB, lpN, lpUA, lpUB)"
+nsVUA='' nsVUB=''
+ns_add nsVUA vua && ns_add nsVUB vub || e2e_bail "namespaces vua, vub"
+ovn_ovs_vif "$nsB" "$nsVB" vb "$macB" 10.0.0.2 lpB &&
+    ovn_ovs_vif "$nsB" "$nsVUB" vu 52:54:00:6a:00:77 10.0.0.7 lpUB || e2e_bail "chassis B: veths vb (lpB), vu (lpUB)"
 uvnetd_start || e2e_bail "uvnetd starts"
 ctl ovn-set remote="unix:$T/sb.sock" encap-ip=$ulA system-id=uv-a || e2e_bail "ovn-set"
 guest_prepare || e2e_bail "test guest (kernel + initramfs) and accelerator"
 tap_check "the chassis has the Southbound (ovn-show lpB answers)" wait_for 20 ctl ovn-show lpB
+
+# ---- unknown-address ports, no FDB table ----
+ctl add-port br-int tu type=tap iface-id=lpUA && ip -n "$E2E_NS" link set tu netns "$nsVUA" &&
+    ns_ifup "$nsVUA" tu 10.0.0.8/24 52:54:00:6a:00:88 || e2e_bail "tap tu (lpUA) in vua"
+tap_check "unknown-address ports bound: lpUA here, lpUB on B" \
+    wait_for 30 eval 'ovn_bound_to lpUA uv-a && ovn_bound_to lpUB ovs-hv'
+uping() { in_ns "$1" busybox ping -c 1 -W 2 "$2" >/dev/null 2>&1; }
+tap_check "unknown <-> unknown across chassis: vua -> vub and back" \
+    eval 'wait_for 20 uping "$nsVUA" 10.0.0.7 && uping "$nsVUB" 10.0.0.8'
+tap_check "known -> unknown: vb (B) -> vua (A), and A's unknown -> B's known" \
+    eval 'wait_for 10 uping "$nsVB" 10.0.0.8 && uping "$nsVUA" 10.0.0.2'
+fdb_macs() { sb --bare --columns=mac list FDB; }
+tap_check "OVS's chassis wrote vub's MAC into the SB FDB; uvnetd wrote none (vua's)" \
+    eval 'out=$(fdb_macs) && grep -q 52:54:00:6a:00:77 <<<"$out" && ! grep -q 52:54:00:6a:00:88 <<<"$out"'
 
 vm() { timeout 60 "$UVNET_VM" --control "$T/ctl.sock" "$@"; }
 ok_args=(--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --accel "$E2E_ACCEL")
@@ -76,6 +100,7 @@ port_word() { ctl --json show | jget "[p.get('$2', '') for b in d['bridges'] for
 tap_check "vm-g1 is on the OVN bridge br-int" wait_for 60 eval '[[ -n $(port_word vm-g1 name) ]]'
 vm_mac() { vm list --json | jget "d[0]['mac']" 2>/dev/null; }
 tap_check "its MAC is lpG's first address" wait_for 30 eval '[[ $(vm_mac) == "$macG" ]]'
+[[ $(vm_mac) == "$macG" ]] || diag "list: $(vm list --json 2>&1)" "run dir: $(ls "$T/vms" 2>&1)"
 tap_check "lpG bound to uvnet chassis uv-a" wait_for 30 ovn_bound_to lpG uv-a
 tap_is "vm-g1 has lpG's port security from the binding" "$(port_word vm-g1 port_security)" "$macG,10.0.0.1"
 tap_check "the guest pings B on the OVS chassis" guest_wait_line g1 '^E2E-MARK (pinged|no-answer)$' 150
