@@ -50,6 +50,7 @@ static const char *const pb_cols[] = { "logical_port", "type", "datapath", "tunn
 static const char *const dp_cols[] = { "tunnel_key", "external_ids", NULL };
 static const char *const mg_cols[] = { "datapath", "name", "tunnel_key", "ports", NULL };
 static const char *const dpg_cols[] = { "datapaths", NULL };
+static const char *const fdb_cols[] = { "mac", "dp_key", "port_key", NULL };
 
 static const struct ovsdb_table_spec sb_tables[] = {
 	{ "SB_Global", global_cols, NULL },
@@ -61,6 +62,7 @@ static const struct ovsdb_table_spec sb_tables[] = {
 	{ "Multicast_Group", mg_cols, NULL },
 	{ "Logical_Flow", ovn_acl_flow_cols, ovn_acl_flow_where }, /* ACLs, to say we ignore them */
 	{ "Logical_DP_Group", dpg_cols, NULL },
+	{ "FDB", fdb_cols, NULL },
 };
 
 static const char *const db_cols[] = { "name", "model", "connected", "leader", "index", NULL };

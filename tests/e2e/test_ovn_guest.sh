@@ -15,10 +15,11 @@
 # MAC; the binding brings its port security; the guest pings B and B pings
 # the guest; stop releases the logical port.
 #
-# Also "unknown"-address ports across chassis without the SB FDB table
-# (docs/ovn.md): tap tu on A (lpUA, addresses "unknown", namespace vua,
-# a MAC the NB does not know, 10.0.0.8) and veth vu on B (lpUB, "unknown",
-# namespace vub, 10.0.0.7) reach each other and B's vb both ways.
+# Also "unknown"-address ports across chassis (docs/ovn.md, the FDB
+# table): tap tu on A (lpUA, addresses "unknown", namespace vua, a MAC the
+# NB does not know, 10.0.0.8) and veth vu on B (lpUB, "unknown", namespace
+# vub, 10.0.0.7) reach each other and B's vb both ways; B's ovn-controller
+# writes vu's MAC into the SB FDB, uvnetd reads it (and writes none).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_init ovn-guest
 source "$(dirname "${BASH_SOURCE[0]}")/ovn_lib.sh"
@@ -66,6 +67,9 @@ tap_check "known -> unknown: vb (B) -> vua (A), and A's unknown -> B's known" \
 fdb_macs() { sb --bare --columns=mac list FDB; }
 tap_check "OVS's chassis wrote vub's MAC into the SB FDB; uvnetd wrote none (vua's)" \
     eval 'out=$(fdb_macs) && grep -q 52:54:00:6a:00:77 <<<"$out" && ! grep -q 52:54:00:6a:00:88 <<<"$out"'
+tap_check "uvnetd takes vub's MAC from the FDB (ovn-show: 2 remote MACs, lpB's and it)" \
+    wait_for 10 eval '[[ $(ctl --json ovn-show | jget "d[\"data_path\"][\"macs\"]") == 2 ]]'
+tap_check "... and vua still reaches vub" uping "$nsVUA" 10.0.0.7
 
 vm() { timeout 60 "$UVNET_VM" --control "$T/ctl.sock" "$@"; }
 ok_args=(--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --accel "$E2E_ACCEL")
