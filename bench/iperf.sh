@@ -24,29 +24,13 @@ tmp=$(mktemp -d /tmp/uvnet-bench.XXXXXX)
 out=bench/results
 host_ip=10.88.0.1
 vm_ip=(10.88.0.11 10.88.0.12)
-pids=()
-
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    ip netns del "$ns" 2>/dev/null || true
-    [ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-scripts/install-deps.sh build e2e
-[ -f build/build.ninja ] || meson setup build >/dev/null
-ninja -C build >/dev/null
-paths=$(scripts/guest/build-guest.sh)
-kernel=$(sed -n 's/^kernel=//p' <<<"$paths")
-initrd=$(sed -n 's/^initrd=//p' <<<"$paths")
-accel=$(scripts/guest/pick-accel.sh)
+source bench/lib/guest-bench.sh
 
 in_ns() { ip netns exec "$ns" "$@"; }
 ctl() { in_ns "$root/build/tools/uvnetctl" --control "$tmp/uvnetd.sock" "$@"; }
 
 ip netns add "$ns"
+nss+=("$ns")
 ip -n "$ns" link set lo up
 
 # Guest 1 measures; guest 2 serves one iperf3 client and then powers off.

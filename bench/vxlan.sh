@@ -30,30 +30,8 @@ build=${UVNET_BUILD:-$root/build}
 pfx=uvnet-vxb-$$
 tmp=$(mktemp -d /tmp/uvnet-vxb.XXXXXX)
 out=bench/results
-pids=()
-nss=()
 nsb='' nsa='' nsc='' nss_src='' nss_sink='' nsk='' nsu='' # set by mkns
-
-cleanup() {
-    set +e
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
-    for ns in "${nss[@]}"; do
-        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-        ip netns del "$ns" 2>/dev/null
-    done
-    if [ -n "${KEEP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-scripts/install-deps.sh build e2e
-[ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null
-ninja -C "$build" >/dev/null
-paths=$(scripts/guest/build-guest.sh)
-kernel=$(sed -n 's/^kernel=//p' <<<"$paths")
-initrd=$(sed -n 's/^initrd=//p' <<<"$paths")
-accel=$(scripts/guest/pick-accel.sh)
+source bench/lib/guest-bench.sh
 cc -O2 -Wall -Wextra -Werror -o "$tmp/udp_blast" bench/udp_blast.c
 
 mkns() { # VAR NAME: make namespace $pfx-NAME, its name into VAR
