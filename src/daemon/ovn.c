@@ -423,6 +423,8 @@ void ovn_tick(struct ovn *o)
 {
 	ovsdb_conn_tick(&o->conn);
 	ovn_sync_datapath(o); /* a tunnel port that could not be made; FDB entries */
+	for (unsigned i = 0; i < o->nbinds && !o->retry; i++)
+		o->retry = o->binds[i].bound && o->binds[i].learn; /* MACs learned since: ovn_fdb.c */
 	if (o->retry) {
 		o->retry = false;
 		o->last_ops[0] = '\0';

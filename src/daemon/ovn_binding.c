@@ -110,6 +110,18 @@ static void warn_acls(struct ovn *o)
 	o->nacl_warned = n;
 }
 
+/* Has the logical port "unknown" among its addresses? */
+static bool unknown_addresses(const struct ovsdb_row *pb)
+{
+	for (size_t i = 0; i < ovsdb_row_count(pb, "mac"); i++) {
+		struct json_object *a = ovsdb_row_elem(pb, "mac", i);
+
+		if (json_object_is_type(a, json_type_string) && !strcmp(json_object_get_string(a), "unknown"))
+			return true;
+	}
+	return false;
+}
+
 const struct ovn_bind *ovn_find_bind(const struct ovn *o, const char *name)
 {
 	for (unsigned i = 0; i < o->nbinds; i++)
@@ -158,6 +170,7 @@ void ovn_want_bindings(struct ovn *o, struct json_object *ops, const char *chass
 		}
 		if (!requested_here(o, pb, b) || !want_sec(b, pb, dp->options))
 			continue;
+		b->learn = unknown_addresses(pb) && !b->sec_entries;
 		req = ovsdb_row_uuid(pb, "requested_chassis");
 		if (req && (named || strcasecmp(req, chassis))) {
 			const struct ovsdb_row *rc = ovsdb_table_get(sbt(o, "Chassis"), req);

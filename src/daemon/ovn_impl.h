@@ -4,7 +4,8 @@
  * the API is ovn.h): struct ovn, and the functions one file calls in
  * another.  ovn.c: settings, life, the Southbound session, the daemon
  * API; ovn_chassis.c: our rows, nb_cfg echo, transactions, removal;
- * ovn_binding.c: the Port_Binding claims; ovn_datapath.c: the data path;
+ * ovn_binding.c: the Port_Binding claims; ovn_fdb.c: the SB FDB rows;
+ * ovn_datapath.c: the data path;
  * ovn_show.c: ovn-show.  Control thread only.
  */
 #ifndef UVNET_DAEMON_OVN_IMPL_H
@@ -47,6 +48,7 @@ struct ovn_bind {
 	unsigned sec_entries;         /* port_security entries (only the first is enforced) */
 	struct port_sec sec;
 	unsigned acl_flows;           /* ACL flows on its logical switch: not enforced */
+	bool learn;                   /* "unknown" addresses, no port_security: MACs to the SB FDB */
 };
 
 struct ovn {
@@ -96,6 +98,8 @@ static inline struct ovsdb_row *our_chassis(struct ovn *o)
 
 void ovn_add_update(struct json_object *ops, const char *table, const char *uuid,
 		    struct json_object *row);
+void ovn_add_insert(struct json_object *ops, const char *table, const char *name,
+		    struct json_object *row);
 struct json_object *ovn_ref_set(const char *uuid, bool named);
 /* The registration's problem (ovn-show), logged when it changes. */
 void ovn_set_problem(struct ovn *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -108,6 +112,11 @@ void ovn_remove_rows(struct ovn *o);
 void ovn_want_bindings(struct ovn *o, struct json_object *ops, const char *chassis, bool named);
 /* The binding of local port `name` (bound or not), or NULL. */
 const struct ovn_bind *ovn_find_bind(const struct ovn *o, const char *name);
+
+/* ---- ovn_fdb.c ---- */
+
+/* FDB rows for the MACs learned on bound "unknown"-address ports. */
+void ovn_want_fdb(struct ovn *o, struct json_object *ops);
 
 /* ---- ovn_datapath.c ---- */
 
