@@ -73,8 +73,11 @@ bool capture_ring_put(struct capture_ring *r, const struct timespec *ts, uint32_
 		return false;
 	}
 	if (pad) {
-		rec = (struct capture_rec *)(r->buf + at);
-		*rec = (struct capture_rec){ .size = (uint32_t)pad };
+		/* a rest too short for a header is skipped without one (peek) */
+		if (pad >= sizeof(*rec)) {
+			rec = (struct capture_rec *)(r->buf + at);
+			*rec = (struct capture_rec){ .size = (uint32_t)pad };
+		}
 		at = 0;
 	}
 	rec = (struct capture_rec *)(r->buf + at);
@@ -104,6 +107,12 @@ const struct capture_rec *capture_ring_peek(struct capture_ring *r)
 
 		if (r->tail == head)
 			return NULL;
+		uint64_t left = r->mask + 1 - (r->tail & r->mask);
+
+		if (left < sizeof(*rec)) { /* the producer wrapped here without a pad */
+			__atomic_store_n(&r->tail, r->tail + left, __ATOMIC_RELEASE);
+			continue;
+		}
 		rec = (const struct capture_rec *)(r->buf + (r->tail & r->mask));
 		if (rec->len)
 			return rec;

@@ -9,8 +9,9 @@
  * when its cached copy says the ring is full.
  *
  * Records are contiguous in the ring, 8-byte aligned: a header, then the
- * bytes.  One that would cross the end of the ring is preceded by a pad
- * record (len 0) that fills the rest; the consumer skips pads.  A frame of
+ * bytes.  One that would cross the end of the ring goes to its start; the
+ * rest of the ring before it holds a pad record (len 0), or nothing when
+ * it is too short for a header; the consumer skips both.  A frame of
  * length 0 is never recorded.
  */
 #ifndef UVNET_NET_CAPTURE_RING_H

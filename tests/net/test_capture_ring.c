@@ -126,6 +126,35 @@ static void a_record_that_would_cross_the_end_wraps_behind_a_pad(void **state)
 	capture_ring_free(r);
 }
 
+static void a_rest_too_short_for_a_header_is_skipped(void **state)
+{
+	uint8_t frame[2048];
+	const struct capture_rec *rec;
+
+	(void)state;
+	memset(frame, 3, sizeof(frame));
+	for (unsigned rest = 8; rest <= 16; rest += 8) {
+		struct capture_ring *r = capture_ring_new(CAPTURE_RING_MIN);
+
+		/* 1360 + 1360 + a third record that leaves `rest` bytes at the end */
+		put_bytes(r, frame, 1336, 1336);
+		put_bytes(r, frame, 1336, 1336);
+		put_bytes(r, frame, 4096 - rest - 2720 - 24, 4096);
+		for (unsigned k = 0; k < 3; k++)
+			capture_ring_pop(r, capture_ring_peek(r));
+		frame[0] = (uint8_t)rest;
+		put_bytes(r, frame, 100, 100);
+		rec = capture_ring_peek(r);
+		assert_non_null(rec);
+		assert_int_equal(rec->len, 100);
+		assert_int_equal(((const uint8_t *)(rec + 1))[0], rest);
+		capture_ring_pop(r, rec);
+		assert_null(capture_ring_peek(r));
+		assert_int_equal(capture_ring_dropped(r), 0);
+		capture_ring_free(r);
+	}
+}
+
 static void only_powers_of_two_in_range_make_a_ring(void **state)
 {
 	(void)state;
@@ -194,6 +223,7 @@ int main(void)
 		cmocka_unit_test(a_source_shorter_than_it_says_is_recorded_as_it_is),
 		cmocka_unit_test(a_full_ring_drops_and_counts_and_takes_again_once_read),
 		cmocka_unit_test(a_record_that_would_cross_the_end_wraps_behind_a_pad),
+		cmocka_unit_test(a_rest_too_short_for_a_header_is_skipped),
 		cmocka_unit_test(only_powers_of_two_in_range_make_a_ring),
 		cmocka_unit_test(two_threads_lose_nothing_but_what_is_counted_and_keep_order),
 	};
