@@ -317,14 +317,14 @@ static const char *slot_name(const struct bridge *br, unsigned slot)
 static struct json_object *trace_json(const struct bridge *br, const struct trace_frame *tf,
 				      const struct trace_result *r)
 {
-	struct json_object *o = json_object_new_object(), *outs = json_object_new_array();
-	char mac[18];
+	struct json_object *o = json_object_new_object(), *outs;
+	char type[8];
 
 	json_object_object_add(o, "bridge", json_object_new_string(br->name));
 	json_object_object_add(o, "in_port", json_object_new_string(tf->in_port));
 	json_object_object_add(o, "len", json_object_new_int((int)tf->len));
-	snprintf(mac, sizeof(mac), "0x%04x", tf->type);
-	json_object_object_add(o, "dl_type", json_object_new_string(mac));
+	snprintf(type, sizeof(type), "0x%04x", tf->type);
+	json_object_object_add(o, "dl_type", json_object_new_string(type));
 	if (tf->tagged)
 		json_object_object_add(o, "vlan_tag", json_object_new_int(tf->vlan));
 	json_object_object_add(o, "verdict", json_object_new_string(trace_verdict_name(r->verdict)));
@@ -344,6 +344,7 @@ static struct json_object *trace_json(const struct bridge *br, const struct trac
 								   r->dst < 0 ? "flood" : "hit"));
 	if (r->dst >= 0)
 		json_object_object_add(o, "fdb_port", json_object_new_string(slot_name(br, (unsigned)r->dst)));
+	outs = json_object_new_array();
 	for (unsigned i = 0; i < r->nout; i++) {
 		struct json_object *x = json_object_new_object();
 		const struct trace_out *t = &r->out[i];
