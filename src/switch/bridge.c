@@ -228,7 +228,7 @@ struct fwd_in {
 	struct bridge_port_counters *cnt;
 };
 
-static void learn(struct fwd_memo *m, struct bridge *br, const struct fwd_in *in,
+static inline __attribute__((always_inline)) void learn(struct fwd_memo *m, struct bridge *br, const struct fwd_in *in,
 		  const struct frame *f, uint64_t now)
 {
 	uint64_t k = memo_key(frame_src(f), f->vlan);
@@ -249,7 +249,7 @@ static void learn(struct fwd_memo *m, struct bridge *br, const struct fwd_in *in
 	}
 }
 
-static int lookup(struct fwd_memo *m, struct bridge *br, const struct frame *f, uint64_t now)
+static inline __attribute__((always_inline)) int lookup(struct fwd_memo *m, struct bridge *br, const struct frame *f, uint64_t now)
 {
 	uint64_t k;
 
@@ -263,8 +263,10 @@ static int lookup(struct fwd_memo *m, struct bridge *br, const struct frame *f, 
 	return m->dst_port;
 }
 
-/* Decide where one frame goes; false if it is dropped at ingress. */
-static bool classify(struct fwd_scratch *s, struct fwd_memo *m, struct bridge *br,
+/* Decide where one frame goes; false if it is dropped at ingress.  Inlined
+ * in both loops of bridge_forward (a call per frame costs ~25
+ * instructions: callgrind-ir.sh 64 went from 606 to 631). */
+static inline __attribute__((always_inline)) bool classify(struct fwd_scratch *s, struct fwd_memo *m, struct bridge *br,
 		     const struct fwd_in *in, struct frame *f, uint64_t now)
 {
 	unsigned idx = in->port->index;
@@ -287,17 +289,15 @@ static bool classify(struct fwd_scratch *s, struct fwd_memo *m, struct bridge *b
 	return true;
 }
 
-/* A burst from a policed port: the frames the bucket has no tokens for
- * are dropped before anything else looks at them.  The frames dropped. */
-static unsigned forward_policed(struct fwd_scratch *s, struct fwd_memo *m, struct bridge *br,
-				const struct fwd_in *in, struct frame *f, unsigned n, uint64_t now)
+/* A burst some of whose frames policing dropped (bit i of pass clear):
+ * those are not looked at.  The frames dropped. */
+static unsigned forward_some(struct fwd_scratch *s, struct fwd_memo *m, struct bridge *br,
+			     const struct fwd_in *in, struct frame *f, unsigned n, uint32_t pass,
+			     uint64_t now)
 {
-	uint32_t pass = police_burst(&in->cfg->police, br->police[in->port->index], f, n,
-				     police_now());
 	unsigned dropped = n - (unsigned)__builtin_popcount(pass);
 
-	if (dropped)
-		counter_add(&in->cnt->policing, dropped);
+	counter_add(&in->cnt->policing, dropped);
 	for (unsigned i = 0; i < n; i++)
 		if (pass >> i & 1 && !classify(s, m, br, in, &f[i], now))
 			dropped++;
@@ -312,6 +312,7 @@ void bridge_forward(struct fwd_scratch *s, struct port *in, struct frame *f, uns
 	struct fwd_memo memo = { 0 };
 	struct fwd_in fin;
 	unsigned dropped = 0;
+	uint32_t pass;
 
 	if (!br)
 		return; /* being removed */
@@ -321,8 +322,12 @@ void bridge_forward(struct fwd_scratch *s, struct port *in, struct frame *f, uns
 	fin.cnt = &br->counters[in->index][worker];
 	s->ntouched = 0;
 	s->worker = worker;
-	if (__builtin_expect(fin.cfg->police.rate_kbps != 0, 0))
-		dropped = forward_policed(s, &memo, br, &fin, f, n, now);
+	/* policing first: what it drops nobody else sees (one branch a
+	 * burst for a port without it) */
+	if (__builtin_expect(fin.cfg->police.rate_kbps != 0, 0) &&
+	    (pass = police_burst(&fin.cfg->police, br->police[in->index], f, n, police_now())) !=
+		    (n >= 32 ? ~0u : (1u << n) - 1))
+		dropped = forward_some(s, &memo, br, &fin, f, n, pass, now);
 	else
 		for (unsigned i = 0; i < n; i++)
 			if (!classify(s, &memo, br, &fin, &f[i], now))

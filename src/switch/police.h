@@ -66,6 +66,8 @@ static inline uint64_t police_cost(const struct police_cfg *c, uint32_t len)
 /*
  * Take tokens for the n (<= FRAME_BURST) frames of a burst at time `now`:
  * bit i of the result is set when frame i conforms (and was paid for).
+ * When the bucket holds the whole burst, it is paid for at once (the sum
+ * of its bytes: within a time unit of paying frame by frame).
  */
 uint32_t police_burst(const struct police_cfg *c, struct police_bucket *b,
 		      const struct frame *f, unsigned n, uint64_t now);
