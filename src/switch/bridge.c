@@ -326,7 +326,7 @@ void bridge_forward(struct fwd_scratch *s, struct port *in, struct frame *f, uns
 	 * burst for a port without it) */
 	if (__builtin_expect(fin.cfg->police.rate_kbps != 0, 0) &&
 	    (pass = police_burst(&fin.cfg->police, br->police[in->index], f, n, police_now())) !=
-		    (n >= 32 ? ~0u : (1u << n) - 1))
+		    police_all(n))
 		dropped = forward_some(s, &memo, br, &fin, f, n, pass, now);
 	else
 		for (unsigned i = 0; i < n; i++)

@@ -52,7 +52,7 @@ uint32_t police_burst(const struct police_cfg *c, struct police_bucket *b,
 		      const struct frame *f, unsigned n, uint64_t now)
 {
 	uint64_t old = __atomic_load_n(&b->tat, __ATOMIC_RELAXED), t, bytes = 0, all_cost;
-	uint32_t all = n >= 32 ? ~0u : (1u << n) - 1, pass;
+	uint32_t all = police_all(n), pass;
 
 	/* Under the rate, the usual case, the whole burst fits: one
 	 * multiplication for it, not one a frame.  (A runt shorter than the

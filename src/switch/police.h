@@ -63,6 +63,12 @@ static inline uint64_t police_cost(const struct police_cfg *c, uint32_t len)
 	return (n * c->byte_cost) >> 16;
 }
 
+/* police_burst()'s answer when all n frames conform. */
+static inline uint32_t police_all(unsigned n)
+{
+	return n >= 32 ? ~0u : (1u << n) - 1;
+}
+
 /*
  * Take tokens for the n (<= FRAME_BURST) frames of a burst at time `now`:
  * bit i of the result is set when frame i conforms (and was paid for).
