@@ -15,6 +15,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -132,7 +133,19 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'C': o->cpu_list = optarg; break;
 		case 'L': o->log_file = optarg; break;
 		case 'P': o->pid_file = optarg; break;
-		case 'm': o->metrics = optarg; break;
+		case 'm': {
+			struct sockaddr_storage ss;
+			unsigned len;
+
+			if (!parse_hostport(optarg, &ss, &len)) {
+				fprintf(stderr, "uvnetd: --metrics: '%s' is not ADDR:PORT (an IPv4 address, "
+					"or an IPv6 one in brackets, and a port 1-65535: 127.0.0.1:9100, "
+					"[::1]:9100)\n", optarg);
+				return -1;
+			}
+			o->metrics = optarg;
+			break;
+		}
 		case 'w':
 			if (!parse_uint(optarg, 1, WORKER_MAX, &v)) {
 				fprintf(stderr, "uvnetd: --workers: '%s' is not a number from 1 to %d\n",
@@ -399,6 +412,8 @@ int main(int argc, char **argv)
 	}
 	if (o.metrics && (metrics_fd = metrics_listen(o.metrics, &e)) < 0) {
 		fprintf(stderr, "uvnetd: %s\n", e.msg);
+		close(listen_fd);
+		unlink(o.control);
 		return 1;
 	}
 	if (go_background(&o) || start(&u, &o, state, listen_fd, metrics_fd, cpus, (unsigned)ncpus))
