@@ -19,8 +19,10 @@ import subprocess
 import sys
 from collections import defaultdict
 
-ORDER = ["uvnetd", "uvnetd-psec", "uvnetd-capother", "uvnetd-capfile", "testpmd", "ovs"]
+ORDER = ["uvnetd", "uvnetd-psec", "uvnetd-police", "uvnetd-capother", "uvnetd-capfile", "testpmd",
+         "ovs"]
 LABEL = {"uvnetd": "uvnetd", "uvnetd-psec": "uvnetd port-security",
+         "uvnetd-police": "uvnetd ingress policing",
          "uvnetd-capother": "uvnetd capture elsewhere", "uvnetd-capfile": "uvnetd port captured",
          "testpmd": "testpmd vhost io", "ovs": "OVS-DPDK"}
 NEAR_NS = 80  # splits xcore-latency's two clusters (docs/performance.md)

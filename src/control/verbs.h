@@ -31,8 +31,9 @@ enum verb_group { VERB_GROUP_SWITCH, VERB_GROUP_INSPECT, VERB_GROUP_NETWORK, VER
 	  "delete a port")                                                                \
 	X(SET_PORT, "set-port", 2, 17, true, VERB_GROUP_SWITCH,                           \
 	  "set-port PORT KEY=VALUE...",                                                   \
-	  "change a port's port-security=, tag=, trunks=, mtu=, max-macs= while it "       \
-	  "forwards (KEY= with no value: back to the default)")                           \
+	  "change a port's port-security=, tag=, trunks=, mtu=, max-macs=, "              \
+	  "ingress-policing-rate=, ingress-policing-burst= while it forwards (KEY= with "  \
+	  "no value: back to the default)")                                               \
 	X(ADD_MIRROR, "add-mirror", 3, 6, true, VERB_GROUP_SWITCH,                        \
 	  "add-mirror BRIDGE NAME [select-src=PORT,...] [select-dst=PORT,...] "          \
 	  "[select-vlan=LIST] output=PORT",                                               \
@@ -47,6 +48,12 @@ enum verb_group { VERB_GROUP_SWITCH, VERB_GROUP_INSPECT, VERB_GROUP_NETWORK, VER
 	  "packet, byte, drop and error counters, and the workers'")                      \
 	X(FDB_SHOW, "fdb-show", 1, 1, false, VERB_GROUP_INSPECT, "fdb-show BRIDGE",       \
 	  "learned MAC addresses")                                                        \
+	X(TRACE, "trace", 4, 7, false, VERB_GROUP_INSPECT,                                \
+	  "trace BRIDGE in-port=PORT dl-src=MAC dl-dst=MAC [vlan=N] [dl-type=0xXXXX] "     \
+	  "[len=BYTES]",                                                                  \
+	  "what the bridge would do with such a frame: policing, VLAN, port security, "    \
+	  "FDB hit or flood, the ports it leaves by with their tags, or why not; sends "   \
+	  "and learns nothing")                                                           \
 	X(CAPTURE, "capture", 1, 9, false, VERB_GROUP_INSPECT,                            \
 	  "capture PORT [-w FILE|-] [-c COUNT] [--direction in|out|both] [--snaplen N]",  \
 	  "write the frames the switch receives from PORT (in) and sends to it (out) as " \
