@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "switch/mirror.h"
 #include "util/parse.h"
 
 /* key=value: the value if w's key is key, else NULL. */
@@ -93,6 +94,7 @@ const char *trace_verdict_name(enum trace_verdict v)
 		[TRACE_FORWARD] = "forward", [TRACE_NO_OUTPUT] = "no output",
 		[TRACE_DROP_POLICING] = "policing", [TRACE_DROP_VLAN] = "vlan",
 		[TRACE_DROP_SECURITY] = "port security",
+		[TRACE_DROP_MIRROR_OUTPUT] = "mirror output",
 	};
 
 	return (unsigned)v < sizeof(names) / sizeof(names[0]) ? names[v] : "?";
@@ -120,13 +122,16 @@ static void build(const struct trace_frame *tf, uint8_t *buf, struct iovec *iov,
 	memcpy(f->eth, buf, ETH_HLEN_TAGGED);
 }
 
-/* Which ports the admitted frame f leaves by, and how. */
-static void egress(struct bridge *br, unsigned in, const struct frame *f, struct trace_result *r)
+/* Which ports the admitted frame f leaves by, and how; a mirror's output
+ * port takes no part in switching. */
+static void egress(struct bridge *br, unsigned in, const struct frame *f,
+		   const struct mirror_table *mt, struct trace_result *r)
 {
 	for (unsigned i = 0; i < br->nslots; i++) {
 		struct trace_out *o = &r->out[r->nout];
 
-		if (!br->ports[i] || i == in || (r->dst >= 0 && (unsigned)r->dst != i))
+		if (!br->ports[i] || i == in || (r->dst >= 0 && (unsigned)r->dst != i) ||
+		    (mt && mirror_is_output(mt, i)))
 			continue;
 		o->port = (uint16_t)i;
 		o->mtu = br->ports[i]->mtu;
@@ -141,6 +146,7 @@ int trace_run(struct bridge *br, struct port *in, const struct trace_frame *tf, 
 	      uint64_t police_now, struct trace_result *r)
 {
 	const struct bridge_port_cfg *c = br->cfg[in->index];
+	const struct mirror_table *mt = __atomic_load_n(&br->mirrors, __ATOMIC_ACQUIRE);
 	uint8_t *buf = calloc(1, tf->len > ETH_HLEN_TAGGED ? tf->len : ETH_HLEN_TAGGED);
 	struct iovec iov;
 	struct frame f;
@@ -155,7 +161,9 @@ int trace_run(struct bridge *br, struct port *in, const struct trace_frame *tf, 
 	if (r->policed)
 		r->police_pass = police_peek(&c->police, br->police[in->index], f.len, police_now,
 					     &r->police_tokens);
-	if (r->policed && !r->police_pass)
+	if (mt && mirror_is_output(mt, in->index))
+		r->verdict = TRACE_DROP_MIRROR_OUTPUT;
+	else if (r->policed && !r->police_pass)
 		r->verdict = TRACE_DROP_POLICING;
 	else if (!decide_ingress(c, &f, in->index))
 		r->verdict = TRACE_DROP_VLAN;
@@ -166,7 +174,7 @@ int trace_run(struct bridge *br, struct port *in, const struct trace_frame *tf, 
 		r->multicast = frame_dst_is_multicast(&f);
 		r->dst = decide_dst(br->fdb, &f, now_ms);
 		r->verdict = TRACE_NO_OUTPUT;
-		egress(br, in->index, &f, r);
+		egress(br, in->index, &f, mt, r);
 	}
 	free(buf);
 	return 0;

@@ -9,7 +9,8 @@
  * decisions the data path makes (switch/decide.h): policing (would the
  * bucket let it through now), VLAN admission, port security, where its
  * destination was learned, and for each other port whether it leaves
- * there, tagged or not, or why not (VLAN, MTU).  Nothing is sent,
+ * there, tagged or not, or why not (VLAN, MTU); a mirror's output port
+ * neither sends into the bridge nor is sent to.  Nothing is sent,
  * learned, or taken from the bucket.
  */
 #ifndef UVNET_SWITCH_TRACE_H
@@ -49,6 +50,7 @@ enum trace_verdict {
 	TRACE_DROP_POLICING,
 	TRACE_DROP_VLAN,         /* the in-port does not admit its tag */
 	TRACE_DROP_SECURITY,
+	TRACE_DROP_MIRROR_OUTPUT, /* the in-port is a mirror's output */
 };
 
 struct trace_out {

@@ -4,7 +4,8 @@
  * learned destination goes to its port only, an unknown one floods with
  * each port's tag, a tag the in-port does not admit is a VLAN drop, a
  * spoofed source a port-security drop, a long frame is not output where
- * the MTU is smaller, an empty bucket a policing drop; the trace learns
+ * the MTU is smaller, an empty bucket a policing drop, a mirror's output
+ * port neither sends nor is sent to; the trace learns
  * nothing; and the words are parsed strictly.
  */
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "switch/mirror.h"
 #include "switch/trace.h"
 #include "util/parse.h"
 
@@ -177,6 +179,35 @@ static void a_tag_the_port_does_not_admit_is_a_vlan_drop(void **state)
 	env_fini(&e);
 }
 
+static void a_mirror_output_port_takes_no_part_in_switching(void **state)
+{
+	struct env e;
+	struct trace_result r;
+	struct mirror_table *t = calloc(1, sizeof(*t));
+	bool tagged;
+
+	(void)state;
+	env_init(&e);
+	assert_non_null(t);
+	t->n = 1;
+	t->rule[0].out = 3;
+	mirror_set_bit(t->rule[0].src, 0);
+	mirror_set_bit(t->outputs, 3);
+	free(bridge_set_mirrors(e.br, t));
+	/* a flood from p0 leaves by p1 and p2, not by the mirror's output */
+	run(&e, &r, "in-port=p0", "dl-src=02:00:00:00:00:01", "dl-dst=02:00:00:00:00:07",
+	    "vlan=10", NULL);
+	assert_int_equal(r.verdict, TRACE_FORWARD);
+	assert_int_equal(r.nout, 2);
+	assert_int_equal(out(&r, 3, &tagged), -1);
+	/* what the output port sends goes nowhere */
+	run(&e, &r, "in-port=p3", "dl-src=02:00:00:00:00:03", "dl-dst=02:00:00:00:00:01", NULL);
+	assert_int_equal(r.verdict, TRACE_DROP_MIRROR_OUTPUT);
+	assert_int_equal(r.nout, 0);
+	free(bridge_set_mirrors(e.br, NULL));
+	env_fini(&e);
+}
+
 static void a_spoofed_source_is_a_port_security_drop(void **state)
 {
 	struct env e;
@@ -288,6 +319,7 @@ int main(void)
 		cmocka_unit_test(an_unknown_destination_floods_with_each_ports_tag),
 		cmocka_unit_test(a_tag_the_port_does_not_admit_is_a_vlan_drop),
 		cmocka_unit_test(a_spoofed_source_is_a_port_security_drop),
+		cmocka_unit_test(a_mirror_output_port_takes_no_part_in_switching),
 		cmocka_unit_test(a_frame_over_a_ports_mtu_is_not_output_there),
 		cmocka_unit_test(an_empty_bucket_is_a_policing_drop),
 		cmocka_unit_test(the_words_are_parsed_strictly),
