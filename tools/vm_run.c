@@ -87,13 +87,14 @@ static void parse_net(struct run_opts *o, const char *spec)
 	strcpy(buf, spec);
 	tok = strtok_r(buf, ",", &save);
 	if (!tok || strchr(tok, '='))
-		die(2, "--net: give the network first: --net NETWORK[,mac=MAC][,queues=N]");
+		die(2, "--net: give the network first: "
+		    "--net NETWORK[,mac=MAC][,queues=N][,port-security=on|off]");
 	snprintf(o->netname, sizeof(o->netname), "%s", tok);
 	while ((tok = strtok_r(NULL, ",", &save))) {
 		char *eq = strchr(tok, '=');
 
 		if (!eq)
-			die(2, "--net: '%s': expected key=value (mac=, queues=)", tok);
+			die(2, "--net: '%s': expected key=value (mac=, queues=, port-security=)", tok);
 		*eq = '\0';
 		if (!strcmp(tok, "mac")) {
 			if (!parse_unicast_mac(eq + 1, mac))
@@ -107,8 +108,13 @@ static void parse_net(struct run_opts *o, const char *spec)
 			if (!parse_uint(eq + 1, 1, VM_MAX_QUEUES, &q))
 				die(2, "--net: queues=%s is not a number from 1 to %d", eq + 1, VM_MAX_QUEUES);
 			o->queues = (unsigned)q;
+		} else if (!strcmp(tok, "port-security")) {
+			if (strcmp(eq + 1, "on") && strcmp(eq + 1, "off"))
+				die(2, "--net: port-security=%s is not on or off", eq + 1);
+			o->no_port_security = !strcmp(eq + 1, "off");
 		} else {
-			die(2, "--net: '%s' is not an option of --net (mac=, queues=)", tok);
+			die(2, "--net: '%s' is not an option of --net (mac=, queues=, port-security=)",
+			    tok);
 		}
 	}
 }
@@ -376,15 +382,17 @@ static void remove_port(struct vm *vm);
 
 static void add_port(struct vm *vm)
 {
-	char path_opt[PATH_MAX + 8], q_opt[32];
+	char path_opt[PATH_MAX + 8], q_opt[32], sec_opt[64];
 	struct json_object *r;
 	struct error e;
 
 	snprintf(vm->port, sizeof(vm->port), "vm-%s", vm->o->name);
 	snprintf(path_opt, sizeof(path_opt), "path=%s", vm->sock);
 	snprintf(q_opt, sizeof(q_opt), "queues=%u", vm->o->queues);
+	/* locked to its MAC and the address the network reserves for it */
+	snprintf(sec_opt, sizeof(sec_opt), "port-security=network:%s", vm->o->mac);
 	if (control_requestv(vm_control, &r, &e, "add-port", vm->bridge, vm->port, "type=vhost-user",
-			     path_opt, q_opt, NULL)) {
+			     path_opt, q_opt, vm->o->no_port_security ? NULL : sec_opt, NULL)) {
 		unlink(vm->lock_path);
 		die(1, "add-port %s %s: %s", vm->bridge, vm->port, e.msg);
 	}

@@ -148,6 +148,7 @@ static void remove_port(struct daemon *d, struct daemon_port *dp)
 	*dp = (struct daemon_port){ 0 };
 	d->dirty = true;
 	log_info("port %s removed", name);
+	daemon_net_release(d, name); /* its address reservation, if any */
 	if (d->ovn) /* a binding it held is released */
 		ovn_run(d->ovn);
 }
@@ -400,10 +401,66 @@ static int check_new_port(struct daemon *d, struct daemon_bridge *br, const char
 	return 0;
 }
 
+#define PSEC_NETWORK "port-security=network:"
+
+static int add_port(struct daemon *d, struct daemon_bridge *br, const char *name,
+		    const char *const *opts, unsigned nopts, const char *const *given,
+		    const char *owner, struct error *e);
+
+/*
+ * port-security=network:MAC asks the network for the port's address
+ * (daemon_net_port_security()): words[] is opts with that word resolved
+ * to port-security=MAC,IP into buf.  The port keeps the words it was
+ * given, so a replayed state file asks again and gets the same address.
+ */
+static int resolve_network_security(struct daemon *d, const char *bridge, const char *name,
+				    const char *const *opts, unsigned nopts, const char **words,
+				    char *buf, size_t len, struct error *e)
+{
+	size_t k = strlen(PSEC_NETWORK) - strlen("network:");
+	int rc;
+
+	for (unsigned i = 0; i < nopts; i++) {
+		words[i] = opts[i];
+		if (strncmp(opts[i], PSEC_NETWORK, strlen(PSEC_NETWORK)))
+			continue;
+		memcpy(buf, opts[i], k);
+		rc = daemon_net_port_security(d, bridge, name, opts[i] + strlen(PSEC_NETWORK),
+					      buf + k, len - k, e);
+		if (rc)
+			return rc;
+		words[i] = buf;
+	}
+	return 0;
+}
+
 int daemon_add_port(struct daemon *d, const char *bridge, const char *name,
 		    const char *const *opts, unsigned nopts, const char *owner, struct error *e)
 {
 	struct daemon_bridge *br = daemon_find_bridge(d, bridge);
+	const char *words[PORT_MAX_OPTS];
+	char psec[128];
+	int rc = check_new_port(d, br, bridge, name, e);
+
+	if (rc)
+		return rc;
+	if (nopts > PORT_MAX_OPTS)
+		return error_set(e, -E2BIG, "%s: more than %d options", opts[PORT_MAX_OPTS],
+				 PORT_MAX_OPTS);
+	rc = resolve_network_security(d, bridge, name, opts, nopts, words, psec, sizeof(psec), e);
+	if (!rc)
+		rc = add_port(d, br, name, words, nopts, opts, owner, e);
+	if (rc)
+		daemon_net_release(d, name);
+	return rc;
+}
+
+/* daemon_add_port() once the words are resolved; saved: the words given. */
+static int add_port(struct daemon *d, struct daemon_bridge *br, const char *name,
+		    const char *const *opts, unsigned nopts, const char *const *given,
+		    const char *owner, struct error *e)
+{
+	const char *bridge = br->sw->name;
 	struct daemon_port *slot;
 	struct bridge_port_cfg cfg;
 	struct port_opts o;
@@ -412,9 +469,6 @@ int daemon_add_port(struct daemon *d, const char *bridge, const char *name,
 	unsigned mtu;
 	int rc;
 
-	rc = check_new_port(d, br, bridge, name, e);
-	if (rc)
-		return rc;
 	if ((rc = parse_options(opts, nopts, &o, e)))
 		return rc;
 	if ((rc = iface_id_from_options(&o, e)))
@@ -434,7 +488,7 @@ int daemon_add_port(struct daemon *d, const char *bridge, const char *name,
 		return error_set(e, -ENOSPC, "bridge: %s has %d ports already", bridge, BRIDGE_MAX_PORTS);
 	}
 	slot = free_port_slot(d);
-	*slot = (struct daemon_port){ .port = p, .br = br, .options = words_json(opts, nopts) };
+	*slot = (struct daemon_port){ .port = p, .br = br, .options = words_json(given, nopts) };
 	snprintf(slot->owner, sizeof(slot->owner), "%s", owner ? owner : "");
 	d->dirty = true;
 	log_info("port %s (%s) added to %s", name, type, bridge);
