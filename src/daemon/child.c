@@ -31,7 +31,7 @@ const char *child_find_prog(const char *name, char *buf, size_t len)
 
 /* uvnetd blocks the signals its signalfd takes; the child must not
  * inherit that.  Only async-signal-safe calls after the fork. */
-pid_t child_spawn(char *const argv[], int in, int out, int extra, bool own_session)
+pid_t child_spawn(char *const argv[], int in, int out, bool own_session)
 {
 	pid_t parent = getpid(), pid = fork();
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
@@ -49,10 +49,9 @@ pid_t child_spawn(char *const argv[], int in, int out, int extra, bool own_sessi
 		_exit(127);
 	if (own_session)
 		setsid();
-	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 ||
-	    (extra >= 0 && dup2(extra, 3) < 0))
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		_exit(127);
-	close_range(extra >= 0 ? 4 : 3, ~0u, 0);
+	close_range(3, ~0u, 0);
 	execv(argv[0], argv);
 	_exit(127);
 }
@@ -138,7 +137,7 @@ int child_run(char *const argv[], const char *input, char *out, size_t outlen, s
 		close(in[1]);
 		return error_set(e, rc, "%s: pipe: %s", prog, strerror(-rc));
 	}
-	pid = child_spawn(argv, in[0], res[1], -1, false);
+	pid = child_spawn(argv, in[0], res[1], false);
 	close(in[0]);
 	close(res[1]);
 	if (pid > 0)

@@ -17,10 +17,10 @@
  * /usr/local/{sbin,bin}, written to buf; NULL if none. */
 const char *child_find_prog(const char *name, char *buf, size_t len);
 
-/* fork + exec argv with stdin = in, stdout = stderr = out, fd 3 = extra
- * (-1: none), default signal dispositions and mask, SIGTERM when uvnetd
- * dies, optionally its own session.  The child's pid, or -errno. */
-pid_t child_spawn(char *const argv[], int in, int out, int extra, bool own_session);
+/* fork + exec argv with stdin = in, stdout = stderr = out, default signal
+ * dispositions and mask, SIGTERM when uvnetd dies, optionally its own
+ * session.  The child's pid, or -errno. */
+pid_t child_spawn(char *const argv[], int in, int out, bool own_session);
 
 /* waitpid, through EINTR; status may be NULL. */
 void child_reap(pid_t pid, int *status);

@@ -57,8 +57,10 @@ void dnsmasq_build_args(const struct dnsmasq *dm, char *bin, struct dnsmasq_args
 	a->argv[k++] = "--quiet-dhcp";
 	a->argv[k++] = "--quiet-dhcp6";
 	a->argv[k++] = "--quiet-ra";
-	if (dm->hosts_fd >= 0)
-		a->argv[k++] = "--dhcp-hostsfile=/dev/fd/3"; /* child_spawn()'s extra fd */
+	if (dm->hosts) {
+		snprintf(a->a_hosts, sizeof(a->a_hosts), "--conf-file=%s", dm->hosts_path);
+		a->argv[k++] = a->a_hosts;
+	}
 	if (dm->no_router)
 		a->argv[k++] = "--dhcp-option=3"; /* no router: nowhere to go */
 	if (dm->no_upstream) {
@@ -161,8 +163,7 @@ static void rotate_log(const char *log_path)
 		log_warn("cannot rotate %s: %s", log_path, strerror(errno));
 }
 
-static pid_t spawn_logged(struct dnsmasq_args *a, const char *log_path, int hosts_fd,
-			  struct error *e)
+static pid_t spawn_logged(struct dnsmasq_args *a, const char *log_path, struct error *e)
 {
 	int nul, logfd;
 	pid_t pid;
@@ -180,7 +181,7 @@ static pid_t spawn_logged(struct dnsmasq_args *a, const char *log_path, int host
 			close(nul);
 		return error_set(e, rc, "dnsmasq: cannot open %s: %s", log_path, strerror(-rc));
 	}
-	pid = child_spawn(a->argv, nul, logfd, hosts_fd, true);
+	pid = child_spawn(a->argv, nul, logfd, true);
 	close(nul);
 	close(logfd);
 	if (pid < 0)
@@ -224,7 +225,7 @@ int dnsmasq_start(struct dnsmasq *dm, struct error *e)
 	dnsmasq_build_args(dm, bin, &a);
 	kill_stale(dm, a.a_pid);
 	unlink(dm->pid_path);
-	pid = spawn_logged(&a, dm->log_path, dm->hosts_fd, e);
+	pid = spawn_logged(&a, dm->log_path, e);
 	if (pid < 0)
 		return (int)pid;
 	rc = wait_ready(dm, pid, e);
@@ -238,36 +239,29 @@ int dnsmasq_start(struct dnsmasq *dm, struct error *e)
 	return 0;
 }
 
-int dnsmasq_write_hosts(struct dnsmasq *dm, const char *buf, size_t len, struct error *e)
+int dnsmasq_set_hosts(struct dnsmasq *dm, const char *buf, size_t len, struct error *e)
 {
-	if (dm->hosts_fd < 0)
-		return error_set(e, -EBADF, "dnsmasq: no hosts file open");
-	if (ftruncate(dm->hosts_fd, 0) || pwrite(dm->hosts_fd, buf, len, 0) != (ssize_t)len)
-		return error_set(e, -errno ? -errno : -EIO, "dnsmasq: writing %s: %s", dm->hosts_path,
-				 strerror(errno ? errno : EIO));
-	if (dm->pid > 0)
-		kill(dm->pid, SIGHUP);
-	return 0;
-}
+	char tmp[PATH_MAX + 8];
+	int fd, rc = 0;
 
-int dnsmasq_open_hosts(struct dnsmasq *dm, const char *buf, size_t len, struct error *e)
-{
-	dnsmasq_close_hosts(dm);
-	dm->hosts_fd = open(dm->hosts_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (dm->hosts_fd < 0 || fchmod(dm->hosts_fd, 0644)) {
-		int rc = -errno;
-
-		dnsmasq_close_hosts(dm);
-		return error_set(e, rc, "dnsmasq: cannot open %s: %s", dm->hosts_path, strerror(-rc));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", dm->hosts_path);
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || write(fd, buf, len) != (ssize_t)len || fsync(fd) ||
+	    rename(tmp, dm->hosts_path))
+		rc = -(errno ? errno : EIO);
+	if (fd >= 0)
+		close(fd);
+	if (rc) {
+		unlink(tmp);
+		return error_set(e, rc, "dnsmasq: writing %s: %s", dm->hosts_path, strerror(-rc));
 	}
-	return dnsmasq_write_hosts(dm, buf, len, e);
-}
-
-void dnsmasq_close_hosts(struct dnsmasq *dm)
-{
-	if (dm->hosts_fd >= 0)
-		close(dm->hosts_fd);
-	dm->hosts_fd = -1;
+	dm->hosts = true;
+	if (dm->pid <= 0)
+		return 0;
+	/* a conf file is read once, at start */
+	dnsmasq_stop(dm);
+	return dnsmasq_start(dm, e);
 }
 
 void dnsmasq_stop(struct dnsmasq *dm)

@@ -60,7 +60,7 @@ int net_reserve(struct net_reservations *rs, uint32_t lo, uint32_t hi, const uin
 		r->ip = (uint32_t)c;
 		snprintf(r->port, sizeof(r->port), "%s", port);
 		*ip = r->ip;
-		return 0;
+		return 1;
 	}
 	return error_set(e, -ENOSPC, "mac: no address left for " MAC_FMT " in the DHCP range "
 			 "(%u reserved, %u leased to others)", MAC_ARGS(mac), rs->n, navoid);
@@ -89,7 +89,7 @@ int net_reserve_render(const struct net_reservations *rs, char *buf, size_t len)
 		buf[0] = '\0';
 	for (unsigned i = 0; i < rs->n; i++) {
 		char a[INET_ADDRSTRLEN];
-		int k = snprintf(buf + off, len - off, MAC_FMT ",%s\n", MAC_ARGS(rs->r[i].mac),
+		int k = snprintf(buf + off, len - off, "dhcp-host=" MAC_FMT ",%s\n", MAC_ARGS(rs->r[i].mac),
 				 ipv4_str(rs->r[i].ip, a));
 
 		if (k < 0 || (size_t)k >= len - off)

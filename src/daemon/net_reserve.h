@@ -2,8 +2,9 @@
 /*
  * A network's address reservations: one IPv4 address of its DHCP range
  * held for one guest MAC while the guest's port exists, the way libvirt's
- * <host mac= ip=/> entries do.  dnsmasq serves them from a dhcp-hostsfile
- * (net_reserve_render()); the port gets port-security=MAC,IP.  Pure data
+ * <host mac= ip=/> entries do.  dnsmasq serves them from a conf file
+ * (net_reserve_render()'s dhcp-host= lines); the port gets
+ * port-security=MAC,IP.  Pure data
  * and functions here: the network (network.c) owns a table and tells
  * dnsmasq; the daemon (daemon_net.c) ties entries to ports.
  */
@@ -37,7 +38,8 @@ struct net_reservation *net_reserve_find(struct net_reservations *rs, const uint
  * Reserve an address in [lo, hi] for mac, for port: the lowest one that
  * is neither reserved nor in avoid[] (addresses leased to other MACs).
  * The same mac for the same port again (a replayed state file) gets its
- * entry back.  0 with *ip set, -EEXIST (mac reserved for another port),
+ * entry back.  1 (a new entry) or 0 (the port's own again) with *ip set,
+ * -EEXIST (mac reserved for another port),
  * -ENOSPC (no address left, or the table is full); e says which.
  */
 int net_reserve(struct net_reservations *rs, uint32_t lo, uint32_t hi, const uint8_t mac[6],
@@ -47,7 +49,7 @@ int net_reserve(struct net_reservations *rs, uint32_t lo, uint32_t hi, const uin
 /* Drop the entries of port; how many went. */
 unsigned net_reserve_release(struct net_reservations *rs, const char *port);
 
-/* dnsmasq dhcp-hostsfile lines, "MAC,IP\n" each, into buf: the length,
+/* dnsmasq conf lines, "dhcp-host=MAC,IP\n" each, into buf: the length,
  * or -ENOSPC when it does not fit (buf then holds a prefix). */
 int net_reserve_render(const struct net_reservations *rs, char *buf, size_t len);
 

@@ -169,7 +169,6 @@ int network_parse(const char *name, const char *const *opts, unsigned nopts,
 	if (!n)
 		return error_set(e, -ENOMEM, "name: out of memory");
 	snprintf(n->name, sizeof(n->name), "%s", name);
-	n->dns.hosts_fd = -1;
 	rc = parse_mode(val[OPT_MODE], &n->mode, e);
 	if (!rc && val[OPT_UPLINK]) {
 		if (valid_ifname(val[OPT_UPLINK]))
@@ -292,7 +291,6 @@ static void teardown(struct network *n, struct daemon *d)
 	struct error e;
 
 	dnsmasq_stop(&n->dns);
-	dnsmasq_close_hosts(&n->dns);
 	n->res.n = 0; /* the guests' ports go with the bridge */
 	remove_rules(n);
 	if (n->mode == NETWORK_NAT)
@@ -394,7 +392,7 @@ static int start_routed_mode(struct network *n, struct daemon *d, const char *st
 	n->res.n = 0;
 	if ((rc = daemon_add_port(d, n->name, n->port, opts, 2, n->name, e)) ||
 	    (rc = configure_gateway(n, e)) || (rc = load_rules(n, e)) ||
-	    (rc = dnsmasq_open_hosts(&n->dns, "", 0, e)) ||
+	    (rc = dnsmasq_set_hosts(&n->dns, "", 0, e)) ||
 	    (n->mode == NETWORK_NAT && (rc = enable_forwarding(d, e))) ||
 	    (rc = dnsmasq_start(&n->dns, e))) {
 		teardown(n, d);
@@ -545,14 +543,14 @@ int network_leases(const struct network *n, const char *state_dir, struct json_o
 
 /* ---- address reservations ---- */
 
-/* dnsmasq's dhcp-hostsfile rewritten from the table, and re-read. */
+/* dnsmasq's dhcp-host lines rewritten from the table, and read. */
 static void sync_hosts(struct network *n)
 {
 	static char buf[NET_RESERVE_MAX * 40];
 	int len = net_reserve_render(&n->res, buf, sizeof(buf));
 	struct error e;
 
-	if (len < 0 || dnsmasq_write_hosts(&n->dns, buf, (size_t)len, &e))
+	if (len < 0 || dnsmasq_set_hosts(&n->dns, buf, (size_t)len, &e))
 		log_error("%s: the DHCP reservations are not in force: %s", n->name,
 			  len < 0 ? "they do not fit the hosts file buffer" : e.msg);
 }
@@ -592,11 +590,12 @@ int network_reserve(struct network *n, const uint8_t mac[6], const char *port, u
 				 "(mode=bridge) has no DHCP server of its own" : "is not active");
 	nleased = leased_to_others(n, mac, leased, NET_RESERVE_MAX);
 	rc = net_reserve(&n->res, n->lo, n->hi, mac, port, leased, nleased, ip, e);
-	if (rc) {
+	if (rc < 0) {
 		error_prefix(e, "network %s", n->name);
 		return rc;
 	}
-	sync_hosts(n);
+	if (rc) /* new: a port coming back (a replay) has its entry already */
+		sync_hosts(n);
 	return 0;
 }
 

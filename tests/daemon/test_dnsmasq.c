@@ -37,7 +37,7 @@ static struct dnsmasq nat_dm(void)
 		.pid_path = "/var/lib/uvnet/default.dnsmasq.pid",
 		.lease_path = "/var/lib/uvnet/default.leases",
 		.log_path = "/var/lib/uvnet/default.dnsmasq.log",
-		.hosts_fd = 7, /* the DHCP reservations' file: dnsmasq's fd 3 */
+		.hosts_path = "/var/lib/uvnet/default.dhcp-hosts", .hosts = true,
 	};
 	return dm;
 }
@@ -62,7 +62,7 @@ static void nat_network_argv(void **state)
 		"--quiet-dhcp",
 		"--quiet-dhcp6",
 		"--quiet-ra",
-		"--dhcp-hostsfile=/dev/fd/3",
+		"--conf-file=/var/lib/uvnet/default.dhcp-hosts",
 		NULL,
 	};
 	char bin[] = "/usr/sbin/dnsmasq";
@@ -107,7 +107,7 @@ static void isolated_network_argv(void **state)
 		.label = "lab", .ifname = "uv-lab", .lo = IP(10, 250, 3, 100), .hi = IP(10, 250, 3, 100),
 		.prefix = 23, .no_router = true, .no_upstream = true, .pid_path = "/tmp/s/lab.dnsmasq.pid",
 		.lease_path = "/tmp/s/lab.leases", .log_path = "/tmp/s/lab.dnsmasq.log",
-		.hosts_fd = -1, /* no hosts file: no reservations option */
+		/* no reservations written yet: no second conf file */
 	};
 	struct dnsmasq_args a;
 
