@@ -239,6 +239,11 @@ int dnsmasq_start(struct dnsmasq *dm, struct error *e)
 	return 0;
 }
 
+static unsigned next_backoff(unsigned b)
+{
+	return !b ? 1 : b * 2 > DNSMASQ_BACKOFF_MAX ? DNSMASQ_BACKOFF_MAX : b * 2;
+}
+
 int dnsmasq_set_hosts(struct dnsmasq *dm, const char *buf, size_t len, struct error *e)
 {
 	char tmp[PATH_MAX + 8];
@@ -261,7 +266,12 @@ int dnsmasq_set_hosts(struct dnsmasq *dm, const char *buf, size_t len, struct er
 		return 0;
 	/* a conf file is read once, at start */
 	dnsmasq_stop(dm);
-	return dnsmasq_start(dm, e);
+	rc = dnsmasq_start(dm, e);
+	if (rc) { /* the tick tries again, as after a crash */
+		dm->backoff = next_backoff(dm->backoff);
+		dm->retry = dnsmasq_now() + dm->backoff;
+	}
+	return rc;
 }
 
 void dnsmasq_stop(struct dnsmasq *dm)
@@ -271,11 +281,6 @@ void dnsmasq_stop(struct dnsmasq *dm)
 		child_stop(dm->pid, 3000);
 	dm->pid = 0;
 	unlink(dm->pid_path);
-}
-
-static unsigned next_backoff(unsigned b)
-{
-	return !b ? 1 : b * 2 > DNSMASQ_BACKOFF_MAX ? DNSMASQ_BACKOFF_MAX : b * 2;
 }
 
 void dnsmasq_tick(struct dnsmasq *dm, time_t now)
