@@ -646,6 +646,7 @@ int daemon_set_port(struct daemon *d, const char *name, const char *const *opts,
 	struct bridge_port_cfg cfg, *old;
 	struct json_object *merged;
 	const char *words[PORT_MAX_OPTS + 1];
+	char psec[128];
 	struct port_opts o;
 	unsigned mtu, nw;
 	bool relearn;
@@ -656,6 +657,10 @@ int daemon_set_port(struct daemon *d, const char *name, const char *const *opts,
 	k = port_kind_find(dp->port->ops->kind);
 	if ((rc = parse_options(opts, nopts, &o, e)))
 		return rc;
+	if (port_opt_get(&o, "port-security") &&
+	    !strncmp(port_opt_get(&o, "port-security"), "network:", 8))
+		return error_set(e, -EINVAL, "port-security: network:MAC is for add-port (the address "
+				 "is reserved with the port); give port-security=MAC,IP");
 	for (unsigned i = 0; i < o.n; i++)
 		if ((rc = settable(k, dp->port->ops->kind, o.kv[i].key, e)))
 			return rc;
@@ -668,7 +673,11 @@ int daemon_set_port(struct daemon *d, const char *name, const char *const *opts,
 	}
 	for (unsigned i = 0; i < nw; i++)
 		words[i] = json_object_get_string(json_object_array_get_idx(merged, i));
-	if ((rc = parse_options(words, nw, &o, e)) || (rc = cfg_from_options(&o, k, &cfg, e)) ||
+	/* a port-security=network:MAC the port was made with: its own
+	 * reservation again, unchanged */
+	if ((rc = resolve_network_security(d, dp->br->sw->name, name, words, nw, words, psec,
+					   sizeof(psec), e)) ||
+	    (rc = parse_options(words, nw, &o, e)) || (rc = cfg_from_options(&o, k, &cfg, e)) ||
 	    (rc = mtu_from_options(&o, &mtu, e))) {
 		json_object_put(merged);
 		return error_prefix(e, "port %s", name);
