@@ -96,7 +96,7 @@ out=$(cat "$T/migrate.2")
 diag "$out"
 tap_is "migrate exits 1 when the destination dies" "$rc" 1
 tap_like "and says the VM goes on where it was" "$out" \
-    "^mig: failed: (the destination QEMU died|QEMU: migration failed).*; the VM goes on in QEMU pid $q1 on port vn-mig\$"
+    "^mig: failed: (the destination QEMU died|the destination QEMU exited before it listened|QEMU: migration failed).*; the VM goes on in QEMU pid $q1 on port vn-mig\$"
 tap_check "the VM's QEMU is the same and runs" eval '[[ $(rec qemu_pid) == "$q1" ]] && kill -0 "$q1"'
 tap_is "the new port was removed: only vn-mig is left" "$(vm_ports)" vn-mig
 n=$(ticks)
