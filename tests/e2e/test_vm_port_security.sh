@@ -8,7 +8,9 @@
 #    counted); once it powered off, port and reservation are gone;
 #  - a second guest with the MAC of the first while it runs is refused;
 #  - open (--net NET,port-security=off): no reservation, no check: the
-#    same change of address still reaches the gateway.
+#    same change of address still reaches the gateway;
+#  - a reservation survives uvnetd SIGKILLed and started again from its
+#    state file (same address, same dnsmasq entry) and goes with del-port.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_init vm_port_security
 
@@ -49,6 +51,23 @@ vm_run() {
 mark_of() { guest_serial "$1" | sed -n "s/^E2E-MARK $2 *//p" | head -n1; }
 reserved() { ctl --json net-list | jget "[r['ip'] for n in d['networks'] if n['name'] == '$net'
                                         for r in n.get('reservations', []) if r['mac'] == '$1']"; }
+
+# ---- the state file keeps a reservation ----
+mac3=52:54:00:e2:12:03
+hosts=$T/$net.dhcp-hosts
+ctl add-port "$net" keep type=tap port-security=network:$mac3 || e2e_bail "port keep with a reservation"
+r3=$(reserved "$mac3")
+tap_like "keep: an address reserved for it ($r3)" "$r3" "^\[\"$sub\.5[0-9]\"\]\$"
+tap_check "keep: dnsmasq's conf has its dhcp-host line" grep -qx "dhcp-host=$mac3,${r3:2:-2}" "$hosts"
+uvnetd_stop KILL
+uvnetd_start || e2e_bail "uvnetd starts again from its state file"
+tap_is "keep: after a restart the same address is reserved" "$(reserved "$mac3")" "$r3"
+tap_is "keep: and the port is locked to it" "$(port_info keep | jget "d['port_security']")" \
+    "$mac3,${r3:2:-2}"
+tap_check "keep: dnsmasq's conf still has the line" grep -qx "dhcp-host=$mac3,${r3:2:-2}" "$hosts"
+ctl del-port keep
+tap_is "keep: del-port frees the reservation" "$(reserved "$mac3")" "[]"
+tap_check "keep: and its dhcp-host line" eval "! grep -q '$mac3' '$hosts'"
 
 # ---- locked (the default) ----
 vm_run locked "$net,mac=$mac"
