@@ -10,7 +10,8 @@
 #  - open (--net NET,port-security=off): no reservation, no check: the
 #    same change of address still reaches the gateway;
 #  - a reservation survives uvnetd SIGKILLed and started again from its
-#    state file (same address, same dnsmasq entry) and goes with del-port.
+#    state file (same address, same dnsmasq entry) and goes with del-port;
+#    one whose port cannot come back is dropped.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_init vm_port_security
 
@@ -55,13 +56,18 @@ reserved() { ctl --json net-list | jget "[r['ip'] for n in d['networks'] if n['n
 # ---- the state file keeps a reservation ----
 mac3=52:54:00:e2:12:03
 hosts=$T/$net.dhcp-hosts
-ctl add-port "$net" keep type=tap port-security=network:$mac3 || e2e_bail "port keep with a reservation"
+mac4=52:54:00:e2:12:04
+mkdir "$T/lost" && ctl add-port "$net" keep type=tap port-security=network:$mac3 &&
+    ctl add-port "$net" lost type=vhost-user path="$T/lost/x.sock" port-security=network:$mac4 ||
+    e2e_bail "ports keep and lost with reservations"
 r3=$(reserved "$mac3")
 tap_like "keep: an address reserved for it ($r3)" "$r3" "^\[\"$sub\.5[0-9]\"\]\$"
 tap_check "keep: dnsmasq's conf has its dhcp-host line" grep -qx "dhcp-host=$mac3,${r3:2:-2}" "$hosts"
 uvnetd_stop KILL
+rm -rf "$T/lost" # port lost cannot listen there again: it does not come back
 uvnetd_start || e2e_bail "uvnetd starts again from its state file"
 tap_is "keep: after a restart the same address is reserved" "$(reserved "$mac3")" "$r3"
+tap_is "lost: the reservation of a port that did not come back is dropped" "$(reserved "$mac4")" "[]"
 tap_is "keep: and the port is locked to it" "$(port_info keep | jget "d['port_security']")" \
     "$mac3,${r3:2:-2}"
 tap_check "keep: dnsmasq's conf still has the line" grep -qx "dhcp-host=$mac3,${r3:2:-2}" "$hosts"
