@@ -210,6 +210,25 @@ static void print_leases(struct json_object *res)
 	}
 }
 
+/* ovn-show LSP */
+static void print_lport(struct json_object *res)
+{
+	const char *const lists[] = { "addresses", "port_security" };
+
+	printf("logical port %s (%s), datapath %s, key %s: %s%s\n", str(res, "logical_port"),
+	       *str(res, "type") ? str(res, "type") : "VIF", str(res, "datapath_key"),
+	       str(res, "tunnel_key"), *str(res, "chassis") ? "on chassis " : "on no chassis",
+	       str(res, "chassis"));
+	for (unsigned k = 0; k < 2; k++) {
+		struct json_object *a = get(res, lists[k]);
+
+		printf("    %s:", lists[k]);
+		for (size_t i = 0; i < json_object_array_length(a); i++)
+			printf(" \"%s\"", json_object_get_string(json_object_array_get_idx(a, i)));
+		printf("\n");
+	}
+}
+
 static void print_ovn(struct json_object *res)
 {
 	struct json_object *c = get(res, "connection"), *ports = get(res, "ports");
@@ -224,6 +243,8 @@ static void print_ovn(struct json_object *res)
 		printf("    last error: %s\n", str(c, "last_error"));
 	if (*str(res, "problem"))
 		printf("    problem: %s\n", str(res, "problem"));
+	for (size_t i = 0; i < json_object_array_length(get(res, "notes")); i++)
+		printf("    note: %s\n", json_object_get_string(json_object_array_get_idx(get(res, "notes"), i)));
 	for (size_t i = 0; i < json_object_array_length(ports); i++) {
 		struct json_object *p = json_object_array_get_idx(ports, i);
 
@@ -233,6 +254,10 @@ static void print_ovn(struct json_object *res)
 		printf(": %s", str(p, "state"));
 		if (get(p, "vlan"))
 			printf(", internal VLAN %s", str(p, "vlan"));
+		if (*str(p, "port_security"))
+			printf(", port security %s (%s)", str(p, "port_security"), str(p, "port_security_from"));
+		if (*str(p, "port_security_note"))
+			printf(" [%s]", str(p, "port_security_note"));
 		printf("\n");
 	}
 	if (get(res, "data_path")) {
@@ -352,7 +377,12 @@ static void print_result(int verb, struct json_object *res, bool json)
 	case VERB_FDB_SHOW: print_fdb(res); break;
 	case VERB_NET_LIST: print_net_list(res); break;
 	case VERB_NET_DHCP_LEASES: print_leases(res); break;
-	case VERB_OVN_SHOW: print_ovn(res); break;
+	case VERB_OVN_SHOW:
+		if (get(res, "logical_port"))
+			print_lport(res);
+		else
+			print_ovn(res);
+		break;
 	default: break; /* the other verbs print nothing when they succeed */
 	}
 }

@@ -58,8 +58,9 @@ enum verb_group { VERB_GROUP_SWITCH, VERB_GROUP_INSPECT, VERB_GROUP_NETWORK, VER
 	  "[system-id=NAME] [bridge=br-int]",                                             \
 	  "join an OVN Southbound database as a chassis; ports of the bridge with "        \
 	  "iface-id=LSP are bound to logical ports")                                      \
-	X(OVN_SHOW, "ovn-show", 0, 0, false, VERB_GROUP_OVN, "ovn-show",                  \
-	  "the OVN chassis: connection, bound ports, other chassis")                      \
+	X(OVN_SHOW, "ovn-show", 0, 1, false, VERB_GROUP_OVN, "ovn-show [LSP]",            \
+	  "the OVN chassis: connection, bound ports, other chassis; or one logical "      \
+	  "port as the Southbound has it (addresses, port security, chassis)")            \
 	X(OVN_CLEAR, "ovn-clear", 0, 0, true, VERB_GROUP_OVN, "ovn-clear",                \
 	  "leave OVN: remove this chassis from the Southbound and forget its settings")
 

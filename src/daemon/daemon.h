@@ -101,10 +101,15 @@ struct daemon_port *daemon_find_port(struct daemon *d, const char *name);
  */
 int daemon_set_port(struct daemon *d, const char *name, const char *const *opts, unsigned nopts,
 		    struct error *e);
-/* Change a port's VLAN configuration in place, same bridge slot (the OVN
- * chassis's internal VLANs); vlan NULL: back to what its add-port words
- * say.  Not saved: the state file keeps the words. */
-void daemon_port_set_vlan(struct daemon *d, struct daemon_port *dp, const struct port_vlan *vlan);
+/* Change what the OVN chassis manages of a port, in place, same bridge
+ * slot: its VLAN (the chassis's internal VLANs) and its port security
+ * (the logical port's port_security); NULL: back to what its words say.
+ * Not saved: the state file keeps the words.  Returns what changed
+ * (DAEMON_OVN_VLAN | DAEMON_OVN_SEC; 0: nothing, the port is untouched). */
+#define DAEMON_OVN_VLAN 1u
+#define DAEMON_OVN_SEC 2u
+unsigned daemon_port_set_ovn(struct daemon *d, struct daemon_port *dp, const struct port_vlan *vlan,
+			     const struct port_sec *sec);
 
 /* Networks (network.h says what each mode makes). */
 int daemon_net_define(struct daemon *d, const char *name, const char *const *opts, unsigned nopts,
@@ -134,7 +139,8 @@ void daemon_net_prune(struct daemon *d);
  * forgets it; ovn-show describes it. */
 int daemon_ovn_set(struct daemon *d, const char *const *opts, unsigned nopts, struct error *e);
 int daemon_ovn_clear(struct daemon *d, struct error *e);
-struct json_object *daemon_ovn_show(struct daemon *d, struct error *e);
+/* lsp NULL: the chassis; else that logical port (ovn_describe_lport). */
+struct json_object *daemon_ovn_show(struct daemon *d, const char *lsp, struct error *e);
 
 /* Write the state file if anything changed; 0 or -errno (e says where). */
 int daemon_save_state(struct daemon *d, struct error *e);

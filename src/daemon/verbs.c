@@ -337,8 +337,7 @@ static struct json_object *ovn_set(struct daemon *d, const char *const *w, unsig
 static struct json_object *ovn_show(struct daemon *d, const char *const *w, unsigned n,
 				    struct error *e)
 {
-	(void)w, (void)n;
-	return daemon_ovn_show(d, e);
+	return daemon_ovn_show(d, n ? w[0] : NULL, e);
 }
 
 static struct json_object *ovn_clear(struct daemon *d, const char *const *w, unsigned n,
