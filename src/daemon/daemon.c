@@ -339,10 +339,27 @@ static int mtu_from_options(struct port_opts *o, unsigned *mtu, struct error *e)
 	return 0;
 }
 
+/* ingress-policing-rate=KBPS (0: off), ingress-policing-burst=KBITS. */
+static int police_from_options(struct port_opts *o, struct police_cfg *p, struct error *e)
+{
+	const char *keys[2] = { "ingress-policing-rate", "ingress-policing-burst" };
+	uint64_t v[2] = { 0, 0 };
+
+	for (int i = 0; i < 2; i++) {
+		const char *s = port_opt_get(o, keys[i]);
+
+		if (s && !parse_uint(s, 0, UINT32_MAX, &v[i]))
+			return error_set(e, -EINVAL, "%s: '%s' is not a number from 0 to %u (%s)", keys[i],
+					 s, UINT32_MAX, i ? "kbit; 0: 8000" : "kbit/s; 0: off");
+	}
+	police_cfg_init(p, (uint32_t)v[0], (uint32_t)v[1]);
+	return 0;
+}
+
 /*
  * What the switch does with the port (bridge.h): VLANs (tag=, trunks=),
  * max-macs=N (0: no limit; default: the kind's), port-security=MAC[,IP...]
- * ("off": none).
+ * ("off": none), ingress policing.
  */
 static int cfg_from_options(struct port_opts *o, const struct port_kind *kind,
 			    struct bridge_port_cfg *cfg, struct error *e)
@@ -352,7 +369,8 @@ static int cfg_from_options(struct port_opts *o, const struct port_kind *kind,
 	int rc;
 
 	bridge_port_cfg_init(cfg);
-	if ((rc = vlan_from_options(o, &cfg->vlan, e)))
+	if ((rc = vlan_from_options(o, &cfg->vlan, e)) ||
+	    (rc = police_from_options(o, &cfg->police, e)))
 		return rc;
 	cfg->max_macs = kind ? kind->default_max_macs : 0;
 	if (max) {
@@ -569,7 +587,8 @@ int daemon_del_port(struct daemon *d, const char *bridge, const char *name, cons
 
 /* The options every kind takes, and which of them set-port changes. */
 static const char *const generic_options[] = { "port-security", "tag", "trunks", "mtu",
-					       "max-macs", NULL };
+					       "max-macs", "ingress-policing-rate",
+					       "ingress-policing-burst", NULL };
 
 static bool in_list(const char *key, const char *const *list)
 {

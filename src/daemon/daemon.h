@@ -84,8 +84,9 @@ int daemon_del_bridge(struct daemon *d, const char *name, const char *as, struct
 struct daemon_bridge *daemon_find_bridge(struct daemon *d, const char *name);
 
 /* Ports: opts are the "key=value" words (type=KIND first among them or
- * not; tag=, trunks=, mtu=, max-macs=, port-security= for every kind,
- * the rest the kind's own). */
+ * not; tag=, trunks=, mtu=, max-macs=, port-security=,
+ * ingress-policing-rate=, ingress-policing-burst= for every kind, the rest
+ * the kind's own). */
 int daemon_add_port(struct daemon *d, const char *bridge, const char *name,
 		    const char *const *opts, unsigned nopts, const char *owner, struct error *e);
 /* bridge NULL: wherever the port is. */
@@ -94,7 +95,8 @@ int daemon_del_port(struct daemon *d, const char *bridge, const char *name, cons
 struct daemon_port *daemon_find_port(struct daemon *d, const char *name);
 /*
  * Change options of a port at run time: port-security=, tag=, trunks=,
- * mtu=, max-macs= ("key=" with no value goes back to the default).  The
+ * mtu=, max-macs=, ingress-policing-rate=, ingress-policing-burst= ("key="
+ * with no value goes back to the default).  The
  * port's words are updated (the state file keeps them); an option the
  * kind cannot change once made (path=, a tunnel's mtu=) is refused.
  * Forwarding goes on: the new configuration replaces the old one whole.
