@@ -38,9 +38,12 @@ static const struct {
 	const char *command, *text;
 } help[] = {
 	{ "run",
-	  "  run --name NAME --net NETWORK|ovn:LSP[,mac=MAC][,queues=N] [options] [-- QEMU-ARG...]\n"
+	  "  run --name NAME --net NETWORK|ovn:LSP[,mac=MAC][,queues=N][,port-security=on|off]\n"
+	  "        [options] [-- QEMU-ARG...]\n"
 	  "        boot a guest on a uvnetd network; stays in the foreground until the\n"
-	  "        guest is gone, exits 0 when it powered off\n"
+	  "        guest is gone, exits 0 when it powered off.  Its port only passes its\n"
+	  "        MAC and the address the network's DHCP reserves for it (port-security=off:\n"
+	  "        anything)\n"
 	  "      --kernel FILE     guest kernel (default: the one uvnet-vm build-guest made)\n"
 	  "      --initrd FILE     its initramfs (same default)\n"
 	  "      --cmdline ARGS    more kernel command line (console=ttyS0 is always there)\n"

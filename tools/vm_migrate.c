@@ -108,6 +108,41 @@ static bool port_cmd(const char *verb, const char *a, const char *b, const char 
 	return true;
 }
 
+#define PORT_SEC_OPT_MAX 1024 /* "port-security=" and a MAC with 16 IPv6/128s */
+
+/*
+ * The source port's security, resolved ("port-security=MAC,IP"), for the
+ * destination port: the source holds the network's reservation of the
+ * MAC, which a second port cannot take while it exists ("" when the
+ * source has none).  The reservation ends with the source port; the
+ * destination stays locked to the same MAC and address, and the guest's
+ * lease keeps the address.
+ */
+static void source_security(const struct vm *vm, char *out, size_t len)
+{
+	struct json_object *r, *brs;
+	struct error e;
+
+	out[0] = '\0';
+	if (control_requestv(vm_control, &r, &e, "show", NULL))
+		return;
+	if (json_object_object_get_ex(r, "bridges", &brs))
+		for (size_t b = 0; b < json_object_array_length(brs); b++) {
+			struct json_object *ports;
+
+			if (!json_object_object_get_ex(json_object_array_get_idx(brs, b), "ports",
+						       &ports))
+				continue;
+			for (size_t i = 0; i < json_object_array_length(ports); i++) {
+				struct json_object *p = json_object_array_get_idx(ports, i);
+
+				if (!strcmp(jstr(p, "name"), vm->port) && *jstr(p, "port_security"))
+					snprintf(out, len, "port-security=%s", jstr(p, "port_security"));
+			}
+		}
+	json_object_put(r);
+}
+
 /* The destination's names: the other of vm-NAME / vn-NAME and of the two
  * sets of socket files. */
 static void destination_names(const struct vm *src, struct vm *dst)
@@ -286,7 +321,10 @@ static void roll_back(struct vm *vm, struct vm *dst)
 void vm_migrate_serve(struct vm *vm)
 {
 	char path[PATH_MAX], why[PATH_MAX + 512], q_opt[32], path_opt[PATH_MAX + 8];
+	char sec_opt[PORT_SEC_OPT_MAX];
 	static struct vm dst; /* 64 KiB of monitor buffer: not on the stack */
+	struct json_object *r;
+	struct error e;
 	unsigned long long bw;
 	unsigned timeout;
 	pid_t old;
@@ -317,11 +355,13 @@ void vm_migrate_serve(struct vm *vm)
 	unlink(dst.cons);
 	snprintf(path_opt, sizeof(path_opt), "path=%s", dst.sock);
 	snprintf(q_opt, sizeof(q_opt), "queues=%u", vm->o->queues);
-	if (!port_cmd("add-port", vm->bridge, dst.port, "type=vhost-user", path_opt, q_opt, why,
-		      sizeof(why))) {
-		say("failed: %s", why);
+	source_security(vm, sec_opt, sizeof(sec_opt));
+	if (control_requestv(vm_control, &r, &e, "add-port", vm->bridge, dst.port, "type=vhost-user",
+			     path_opt, q_opt, sec_opt[0] ? sec_opt : NULL, NULL)) {
+		say("failed: add-port %s: %s", dst.port, e.msg);
 		goto out;
 	}
+	json_object_put(r);
 	dst.port_added = true;
 	if (vm->o->user && chown(dst.sock, vm->o->uid, vm->o->gid)) {
 		snprintf(why, sizeof(why), "cannot give %s to %s: %s", dst.sock, vm->o->user,

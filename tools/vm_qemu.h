@@ -30,6 +30,7 @@ struct run_opts {
 	unsigned long long mem_mib;
 	unsigned cpus, queues;
 	char mac[18];
+	bool no_port_security;      /* --net ...,port-security=off */
 	char **extra;               /* after --: for QEMU as they are */
 	int nextra;
 };

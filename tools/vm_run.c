@@ -87,7 +87,8 @@ static void parse_net(struct run_opts *o, const char *spec)
 	strcpy(buf, spec);
 	tok = strtok_r(buf, ",", &save);
 	if (!tok || strchr(tok, '='))
-		die(2, "--net: give the network first: --net NETWORK|ovn:LSP[,mac=MAC][,queues=N]");
+		die(2, "--net: give the network first: "
+		    "--net NETWORK|ovn:LSP[,mac=MAC][,queues=N][,port-security=on|off]");
 	if (strlen(tok) >= sizeof(o->netname))
 		die(2, "--net: '%s' is too long", tok);
 	snprintf(o->netname, sizeof(o->netname), "%s", tok);
@@ -104,7 +105,7 @@ static void parse_net(struct run_opts *o, const char *spec)
 		char *eq = strchr(tok, '=');
 
 		if (!eq)
-			die(2, "--net: '%s': expected key=value (mac=, queues=)", tok);
+			die(2, "--net: '%s': expected key=value (mac=, queues=, port-security=)", tok);
 		*eq = '\0';
 		if (!strcmp(tok, "mac")) {
 			if (!parse_unicast_mac(eq + 1, mac))
@@ -118,8 +119,16 @@ static void parse_net(struct run_opts *o, const char *spec)
 			if (!parse_uint(eq + 1, 1, VM_MAX_QUEUES, &q))
 				die(2, "--net: queues=%s is not a number from 1 to %d", eq + 1, VM_MAX_QUEUES);
 			o->queues = (unsigned)q;
+		} else if (!strcmp(tok, "port-security")) {
+			if (strcmp(eq + 1, "on") && strcmp(eq + 1, "off"))
+				die(2, "--net: port-security=%s is not on or off", eq + 1);
+			if (o->ovn_lsp[0])
+				die(2, "--net: port-security= is for uvnet networks: on ovn:%s the "
+				    "logical port's port_security applies", o->ovn_lsp);
+			o->no_port_security = !strcmp(eq + 1, "off");
 		} else {
-			die(2, "--net: '%s' is not an option of --net (mac=, queues=)", tok);
+			die(2, "--net: '%s' is not an option of --net (mac=, queues=, port-security=)",
+			    tok);
 		}
 	}
 }
@@ -434,7 +443,8 @@ static void remove_port(struct vm *vm);
 
 static void add_port(struct vm *vm)
 {
-	char path_opt[PATH_MAX + 8], q_opt[32], id_opt[sizeof(vm->o->ovn_lsp) + 16];
+	char path_opt[PATH_MAX + 8], q_opt[32], id_opt[sizeof(vm->o->ovn_lsp) + 16], sec_opt[64];
+	const char *extra;
 	struct json_object *r;
 	struct error e;
 
@@ -442,9 +452,12 @@ static void add_port(struct vm *vm)
 	snprintf(path_opt, sizeof(path_opt), "path=%s", vm->sock);
 	snprintf(q_opt, sizeof(q_opt), "queues=%u", vm->o->queues);
 	snprintf(id_opt, sizeof(id_opt), "iface-id=%s", vm->o->ovn_lsp);
-	/* ovn:LSP: bound to the logical port, its port security the binding's */
+	snprintf(sec_opt, sizeof(sec_opt), "port-security=network:%s", vm->o->mac);
+	/* ovn:LSP: bound to the logical port, its port security the binding's;
+	 * a uvnet network: locked to its MAC and the address it reserves */
+	extra = vm->o->ovn_lsp[0] ? id_opt : vm->o->no_port_security ? NULL : sec_opt;
 	if (control_requestv(vm_control, &r, &e, "add-port", vm->bridge, vm->port, "type=vhost-user",
-			     path_opt, q_opt, vm->o->ovn_lsp[0] ? id_opt : NULL, NULL)) {
+			     path_opt, q_opt, extra, NULL)) {
 		unlink(vm->lock_path);
 		die(1, "add-port %s %s: %s", vm->bridge, vm->port, e.msg);
 	}

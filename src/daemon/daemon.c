@@ -153,6 +153,7 @@ static void remove_port(struct daemon *d, struct daemon_port *dp)
 	*dp = (struct daemon_port){ 0 };
 	d->dirty = true;
 	log_info("port %s removed", name);
+	daemon_net_release(d, name); /* its address reservation, if any */
 	if (d->ovn) /* a binding it held is released */
 		ovn_run(d->ovn);
 }
@@ -425,10 +426,66 @@ static int check_new_port(struct daemon *d, struct daemon_bridge *br, const char
 	return 0;
 }
 
+#define PSEC_NETWORK "port-security=network:"
+
+static int add_port(struct daemon *d, struct daemon_bridge *br, const char *name,
+		    const char *const *opts, unsigned nopts, const char *const *given,
+		    const char *owner, struct error *e);
+
+/*
+ * port-security=network:MAC asks the network for the port's address
+ * (daemon_net_port_security()): words[] is opts with that word resolved
+ * to port-security=MAC,IP into buf.  The port keeps the words it was
+ * given, so a replayed state file asks again and gets the same address.
+ */
+static int resolve_network_security(struct daemon *d, const char *bridge, const char *name,
+				    const char *const *opts, unsigned nopts, const char **words,
+				    char *buf, size_t len, struct error *e)
+{
+	size_t k = strlen(PSEC_NETWORK) - strlen("network:");
+	int rc;
+
+	for (unsigned i = 0; i < nopts; i++) {
+		words[i] = opts[i];
+		if (strncmp(opts[i], PSEC_NETWORK, strlen(PSEC_NETWORK)))
+			continue;
+		memcpy(buf, opts[i], k);
+		rc = daemon_net_port_security(d, bridge, name, opts[i] + strlen(PSEC_NETWORK),
+					      buf + k, len - k, e);
+		if (rc)
+			return rc;
+		words[i] = buf;
+	}
+	return 0;
+}
+
 int daemon_add_port(struct daemon *d, const char *bridge, const char *name,
 		    const char *const *opts, unsigned nopts, const char *owner, struct error *e)
 {
 	struct daemon_bridge *br = daemon_find_bridge(d, bridge);
+	const char *words[PORT_MAX_OPTS];
+	char psec[128];
+	int rc = check_new_port(d, br, bridge, name, e);
+
+	if (rc)
+		return rc;
+	if (nopts > PORT_MAX_OPTS)
+		return error_set(e, -E2BIG, "%s: more than %d options", opts[PORT_MAX_OPTS],
+				 PORT_MAX_OPTS);
+	rc = resolve_network_security(d, bridge, name, opts, nopts, words, psec, sizeof(psec), e);
+	if (!rc)
+		rc = add_port(d, br, name, words, nopts, opts, owner, e);
+	if (rc)
+		daemon_net_release(d, name);
+	return rc;
+}
+
+/* daemon_add_port() once the words are resolved; saved: the words given. */
+static int add_port(struct daemon *d, struct daemon_bridge *br, const char *name,
+		    const char *const *opts, unsigned nopts, const char *const *given,
+		    const char *owner, struct error *e)
+{
+	const char *bridge = br->sw->name;
 	struct daemon_port *slot;
 	struct bridge_port_cfg cfg;
 	struct port_opts o;
@@ -437,9 +494,6 @@ int daemon_add_port(struct daemon *d, const char *bridge, const char *name,
 	unsigned mtu;
 	int rc;
 
-	rc = check_new_port(d, br, bridge, name, e);
-	if (rc)
-		return rc;
 	if ((rc = parse_options(opts, nopts, &o, e)))
 		return rc;
 	if ((rc = iface_id_from_options(&o, e)))
@@ -459,7 +513,7 @@ int daemon_add_port(struct daemon *d, const char *bridge, const char *name,
 		return error_set(e, -ENOSPC, "bridge: %s has %d ports already", bridge, BRIDGE_MAX_PORTS);
 	}
 	slot = free_port_slot(d);
-	*slot = (struct daemon_port){ .port = p, .br = br, .options = words_json(opts, nopts) };
+	*slot = (struct daemon_port){ .port = p, .br = br, .options = words_json(given, nopts) };
 	snprintf(slot->owner, sizeof(slot->owner), "%s", owner ? owner : "");
 	d->dirty = true;
 	log_info("port %s (%s) added to %s", name, type, bridge);
@@ -635,6 +689,7 @@ int daemon_set_port(struct daemon *d, const char *name, const char *const *opts,
 	struct bridge_port_cfg cfg, *old;
 	struct json_object *merged;
 	const char *words[PORT_MAX_OPTS + 1];
+	char psec[128];
 	struct port_opts o;
 	unsigned mtu, nw;
 	bool relearn;
@@ -645,6 +700,10 @@ int daemon_set_port(struct daemon *d, const char *name, const char *const *opts,
 	k = port_kind_find(dp->port->ops->kind);
 	if ((rc = parse_options(opts, nopts, &o, e)))
 		return rc;
+	if (port_opt_get(&o, "port-security") &&
+	    !strncmp(port_opt_get(&o, "port-security"), "network:", 8))
+		return error_set(e, -EINVAL, "port-security: network:MAC is for add-port (the address "
+				 "is reserved with the port); give port-security=MAC,IP");
 	for (unsigned i = 0; i < o.n; i++)
 		if ((rc = settable(k, dp->port->ops->kind, o.kv[i].key, e)))
 			return rc;
@@ -657,7 +716,11 @@ int daemon_set_port(struct daemon *d, const char *name, const char *const *opts,
 	}
 	for (unsigned i = 0; i < nw; i++)
 		words[i] = json_object_get_string(json_object_array_get_idx(merged, i));
-	if ((rc = parse_options(words, nw, &o, e)) || (rc = cfg_from_options(&o, k, &cfg, e)) ||
+	/* a port-security=network:MAC the port was made with: its own
+	 * reservation again, unchanged */
+	if ((rc = resolve_network_security(d, dp->br->sw->name, name, words, nw, words, psec,
+					   sizeof(psec), e)) ||
+	    (rc = parse_options(words, nw, &o, e)) || (rc = cfg_from_options(&o, k, &cfg, e)) ||
 	    (rc = mtu_from_options(&o, &mtu, e))) {
 		json_object_put(merged);
 		return error_prefix(e, "port %s", name);

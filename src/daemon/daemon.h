@@ -145,6 +145,21 @@ int daemon_net_undefine(struct daemon *d, const char *name, struct error *e);
 int daemon_net_start(struct daemon *d, const char *name, struct error *e);
 int daemon_net_stop(struct daemon *d, const char *name, struct error *e);
 struct network *daemon_find_net(struct daemon *d, const char *name);
+/*
+ * Port security from a network, for a port being added to its bridge
+ * (add-port's port-security=network:MAC, or any port the daemon attaches
+ * to a network itself): "MAC,IP" with IP reserved for MAC by the network's
+ * DHCP (a dnsmasq dhcp-host entry, kept while the port lives); "MAC" on a
+ * mode=bridge network, whose addresses the LAN's DHCP assigns.  Into out;
+ * 0 or -errno with e naming the problem (not a network's bridge, MAC
+ * reserved for another port, no address left).
+ */
+int daemon_net_port_security(struct daemon *d, const char *bridge, const char *port,
+			     const char *mac, char *out, size_t len, struct error *e);
+/* The port is gone: its reservations too. */
+void daemon_net_release(struct daemon *d, const char *port);
+/* After the state file's replay: reservations whose port did not come back. */
+void daemon_net_prune(struct daemon *d);
 
 /* OVN (ovn.h): ovn-set's words (remote=, encap-ip=, ...) configure or
  * change the chassis; ovn-clear takes its rows out of the Southbound and

@@ -9,6 +9,7 @@
 
 #include "daemon/daemon.h"
 #include "util/log.h"
+#include "util/parse.h"
 
 LOG_MODULE("network");
 
@@ -105,4 +106,69 @@ int daemon_net_stop(struct daemon *d, const char *name, struct error *e)
 	n->started = false;
 	d->dirty = true;
 	return 0;
+}
+
+/* The network whose bridge this is, or NULL with e saying so. */
+static struct network *net_of_bridge(struct daemon *d, const char *bridge, struct error *e)
+{
+	struct daemon_bridge *br = daemon_find_bridge(d, bridge);
+	struct network *n = br && br->owner[0] ? daemon_find_net(d, br->owner) : NULL;
+
+	if (!n)
+		error_set(e, -EINVAL, "port-security: network:MAC takes its address from a network, "
+			  "and %s is not a network's bridge (give port-security=MAC,IP)", bridge);
+	return n;
+}
+
+int daemon_net_port_security(struct daemon *d, const char *bridge, const char *port,
+			     const char *mac, char *out, size_t len, struct error *e)
+{
+	struct network *n = net_of_bridge(d, bridge, e);
+	char ip[INET_ADDRSTRLEN];
+	uint8_t m[6];
+	uint32_t a;
+	int rc;
+
+	if (!n)
+		return -EINVAL;
+	if (!parse_mac(mac, m) || (m[0] & 1))
+		return error_set(e, -EINVAL, "port-security: network:%s: not a unicast MAC address "
+				 "like 52:54:00:12:34:56", mac);
+	if (n->mode == NETWORK_BRIDGE) { /* the LAN's DHCP assigns the address */
+		snprintf(out, len, "%s", mac);
+		return 0;
+	}
+	rc = network_reserve(n, m, port, &a, e);
+	if (rc) {
+		error_prefix(e, "port-security");
+		return rc;
+	}
+	snprintf(out, len, "%s,%s", mac, ipv4_str(a, ip));
+	log_info("%s: %s reserved for %s (port %s)", n->name, ip, mac, port);
+	return 0;
+}
+
+void daemon_net_release(struct daemon *d, const char *port)
+{
+	for (unsigned i = 0; i < NETWORK_MAX; i++)
+		if (d->networks[i])
+			network_release(d->networks[i], port);
+}
+
+void daemon_net_prune(struct daemon *d)
+{
+	for (unsigned i = 0; i < NETWORK_MAX; i++) {
+		struct network *n = d->networks[i];
+
+		for (unsigned k = 0; n && k < n->res.n;) {
+			if (daemon_find_port(d, n->res.r[k].port)) {
+				k++;
+				continue;
+			}
+			log_info("%s: reservation of port %s dropped: the port did not come back",
+				 n->name, n->res.r[k].port);
+			network_release(n, n->res.r[k].port);
+			d->dirty = true;
+		}
+	}
 }

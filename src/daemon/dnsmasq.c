@@ -57,6 +57,10 @@ void dnsmasq_build_args(const struct dnsmasq *dm, char *bin, struct dnsmasq_args
 	a->argv[k++] = "--quiet-dhcp";
 	a->argv[k++] = "--quiet-dhcp6";
 	a->argv[k++] = "--quiet-ra";
+	if (dm->hosts) {
+		snprintf(a->a_hosts, sizeof(a->a_hosts), "--conf-file=%s", dm->hosts_path);
+		a->argv[k++] = a->a_hosts;
+	}
 	if (dm->no_router)
 		a->argv[k++] = "--dhcp-option=3"; /* no router: nowhere to go */
 	if (dm->no_upstream) {
@@ -235,6 +239,41 @@ int dnsmasq_start(struct dnsmasq *dm, struct error *e)
 	return 0;
 }
 
+static unsigned next_backoff(unsigned b)
+{
+	return !b ? 1 : b * 2 > DNSMASQ_BACKOFF_MAX ? DNSMASQ_BACKOFF_MAX : b * 2;
+}
+
+int dnsmasq_set_hosts(struct dnsmasq *dm, const char *buf, size_t len, struct error *e)
+{
+	char tmp[PATH_MAX + 8];
+	int fd, rc = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", dm->hosts_path);
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || write(fd, buf, len) != (ssize_t)len || fsync(fd) ||
+	    rename(tmp, dm->hosts_path))
+		rc = -(errno ? errno : EIO);
+	if (fd >= 0)
+		close(fd);
+	if (rc) {
+		unlink(tmp);
+		return error_set(e, rc, "dnsmasq: writing %s: %s", dm->hosts_path, strerror(-rc));
+	}
+	dm->hosts = true;
+	if (dm->pid <= 0)
+		return 0;
+	/* a conf file is read once, at start */
+	dnsmasq_stop(dm);
+	rc = dnsmasq_start(dm, e);
+	if (rc) { /* the tick tries again, as after a crash */
+		dm->backoff = next_backoff(dm->backoff);
+		dm->retry = dnsmasq_now() + dm->backoff;
+	}
+	return rc;
+}
+
 void dnsmasq_stop(struct dnsmasq *dm)
 {
 	dm->retry = 0;
@@ -242,11 +281,6 @@ void dnsmasq_stop(struct dnsmasq *dm)
 		child_stop(dm->pid, 3000);
 	dm->pid = 0;
 	unlink(dm->pid_path);
-}
-
-static unsigned next_backoff(unsigned b)
-{
-	return !b ? 1 : b * 2 > DNSMASQ_BACKOFF_MAX ? DNSMASQ_BACKOFF_MAX : b * 2;
 }
 
 void dnsmasq_tick(struct dnsmasq *dm, time_t now)

@@ -34,6 +34,13 @@ struct dnsmasq {
 	bool no_upstream;           /* isolated: DNS for the network's own names
 				       only (no resolv.conf, no /etc/hosts) */
 	char pid_path[PATH_MAX], lease_path[PATH_MAX], log_path[PATH_MAX];
+	/* the address reservations: a conf file of dhcp-host= lines, given
+	 * to dnsmasq once dnsmasq_set_hosts() wrote it (hosts).  Not a
+	 * dhcp-hostsfile re-read on SIGHUP: dnsmasq reads those after it
+	 * dropped to its own user, which cannot enter the root-only state
+	 * directory; a conf file is read at start, as root. */
+	char hosts_path[PATH_MAX];
+	bool hosts;
 	/* supervision */
 	pid_t pid;                  /* 0: not running */
 	time_t since;               /* monotonic time of its last start */
@@ -45,8 +52,14 @@ struct dnsmasq {
 struct dnsmasq_args {
 	char *argv[DNSMASQ_ARGS_MAX];
 	char a_if[64], a_pid[PATH_MAX + 16], a_lease[PATH_MAX + 24], a_range[128], a_max[64];
+	char a_hosts[PATH_MAX + 16];
 };
 void dnsmasq_build_args(const struct dnsmasq *dm, char *bin, struct dnsmasq_args *a);
+
+/* Write hosts_path (len bytes of buf: dhcp-host= lines; through a
+ * temporary file, mode 0600) and restart a running dnsmasq to read it
+ * (its leases stay in the lease file).  0 or -errno, e says why. */
+int dnsmasq_set_hosts(struct dnsmasq *dm, const char *buf, size_t len, struct error *e);
 
 /* Start it and wait until it is ready; errors name "dnsmasq" and carry
  * its last log line when it exited. */

@@ -20,6 +20,7 @@
 #include "daemon/nft.h"
 #include "daemon/rtnl.h"
 #include "util/log.h"
+#include "util/parse.h"
 
 LOG_MODULE("network");
 
@@ -290,6 +291,7 @@ static void teardown(struct network *n, struct daemon *d)
 	struct error e;
 
 	dnsmasq_stop(&n->dns);
+	n->res.n = 0; /* the guests' ports go with the bridge */
 	remove_rules(n);
 	if (n->mode == NETWORK_NAT)
 		restore_forwarding(d, n);
@@ -368,6 +370,7 @@ static void dnsmasq_setup(struct network *n, const char *state_dir)
 	file_path(n, state_dir, "dnsmasq.pid", dm->pid_path, sizeof(dm->pid_path));
 	file_path(n, state_dir, "leases", dm->lease_path, sizeof(dm->lease_path));
 	file_path(n, state_dir, "dnsmasq.log", dm->log_path, sizeof(dm->log_path));
+	file_path(n, state_dir, "dhcp-hosts", dm->hosts_path, sizeof(dm->hosts_path));
 	dm->backoff = 0;
 	dm->restarts = 0;
 }
@@ -386,8 +389,10 @@ static int start_routed_mode(struct network *n, struct daemon *d, const char *st
 	if ((rc = pick_out(n, e)) || (rc = daemon_add_bridge(d, n->name, n->name, e)))
 		return rc;
 	dnsmasq_setup(n, state_dir);
+	n->res.n = 0;
 	if ((rc = daemon_add_port(d, n->name, n->port, opts, 2, n->name, e)) ||
 	    (rc = configure_gateway(n, e)) || (rc = load_rules(n, e)) ||
+	    (rc = dnsmasq_set_hosts(&n->dns, "", 0, e)) ||
 	    (n->mode == NETWORK_NAT && (rc = enable_forwarding(d, e))) ||
 	    (rc = dnsmasq_start(&n->dns, e))) {
 		teardown(n, d);
@@ -472,6 +477,7 @@ struct json_object *network_describe(const struct network *n)
 	if (n->active && n->mode != NETWORK_BRIDGE) {
 		json_object_object_add(o, "dnsmasq_pid", json_object_new_int(n->dns.pid));
 		json_object_object_add(o, "dnsmasq_restarts", json_object_new_int((int)n->dns.restarts));
+		json_object_object_add(o, "reservations", net_reserve_json(&n->res));
 	}
 	return o;
 }
@@ -491,6 +497,8 @@ struct json_object *network_definition(const struct network *n)
 	if (n->uplink[0])
 		add_str(o, "uplink", n->uplink);
 	json_object_object_add(o, "started", json_object_new_boolean(n->started));
+	if (n->res.n)
+		json_object_object_add(o, "reservations", net_reserve_json(&n->res));
 	return o;
 }
 
@@ -533,6 +541,83 @@ int network_leases(const struct network *n, const char *state_dir, struct json_o
 	return 0;
 }
 
+/* ---- address reservations ---- */
+
+/* dnsmasq's dhcp-host lines rewritten from the table, and read. */
+static void sync_hosts(struct network *n)
+{
+	static char buf[NET_RESERVE_MAX * 40];
+	int len = net_reserve_render(&n->res, buf, sizeof(buf));
+	struct error e;
+
+	if (len < 0 || dnsmasq_set_hosts(&n->dns, buf, (size_t)len, &e))
+		log_error("%s: the DHCP reservations are not in force: %s", n->name,
+			  len < 0 ? "they do not fit the hosts file buffer" : e.msg);
+}
+
+/* The addresses dnsmasq leased to MACs other than mac (unexpired). */
+static unsigned leased_to_others(const struct network *n, const uint8_t mac[6], uint32_t *out,
+				 unsigned cap)
+{
+	time_t now = time(NULL);
+	unsigned k = 0;
+	char line[1024];
+	FILE *f = fopen(n->dns.lease_path, "re");
+
+	while (f && k < cap && fgets(line, sizeof(line), f)) {
+		struct dnsmasq_lease l;
+		uint8_t m[6];
+		uint32_t ip;
+
+		if (dnsmasq_parse_lease(line, &l) && (!l.expiry || l.expiry >= now) &&
+		    parse_mac(l.mac, m) && memcmp(m, mac, 6) && ipv4_parse(l.ip, &ip))
+			out[k++] = ip;
+	}
+	if (f)
+		fclose(f);
+	return k;
+}
+
+int network_reserve(struct network *n, const uint8_t mac[6], const char *port, uint32_t *ip,
+		    struct error *e)
+{
+	static uint32_t leased[NET_RESERVE_MAX];
+	unsigned nleased;
+	int rc;
+
+	if (n->mode == NETWORK_BRIDGE || !n->active)
+		return error_set(e, -EINVAL, "network %s %s", n->name, n->mode == NETWORK_BRIDGE ?
+				 "(mode=bridge) has no DHCP server of its own" : "is not active");
+	nleased = leased_to_others(n, mac, leased, NET_RESERVE_MAX);
+	rc = net_reserve(&n->res, n->lo, n->hi, mac, port, leased, nleased, ip, e);
+	if (rc < 0) {
+		error_prefix(e, "network %s", n->name);
+		return rc;
+	}
+	if (rc) /* new: a port coming back (a replay) has its entry already */
+		sync_hosts(n);
+	return 0;
+}
+
+void network_release(struct network *n, const char *port)
+{
+	if (net_reserve_release(&n->res, port))
+		sync_hosts(n);
+}
+
+void network_load_reservations(struct network *n, struct json_object *a)
+{
+	unsigned skipped;
+
+	if (!n->active || n->mode == NETWORK_BRIDGE)
+		return;
+	net_reserve_load(&n->res, a, n->lo, n->hi, &skipped);
+	if (skipped)
+		log_warn("%s: %u reservation(s) in the state file dropped (malformed, repeated "
+			 "or outside the DHCP range)", n->name, skipped);
+	sync_hosts(n);
+}
+
 void network_remove_files(const struct network *n, const char *state_dir)
 {
 	char path[PATH_MAX];
@@ -540,5 +625,7 @@ void network_remove_files(const struct network *n, const char *state_dir)
 	file_path(n, state_dir, "leases", path, sizeof(path));
 	unlink(path);
 	file_path(n, state_dir, "dnsmasq.log", path, sizeof(path));
+	unlink(path);
+	file_path(n, state_dir, "dhcp-hosts", path, sizeof(path));
 	unlink(path);
 }

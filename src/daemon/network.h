@@ -30,6 +30,7 @@
 
 #include "daemon/dnsmasq.h"
 #include "daemon/ipv4.h"
+#include "daemon/net_reserve.h"
 #include "util/error.h"
 
 struct daemon;
@@ -52,6 +53,9 @@ struct network {
 	char out[IFNAMSIZ];         /* nat: uplink in use ("" = any but our own) */
 	bool table;                 /* our nft table is loaded */
 	struct dnsmasq dns;
+	/* nat/isolated, while active: addresses held for guests' MACs
+	 * (dnsmasq's dhcp-hostsfile), each with the port it lives with */
+	struct net_reservations res;
 };
 
 /*
@@ -79,6 +83,20 @@ struct json_object *network_definition(const struct network *n);
 /* The unexpired leases, for net-dhcp-leases. */
 int network_leases(const struct network *n, const char *state_dir, struct json_object **out,
 		   struct error *e);
+/*
+ * Reserve an address of the DHCP range for mac, living with port (see
+ * net_reserve.h; addresses dnsmasq leased to other MACs are avoided) and
+ * tell dnsmasq.  The network must be active, nat or isolated.  0 with *ip
+ * set, or -errno with e saying why.
+ */
+int network_reserve(struct network *n, const uint8_t mac[6], const char *port, uint32_t *ip,
+		    struct error *e);
+/* Drop port's reservations (none: nothing happens) and tell dnsmasq. */
+void network_release(struct network *n, const char *port);
+/* Reservations from the state file (network_definition()'s), for a
+ * network just started again; what does not fit is logged and dropped. */
+void network_load_reservations(struct network *n, struct json_object *a);
+
 /* Files of the network under state_dir (leases, dnsmasq.log) removed. */
 void network_remove_files(const struct network *n, const char *state_dir);
 

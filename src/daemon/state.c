@@ -190,8 +190,12 @@ static void load_network(struct replay *r, struct json_object *o, size_t i)
 	}
 	if (json_object_object_get_ex(o, "started", &started) &&
 	    json_object_is_type(started, json_type_boolean) && json_object_get_boolean(started) &&
-	    daemon_net_start(r->d, name, &e))
+	    daemon_net_start(r->d, name, &e)) {
 		log_error("%s: not started again: %s", name, e.msg);
+		return;
+	}
+	if (daemon_find_net(r->d, name)->active)
+		network_load_reservations(daemon_find_net(r->d, name), array_of(o, "reservations"));
 }
 
 /* ["add-port", BRIDGE, PORT, "key=value"...]: the words as add-port took them. */
@@ -327,6 +331,7 @@ int daemon_load_state(struct daemon *d, struct error *e)
 	json_object_put(root);
 	/* Written again at once with what was rebuilt, the old file kept. */
 	d->dirty = r.lost > 0;
+	daemon_net_prune(d); /* reservations whose port did not come back */
 	if (r.lost)
 		return error_set(e, -EINVAL, "%u part(s) of %s could not be restored (see above); the file as it was is kept as %s",
 				 r.lost, d->state_path, set_aside(d->state_path, aside, sizeof(aside)));

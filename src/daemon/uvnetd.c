@@ -26,6 +26,7 @@
 #include "util/ab.h"
 #include "util/log.h"
 #include "util/parse.h"
+#include "virtio/guest_fault.h"
 
 LOG_MODULE("uvnetd");
 
@@ -329,7 +330,11 @@ static int block_signals(struct uvnetd *u, struct error *e)
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	u->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	return u->signal_fd < 0 ? error_set(e, -errno, "signalfd: %s", strerror(errno)) : 0;
+	if (u->signal_fd < 0)
+		return error_set(e, -errno, "signalfd: %s", strerror(errno));
+	/* SIGBUS from guest memory a front-end shrank breaks its port only */
+	int rc = guest_fault_install();
+	return rc ? error_set(e, rc, "SIGBUS handler: %s", strerror(-rc)) : 0;
 }
 
 static int start(struct uvnetd *u, const struct options *o, const char *state, int listen_fd,

@@ -310,10 +310,9 @@ static int queue_start(void *opaque, unsigned idx)
 	}
 	if (vp->dev.unsealed_regions && !vp->warned_unsealed) {
 		vp->warned_unsealed = true;
-		log_warn("%s: %u guest memory region(s) are not sealed against "
-			 "shrinking: a front-end that truncates them would crash uvnetd "
-			 "(use memfd memory, as QEMU's memory-backend-memfd does)", vp->base.name,
-			 vp->dev.unsealed_regions);
+		log_info("%s: %u guest memory region(s) are not sealed against "
+			 "shrinking (hugetlbfs, tmpfs): a front-end that truncates them "
+			 "breaks its own rings", vp->base.name, vp->dev.unsealed_regions);
 	}
 	log_info("%s: vring %u started: %u entries, %s, features %#llx", vp->base.name, idx,
 		 vr->num, vr->vq.layout == VQ_PACKED ? "packed" : "split",
@@ -457,7 +456,46 @@ static void on_accept(void *arg)
 	take_connection(vp, sock);
 }
 
-/* Once a second: drop a front-end that left a message unfinished
+/*
+ * The front-end shrank memory it handed over (the SIGBUS handler put zero
+ * pages in its place: virtio/guest_fault.h).  Rings a worker polls break
+ * themselves at their next burst; this breaks the others too (an idle
+ * guest's TX ring, an RX ring nothing was sent to, any ring when the dirty
+ * log shrank), so that show says why.  The mappings go when the front-end
+ * disconnects or the port is deleted.
+ */
+static void break_on_fault(struct vhost_port *vp)
+{
+	char why[ERROR_MSG_MAX];
+
+	if (!vu_dev_fault_reason(&vp->dev, why, sizeof(why)))
+		return;
+	for (unsigned i = 0; i < 2 * vp->queue_pairs; i++) {
+		struct vu_vring *vr = &vp->dev.vring[i];
+
+		if (!vr->started || vq_dev_broken(&vr->vq))
+			continue;
+		if (i % 2 == 0) {
+			struct vhost_enqueue_ring *q = &vp->enqueue[i / 2];
+
+			pthread_spin_lock(&q->lock);
+			vq_dev_break(&vr->vq, why);
+			q->broken_logged = true;
+			pthread_spin_unlock(&q->lock);
+		} else {
+			struct dequeue_ring *q = &vp->dequeue[i / 2];
+
+			vp->base.env->detach(vp->base.env, &q->pq); /* now ours */
+			vq_dev_break(&vr->vq, why);
+			q->pq.broken = q->broken_logged = true;
+		}
+		log_error("%s: vring %u broken, stopped: %s", vp->base.name, i, why);
+		signal_call(vr->err_fd);
+	}
+}
+
+/* Once a second: break the rings of a front-end that shrank its memory,
+ * drop a front-end that left a message unfinished
  * (the control thread never waits for it), accept again after running
  * out of fds, and in client mode (re)connect to the front-end's socket. */
 static void vhost_tick(struct port *p)
@@ -466,6 +504,7 @@ static void vhost_tick(struct port *p)
 	time_t now = time(NULL);
 	int sock;
 
+	break_on_fault(vp);
 	if (vu_dev_waiting_ms(&vp->dev) >= VHOST_MSG_DEADLINE_MS)
 		drop_connection(vp, "a message left unfinished for more than 1.5 s");
 	resume_accepting(vp);

@@ -17,6 +17,8 @@
 #include <unistd.h>
 #include <linux/vhost.h>
 
+#include "virtio/guest_fault.h"
+
 static void close_fd(int *fd)
 {
 	if (*fd >= 0)
@@ -35,7 +37,7 @@ static void vring_reset(struct vu_vring *vr)
 void vu_dev_init(struct vu_dev *d, const struct vu_dev_config *cfg)
 {
 	*d = (struct vu_dev){ .sock = -1, .cfg = *cfg, .backend_req_fd = -1,
-			     .log_call_fd = -1 };
+			     .log_call_fd = -1, .log_fault_slot = -1 };
 	for (unsigned i = 0; i < VU_MAX_VRINGS; i++)
 		d->vring[i] = (struct vu_vring){ .kick_fd = -1, .call_fd = -1, .err_fd = -1 };
 }
@@ -48,6 +50,16 @@ static bool has_protocol(const struct vu_dev *d, unsigned bit)
 unsigned vu_dev_queue_pairs(const struct vu_dev *d)
 {
 	return has_protocol(d, VHOST_USER_PROTOCOL_F_MQ) ? d->cfg.queue_pairs : 1;
+}
+
+bool vu_dev_fault_reason(const struct vu_dev *d, char *buf, size_t len)
+{
+	if (d->mem && guest_mem_fault_reason(d->mem, buf, len))
+		return true;
+	if (!guest_fault_read(&d->log_fault))
+		return false;
+	snprintf(buf, len, "the dirty log shrank under us (front-end truncated it?)");
+	return true;
 }
 
 bool vu_dev_logging(const struct vu_dev *d)
@@ -151,6 +163,8 @@ static int start_all(struct vu_dev *d, struct error *e)
 
 static void log_unmap(struct vu_dev *d)
 {
+	guest_fault_del(d->log_fault_slot);
+	d->log_fault_slot = -1;
 	if (d->log_map)
 		munmap(d->log_map, d->log_map_len);
 	d->log_map = NULL;
@@ -327,7 +341,9 @@ static int map_regions(struct vu_dev *d, struct guest_mem *mem, struct vu_msg *m
 					 (unsigned long long)r->gpa, (unsigned long long)r->size,
 					 rc == -EEXIST ? "overlaps another region" :
 					 rc == -EINVAL ? "zero size or wraps" :
-					 rc == -ERANGE ? "beyond the end of its file" : strerror(-rc));
+					 rc == -ERANGE ? "beyond the end of its file" :
+					 rc == -EMFILE ? "uvnetd maps as many guest memory files as it can" :
+					 strerror(-rc));
 		}
 	}
 	return 0;
@@ -541,7 +557,7 @@ static int set_log_base(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 	struct stat st;
 	bool restart;
 	void *map;
-	int fd, rc;
+	int fd, rc, slot;
 
 	if (!has_protocol(d, VHOST_USER_PROTOCOL_F_LOG_SHMFD))
 		return error_set(e, -EINVAL, "SET_LOG_BASE: LOG_SHMFD was not negotiated");
@@ -567,9 +583,17 @@ static int set_log_base(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 	map_len = end - aligned;
 	if (map_len > SIZE_MAX)
 		return error_set(e, -EINVAL, "SET_LOG_BASE: log too large to map");
+	map_len = (map_len + (uint64_t)page - 1) & ~(uint64_t)(page - 1);
 	map = mmap(NULL, (size_t)map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)aligned);
 	if (map == MAP_FAILED)
 		return error_set(e, -errno, "SET_LOG_BASE: mapping the log: %s", strerror(errno));
+	/* a log the front-end shrinks later breaks this port, not uvnetd */
+	slot = guest_fault_add(map, (size_t)map_len, &d->log_fault);
+	if (slot < 0) {
+		munmap(map, (size_t)map_len);
+		return error_set(e, slot, "SET_LOG_BASE: uvnetd maps %d guest memory files "
+				 "already, its limit", GUEST_FAULT_MAX_MAPPINGS);
+	}
 	/* rings hold the log only while LOG_ALL is negotiated */
 	restart = d->features & (1ull << VHOST_F_LOG_ALL);
 	if (restart)
@@ -577,6 +601,8 @@ static int set_log_base(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 	log_unmap(d);
 	d->log_map = map;
 	d->log_map_len = (size_t)map_len;
+	d->log_fault = 0;
+	d->log_fault_slot = slot;
 	d->log = (struct dirty_log){ .bits = (uint8_t *)map + (l->mmap_offset - aligned),
 				     .len = l->mmap_size };
 	if (restart && (rc = start_all(d, e)))

@@ -81,6 +81,8 @@ struct vu_dev {
 	struct dirty_log log;
 	void *log_map;              /* our mapping of it (NULL: none) */
 	size_t log_map_len;
+	uintptr_t log_fault;        /* where it faulted (virtio/guest_fault.h) */
+	int log_fault_slot;
 	int log_call_fd;            /* SET_LOG_FD: signalled when a ring stops
 				       while logging (its last writes are in) */
 	struct vu_vring vring[VU_MAX_VRINGS];
@@ -118,6 +120,14 @@ void vu_dev_disconnect(struct vu_dev *d);
 /* The front-end logs dirty pages now (a migration): VHOST_F_LOG_ALL is
  * negotiated and a log is mapped. */
 bool vu_dev_logging(const struct vu_dev *d);
+
+/*
+ * The front-end shrank memory it handed over (the SIGBUS handler replaced
+ * the lost mapping with zero pages): the reason to break its rings with,
+ * in buf.  False while every mapping is whole.  Workers find out by
+ * themselves at their next burst; a ring nobody polls needs the caller.
+ */
+bool vu_dev_fault_reason(const struct vu_dev *d, char *buf, size_t len);
 
 /* Queue pairs the front-end may use now (MQ negotiated or not). */
 unsigned vu_dev_queue_pairs(const struct vu_dev *d);

@@ -7,13 +7,18 @@
 #include "virtio/guest_mem.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "virtio/guest_fault.h"
 
 void guest_mem_init(struct guest_mem *mem)
 {
 	mem->nregions = 0;
+	mem->fault = 0;
 }
 
 static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
@@ -45,7 +50,7 @@ int guest_mem_add(struct guest_mem *mem, uint64_t gpa, uint64_t size,
 	for (i = mem->nregions; i > 0 && mem->regions[i - 1].gpa > gpa; i--)
 		mem->regions[i] = mem->regions[i - 1];
 	mem->regions[i] = (struct guest_mem_region){
-		.gpa = gpa, .size = size, .uva = uva, .host = host, .fd = -1,
+		.gpa = gpa, .size = size, .uva = uva, .host = host, .fd = -1, .fault_slot = -1,
 	};
 	mem->nregions++;
 	return 0;
@@ -59,23 +64,47 @@ static struct guest_mem_region *find_host(struct guest_mem *mem, void *host)
 	return NULL;
 }
 
+/* What to map for [0, end) of fd: whole pages of the file's own size
+ * (hugetlbfs reports its huge page size as the block size), so that the
+ * fault handler can replace the mapping in one piece. */
+static int map_length(int fd, uint64_t end, size_t *out)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -errno;
+	if (st.st_blksize > 0 && (uint64_t)st.st_blksize > page &&
+	    !((uint64_t)st.st_blksize & ((uint64_t)st.st_blksize - 1)))
+		page = (uint64_t)st.st_blksize;
+	if (end > SIZE_MAX - page)
+		return -EINVAL;
+	*out = (size_t)((end + page - 1) & ~(page - 1));
+	return 0;
+}
+
 int guest_mem_add_fd(struct guest_mem *mem, uint64_t gpa, uint64_t size,
 		     uint64_t uva, int fd, uint64_t offset)
 {
-	uint64_t map_len;
+	uint64_t end;
+	size_t map_len = 0;
 	void *base;
-	int rc;
+	int rc, slot;
 
-	if (size == 0 || __builtin_add_overflow(offset, size, &map_len) ||
-	    map_len > SIZE_MAX)
+	if (size == 0 || __builtin_add_overflow(offset, size, &end))
 		return -EINVAL;
+	rc = map_length(fd, end, &map_len);
+	if (rc)
+		return rc;
 	/* Map from file offset 0 so that offset need not be page aligned
 	 * (QEMU passes mmap_offset relative to the fd's start). */
 	base = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (base == MAP_FAILED)
 		return -errno;
-	rc = guest_mem_add(mem, gpa, size, uva, (uint8_t *)base + offset);
-	if (rc < 0) {
+	slot = guest_fault_add(base, map_len, &mem->fault);
+	rc = slot < 0 ? slot : guest_mem_add(mem, gpa, size, uva, (uint8_t *)base + offset);
+	if (rc) {
+		guest_fault_del(slot);
 		munmap(base, map_len);
 		return rc;
 	}
@@ -83,6 +112,7 @@ int guest_mem_add_fd(struct guest_mem *mem, uint64_t gpa, uint64_t size,
 	r->mmap_base = base;
 	r->mmap_len = map_len;
 	r->fd = fd;
+	r->fault_slot = slot;
 	return 0;
 }
 
@@ -91,12 +121,33 @@ void guest_mem_release(struct guest_mem *mem)
 	for (unsigned i = 0; i < mem->nregions; i++) {
 		struct guest_mem_region *r = &mem->regions[i];
 
+		guest_fault_del(r->fault_slot);
 		if (r->mmap_base)
 			munmap(r->mmap_base, r->mmap_len);
 		if (r->fd >= 0)
 			close(r->fd);
 	}
 	mem->nregions = 0;
+}
+
+bool guest_mem_fault_reason(const struct guest_mem *mem, char *buf, size_t len)
+{
+	uintptr_t at = guest_fault_read(&mem->fault);
+
+	if (!at)
+		return false;
+	for (unsigned i = 0; i < mem->nregions; i++) {
+		const struct guest_mem_region *r = &mem->regions[i];
+
+		if (at - (uintptr_t)r->mmap_base < r->mmap_len) {
+			snprintf(buf, len, "guest memory region %u (gpa %#llx, %llu bytes) shrank "
+				 "under us (front-end truncated its memory?)", i,
+				 (unsigned long long)r->gpa, (unsigned long long)r->size);
+			return true;
+		}
+	}
+	snprintf(buf, len, "guest memory shrank under us (front-end truncated its memory?)");
+	return true;
 }
 
 static inline bool region_has(const struct guest_mem_region *r, uint64_t gpa)

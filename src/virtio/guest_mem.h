@@ -33,10 +33,15 @@ struct guest_mem_region {
 	void *mmap_base;   /* what to munmap, NULL if not ours */
 	size_t mmap_len;
 	int fd;            /* backing fd we own, -1 if none */
+	int fault_slot;    /* its guest_fault registration, -1 if none */
 };
 
 struct guest_mem {
 	unsigned nregions;
+	/* Where a mapping of ours faulted (the front-end shrank its file:
+	 * virtio/guest_fault.h), 0 while none did.  Set by the SIGBUS
+	 * handler; users of the table test it once per burst. */
+	uintptr_t fault;
 	struct guest_mem_region regions[GUEST_MEM_MAX_REGIONS]; /* sorted by gpa */
 };
 
@@ -64,11 +69,14 @@ int guest_mem_add(struct guest_mem *mem, uint64_t gpa, uint64_t size,
 /*
  * Map `fd` at `offset` for `size` bytes and add it as a region.  The table
  * takes ownership of fd (closed by guest_mem_release()) on success only.
+ * The mapping is registered with guest_fault (-EMFILE: no slot left), so
+ * that the file shrinking later sets `fault` instead of killing us.
  */
 int guest_mem_add_fd(struct guest_mem *mem, uint64_t gpa, uint64_t size,
 		     uint64_t uva, int fd, uint64_t offset);
 
-/* Unmap and close everything the table owns and empty it. */
+/* Unmap and close everything the table owns and empty it.  No thread may
+ * access the table's memory any more. */
 void guest_mem_release(struct guest_mem *mem);
 
 /*
@@ -110,5 +118,12 @@ bool guest_mem_host_to_gpa(const struct guest_mem *mem, const void *host,
 /* Copy [gpa, gpa + len) out of guest memory, across regions.  0 or -EFAULT. */
 int guest_mem_read(const struct guest_mem *mem, struct guest_mem_cache *cache,
 		   uint64_t gpa, void *dst, size_t len);
+
+/*
+ * After a fault: which region lost its memory, as a reason for a broken
+ * ring ("guest memory region 1 (gpa 0x100000) shrank under us ..."),
+ * written into buf.  False (buf untouched) while nothing faulted.
+ */
+bool guest_mem_fault_reason(const struct guest_mem *mem, char *buf, size_t len);
 
 #endif

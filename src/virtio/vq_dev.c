@@ -11,6 +11,14 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "virtio/guest_fault.h"
+
+void vq_dev_break(struct vq_dev *vq, const char *why)
+{
+	if (!vq->broken.code)
+		vq_dev_fail(vq, "%s", why);
+}
+
 int vq_dev_fail(struct vq_dev *vq, const char *fmt, ...)
 {
 	va_list ap;
@@ -98,12 +106,23 @@ int vq_indirect_fetch(struct vq_dev *vq, const void *table, uint64_t gpa,
 	return 0;
 }
 
+/* The memory table lost pages under us (guest_fault.h): break for good. */
+static __attribute__((cold, noinline)) int memory_lost(struct vq_dev *vq)
+{
+	char why[sizeof(vq->broken.msg)];
+
+	if (!vq->broken.code && guest_mem_fault_reason(vq->mem, why, sizeof(why)))
+		vq_dev_fail(vq, "%s", why);
+	return -EIO;
+}
+
 int vq_dev_pop_burst(struct vq_dev *vq, struct vq_chain *c, unsigned n)
 {
 	int got;
 
-	if (vq_unlikely(vq->broken.code))
-		return -EIO;
+	/* one test for both: a broken queue, or memory that faulted */
+	if (vq_unlikely(vq->broken.code | (guest_fault_read(&vq->mem->fault) != 0)))
+		return memory_lost(vq);
 	got = vq->layout == VQ_SPLIT ? split_dev_pop(vq, c, n)
 				     : packed_dev_pop(vq, c, n);
 	return got == 0 && vq->broken.code ? -EIO : got;

@@ -147,6 +147,11 @@ bool vq_dev_enable_kick(struct vq_dev *vq);
 /* Chains are waiting (a cheap check, no state change). */
 bool vq_dev_has_avail(struct vq_dev *vq);
 
+/* Break the queue for a reason found outside it (its memory faulted): as a
+ * violation would.  A queue already broken keeps its first reason.  Only
+ * its owner may call this (a worker's queue: detached first). */
+void vq_dev_break(struct vq_dev *vq, const char *why);
+
 /* Why the queue broke, or NULL while it is healthy. */
 static inline const char *vq_dev_broken(const struct vq_dev *vq)
 {

@@ -37,6 +37,7 @@ static struct dnsmasq nat_dm(void)
 		.pid_path = "/var/lib/uvnet/default.dnsmasq.pid",
 		.lease_path = "/var/lib/uvnet/default.leases",
 		.log_path = "/var/lib/uvnet/default.dnsmasq.log",
+		.hosts_path = "/var/lib/uvnet/default.dhcp-hosts", .hosts = true,
 	};
 	return dm;
 }
@@ -61,6 +62,7 @@ static void nat_network_argv(void **state)
 		"--quiet-dhcp",
 		"--quiet-dhcp6",
 		"--quiet-ra",
+		"--conf-file=/var/lib/uvnet/default.dhcp-hosts",
 		NULL,
 	};
 	char bin[] = "/usr/sbin/dnsmasq";
@@ -105,6 +107,7 @@ static void isolated_network_argv(void **state)
 		.label = "lab", .ifname = "uv-lab", .lo = IP(10, 250, 3, 100), .hi = IP(10, 250, 3, 100),
 		.prefix = 23, .no_router = true, .no_upstream = true, .pid_path = "/tmp/s/lab.dnsmasq.pid",
 		.lease_path = "/tmp/s/lab.leases", .log_path = "/tmp/s/lab.dnsmasq.log",
+		/* no reservations written yet: no second conf file */
 	};
 	struct dnsmasq_args a;
 

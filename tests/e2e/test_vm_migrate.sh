@@ -10,6 +10,8 @@
 #    says so; the VM goes on in its QEMU, on its port, and the new port is
 #    removed; a migration after that works (back to vm-NAME);
 #  - stop then ends the run and removes the last port and the record.
+# The VM's port has uvnet-vm's default port security (MAC and the address
+# the network reserved); the destination port gets the same.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_init vm_migrate
 
@@ -18,7 +20,10 @@ net=mignet subnet=10.218.0 gw=10.218.0.1 ip=10.218.0.50
 mac=52:54:00:e2:18:50
 [[ -x $UVNET_VM ]] || e2e_bail "$UVNET_VM is not built"
 uvnetd_start || e2e_bail "uvnetd starts and answers"
-ctl net-define "$net" mode=isolated subnet=$subnet.0/24 && ctl net-start "$net" ||
+# the range starts at the guest's static address: uvnet-vm's port security
+# locks the port to the address the network reserves for the MAC, .50
+ctl net-define "$net" mode=isolated subnet=$subnet.0/24 dhcp-range=$ip,$subnet.60 &&
+    ctl net-start "$net" ||
     e2e_bail "network $net defined and started"
 guest_prepare || e2e_bail "test guest (kernel + initramfs) and accelerator"
 
@@ -58,6 +63,8 @@ tap_like "it named the destination" "$out" '^mig: destination QEMU pid [0-9]+ on
 tap_like "and said it completed, with time and downtime" "$out" \
     '^mig: completed: completed in [0-9]+ ms \(downtime [0-9]+ ms, [0-9]+ MiB sent\); now QEMU pid'
 q1=$(rec qemu_pid)
+tap_is "the new port is locked to the VM's MAC and address, as the old one was" \
+    "$(port_info vn-mig | jget "d.get('port_security', '')")" "$mac,$ip"
 tap_check "the record follows the new QEMU (pid $q0 -> $q1), which runs" eval \
     '[[ $q1 != "$q0" ]] && kill -0 "$q1"'
 tap_check "the old QEMU is gone" wait_for 10 eval '! kill -0 "$q0" 2>/dev/null'
@@ -89,7 +96,7 @@ out=$(cat "$T/migrate.2")
 diag "$out"
 tap_is "migrate exits 1 when the destination dies" "$rc" 1
 tap_like "and says the VM goes on where it was" "$out" \
-    "^mig: failed: (the destination QEMU died|QEMU: migration failed).*; the VM goes on in QEMU pid $q1 on port vn-mig\$"
+    "^mig: failed: (the destination QEMU died|the destination QEMU exited before it listened|QEMU: migration failed).*; the VM goes on in QEMU pid $q1 on port vn-mig\$"
 tap_check "the VM's QEMU is the same and runs" eval '[[ $(rec qemu_pid) == "$q1" ]] && kill -0 "$q1"'
 tap_is "the new port was removed: only vn-mig is left" "$(vm_ports)" vn-mig
 n=$(ticks)
