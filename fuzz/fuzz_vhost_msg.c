@@ -108,7 +108,7 @@ static void check_in_table(const void *p, size_t len)
 
 static int fake_start(void *opaque, unsigned idx)
 {
-	const struct vu_vring *vr = &fz.dev.vring[idx];
+	const struct vu_vring *vr = fz.dev.vring[idx];
 	const struct vq_dev *vq = &vr->vq;
 	enum vq_layout l = vq->layout;
 
