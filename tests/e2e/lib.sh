@@ -544,11 +544,13 @@ EOF
 #   --sock PATH      vhost-user socket (default $T/NAME.sock)
 #   --chardev OPTS   extra socket chardev options: server=on,wait=off or reconnect=1
 #   --queues N       N queue pairs (mq=on) and N vCPUs
+#   --cpus N         N vCPUs (after --queues: fewer vCPUs than queue pairs)
+#   --bin PATH       a host binary (and its libraries) into the guest
 #   --nic OPTS       more virtio-net-pci properties, e.g. packed=on
 #   --append ARGS    more kernel command line
 #   --timeout S      QEMU's life limit (default 200)
 guest_start() {
-    local name=$1 mac=$2 ip=$3 sock chardev='' queues=1 append='' limit=200 nic=
+    local name=$1 mac=$2 ip=$3 sock chardev='' queues=1 cpus='' append='' limit=200 nic= bins=()
     shift 3
     sock=$T/$name.sock
     while (($#)); do
@@ -556,6 +558,8 @@ guest_start() {
         --sock) sock=$2; shift 2 ;;
         --chardev) chardev=,$2; shift 2 ;;
         --queues) queues=$2; shift 2 ;;
+        --cpus) cpus=$2; shift 2 ;;
+        --bin) bins+=("$2"); shift 2 ;;
         --nic) nic=,$2; shift 2 ;;
         --append) append=$2; shift 2 ;;
         --timeout) limit=$2; shift 2 ;;
@@ -565,7 +569,7 @@ guest_start() {
     done
     guest_prepare || return 1
     { _guest_preamble; cat; } >"$T/$name.sh"
-    "$GUEST_SCRIPTS/mkcpio-test.sh" "$T/$name.sh" "$T/$name.cpio.gz" || return 1
+    "$GUEST_SCRIPTS/mkcpio-test.sh" "$T/$name.sh" "$T/$name.cpio.gz" "${bins[@]}" || return 1
     cat "$GUEST_INITRD" "$T/$name.cpio.gz" >"$T/$name.img"
     rm -f "$T/$name.serial" "$T/$name.ctl.in" "$T/$name.ctl.out"
     mkfifo "$T/$name.ctl.in" "$T/$name.ctl.out"
@@ -575,6 +579,7 @@ guest_start() {
         dev+=,mq=on
         smp=(-smp "$queues")
     fi
+    [[ -z $cpus ]] || smp=(-smp "$cpus")
     # shellcheck disable=SC2054 # commas belong to QEMU option values
     local qemu=(qemu-system-x86_64 -accel "$E2E_ACCEL" -m 256 "${smp[@]}" -nodefaults -display none
         -no-reboot -serial "file:$T/$name.serial" -serial "pipe:$T/$name.ctl"
