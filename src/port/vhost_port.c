@@ -586,23 +586,25 @@ static uint64_t read_count(const uint64_t *c)
 	return __atomic_load_n(c, __ATOMIC_RELAXED);
 }
 
-/* A ring the front-end has named: its state and its pair's counters. */
+/* Ring i: its state (vr NULL: not named by the connected front-end, if
+ * any) and its pair's counters. */
 static struct json_object *describe_vring(const struct vhost_port *vp, unsigned i,
 					  const struct vu_vring *vr)
 {
 	const struct vhost_qp *qp = vp->qp[i / 2];
 	struct json_object *r = json_object_new_object();
+	bool running = vr && vr->started;
 
 	json_object_object_add(r, "index", json_object_new_int((int)i));
-	json_object_object_add(r, "running", json_object_new_boolean(vr->started));
+	json_object_object_add(r, "running", json_object_new_boolean(running));
 	json_object_object_add(r, "packets", json_object_new_uint64(
 		!qp ? 0 : read_count(i % 2 ? &qp->dequeue.packets : &qp->enqueue.packets)));
 	if (i % 2 == 0)
 		json_object_object_add(r, "discarded", json_object_new_uint64(
 			qp ? read_count(&qp->enqueue.discarded) : 0));
-	if (vr->started)
+	if (running)
 		json_object_object_add(r, "size", json_object_new_int((int)vr->num));
-	if (vr->started && vq_dev_broken(&vr->vq))
+	if (running && vq_dev_broken(&vr->vq))
 		json_object_object_add(r, "broken", json_object_new_string(vq_dev_broken(&vr->vq)));
 	return r;
 }
@@ -624,10 +626,12 @@ static void vhost_describe(struct port *p, struct json_object *o)
 		json_object_object_add(o, "unsealed_regions",
 				       json_object_new_int((int)vp->dev.unsealed_regions));
 	}
+	/* the rings the front-end named, and those that ran since the port
+	 * was added (their counters stay) */
 	for (unsigned i = 0; i < 2 * vp->queue_pairs; i++) {
 		struct vu_vring *vr = vu_dev_vring(&vp->dev, i);
 
-		if (vr)
+		if (vr || vp->qp[i / 2])
 			json_object_array_add(rings, describe_vring(vp, i, vr));
 	}
 	json_object_object_add(o, "queues_enabled", json_object_new_int((int)queues_enabled(vp)));
