@@ -55,11 +55,6 @@ static bool has_protocol(const struct vu_dev *d, unsigned bit)
 	return d->protocol_features & (1ull << bit);
 }
 
-unsigned vu_dev_queue_pairs(const struct vu_dev *d)
-{
-	return has_protocol(d, VHOST_USER_PROTOCOL_F_MQ) ? d->cfg.queue_pairs : 1;
-}
-
 bool vu_dev_logging(const struct vu_dev *d)
 {
 	return (d->features & (1ull << VHOST_F_LOG_ALL)) && d->log.bits;

@@ -125,9 +125,6 @@ void vu_dev_disconnect(struct vu_dev *d);
  * negotiated and a log is mapped. */
 bool vu_dev_logging(const struct vu_dev *d);
 
-/* Queue pairs the front-end may use now (MQ negotiated or not). */
-unsigned vu_dev_queue_pairs(const struct vu_dev *d);
-
 /* Ring idx as configured so far, or NULL: never named by the front-end
  * (or idx out of range). */
 static inline struct vu_vring *vu_dev_vring(const struct vu_dev *d, unsigned idx)
