@@ -53,12 +53,16 @@ ctl add-port br0 vm2 type=vhost-user path="$T/vm2.sock" queues=2 &&
     e2e_bail "ports vm1 and vm2 with two queue pairs each"
 
 # The host's side of the stream: RATE bytes/s of random data to the guest;
-# prints "BYTES MD5" when done.
+# prints "BYTES MD5" when done.  Its last MiB waits for the file
+# $T/migrated (at most 150 s), so that the stream spans the migration
+# however long a loaded machine makes it.
 sender() {
-    ip netns exec "$E2E_NS" timeout 150 "$PY" - "$guest" 5000 $((mbytes << 20)) "$1" <<'PYEOF'
+    rm -f "$T/migrated"
+    ip netns exec "$E2E_NS" timeout 300 "$PY" - "$guest" 5000 $((mbytes << 20)) "$1" "$T/migrated" <<'PYEOF'
 import hashlib, os, socket, sys, time
 
 host, port, total, rate = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+flag = sys.argv[5]
 for _ in range(100):
     try:
         s = socket.create_connection((host, port), timeout=30)
@@ -69,6 +73,10 @@ else:
     sys.exit("cannot connect to the guest")
 h, sent, t0 = hashlib.md5(), 0, time.monotonic()
 while sent < total:
+    if total - sent <= 1 << 20:
+        t_wait = time.monotonic()
+        while not os.path.exists(flag) and time.monotonic() - t_wait < 150:
+            time.sleep(0.1)
     chunk = os.urandom(min(65536, total - sent))
     s.sendall(chunk)
     h.update(chunk)
@@ -202,10 +210,11 @@ EOF
     else
         tap_is "$v: uvnetd logged the source's dirty pages while QEMU copied (show: dirty_log)" "$logged" yes
     fi
+    touch "$T/migrated" # the stream's last MiB goes to the destination
     qmp_call "$T/$src.qmp" quit >/dev/null 2>&1
     wait_for 10 _pid_gone "${GUEST_PID[$src]}"
 
-    wait_for 120 _pid_gone "$sender_pid"
+    wait_for 180 _pid_gone "$sender_pid"
     if guest_wait_line "$dst" '^GUEST-SUM ' 120; then
         sum=$(guest_serial "$dst" | sed -n 's/^GUEST-SUM \([0-9a-f]*\).*/\1/p' | head -n1)
     fi
