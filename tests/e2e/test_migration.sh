@@ -24,6 +24,7 @@
 #   split | packed      ring layout
 #   -nomrg              mergeable RX buffers off
 #   -mq2                two queue pairs (and two vCPUs)
+#   -cpu2               two vCPUs (with one queue pair)
 #   -qtap               the control: QEMU's own virtio-net on a tap
 #                       (vhost=off), taps qtapA -> qtapB on a Linux bridge
 #                       that holds the host's address meanwhile: uvnetd is
@@ -125,18 +126,19 @@ kernel_fdb_port() {
 }
 
 migrate_one() {
-    local v=$1 nic='' queues=1 src=vm1 dst=vm1b sport=vm1 dport=vm2 qtap=()
+    local v=$1 nic='' queues=1 src=vm1 dst=vm1b sport=vm1 dport=vm2 qtap=() cpus=()
     local state info total down lost sum='' sent tx rx
     [[ $v == packed* ]] && nic=packed=on
     [[ $v == *-nomrg* ]] && nic=${nic:+$nic,}mrg_rxbuf=off
     [[ $v == *-mq2* ]] && queues=2
+    [[ $v == *-cpu2* ]] && cpus=(--cpus 2)
     if [[ $v == *-qtap* ]]; then
         qtap_up "$queues" || { tap_not_ok "$v: taps qtapA, qtapB on a Linux bridge"; return; }
         qtap=(--tap qtapA) sport=qtapA dport=qtapB
     fi
     diag "variant $v"
 
-    guest_start "$src" "$mac" "$guest/24" ${nic:+--nic "$nic"} --queues "$queues" --timeout 220 "${qtap[@]}" \
+    guest_start "$src" "$mac" "$guest/24" ${nic:+--nic "$nic"} --queues "$queues" "${cpus[@]}" --timeout 220 "${qtap[@]}" \
         -- -qmp "unix:$T/$src.qmp,server=on,wait=off" <<EOF || { tap_not_ok "$v: source guest starts"; return; }
 ping_until $host 30 || echo "E2E-NO-LINK"
 nc -l -p 5000 </dev/null | md5sum >/tmp/sum &
