@@ -18,8 +18,8 @@ static const char *const pb_cols[] = { "logical_port", "tunnel_key", "chassis", 
 				       "up", "datapath", "type", NULL };
 static const char *const mg_cols[] = { "name", "tunnel_key", "ports", "datapath", NULL };
 static const struct ovsdb_table_spec spec[] = {
-	{ "Port_Binding", pb_cols },
-	{ "Multicast_Group", mg_cols },
+	{ "Port_Binding", pb_cols, NULL },
+	{ "Multicast_Group", mg_cols, NULL },
 };
 
 static const char schema_text[] =

@@ -38,7 +38,7 @@ static const struct {
 	const char *command, *text;
 } help[] = {
 	{ "run",
-	  "  run --name NAME --net NETWORK[,mac=MAC][,queues=N] [options] [-- QEMU-ARG...]\n"
+	  "  run --name NAME --net NETWORK|ovn:LSP[,mac=MAC][,queues=N] [options] [-- QEMU-ARG...]\n"
 	  "        boot a guest on a uvnetd network; stays in the foreground until the\n"
 	  "        guest is gone, exits 0 when it powered off\n"
 	  "      --kernel FILE     guest kernel (default: the one uvnet-vm build-guest made)\n"
@@ -131,8 +131,10 @@ static struct json_object *list_entry(const char *name, struct json_object *leas
 		return NULL;
 	json_object_object_add(rec, "state", json_object_new_string(
 		proc_alive(jint(rec, "pid")) ? "running" : "stale"));
-	leases = leases_of(lease_cache, jstr(rec, "network"));
-	for (size_t i = 0; i < json_object_array_length(leases); i++) {
+	/* none for an ovn:LSP VM, or a network gone since: no address */
+	leases = strncmp(jstr(rec, "network"), "ovn:", 4) ? leases_of(lease_cache, jstr(rec, "network")) : NULL;
+	for (size_t i = 0; json_object_is_type(leases, json_type_array) &&
+			   i < json_object_array_length(leases); i++) {
 		struct json_object *l = json_object_array_get_idx(leases, i);
 
 		if (!strcasecmp(jstr(l, "mac"), jstr(rec, "mac")))

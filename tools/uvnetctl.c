@@ -90,8 +90,9 @@ static void print_workers(struct json_object *ws)
 	}
 }
 
-/* Port security drops by reason, and MACs not learned; every port's line
- * if `all` (stats PORT), else only the ports with something to show. */
+/* Port security and policing drops by reason, and MACs not learned; every
+ * port's line if `all` (stats PORT), else only the ports with something
+ * to show. */
 static void print_security(struct json_object *ports, bool all)
 {
 	bool title = false;
@@ -100,7 +101,8 @@ static void print_security(struct json_object *ports, bool all)
 		struct json_object *p = json_object_array_get_idx(ports, i);
 		struct json_object *sec = get(p, "security_drops");
 		uint64_t sum = json_object_get_uint64(get(p, "max_macs_refused")) +
-			       json_object_get_uint64(get(p, "fdb_full_refused"));
+			       json_object_get_uint64(get(p, "fdb_full_refused")) +
+			       json_object_get_uint64(get(p, "policing"));
 
 		json_object_object_foreach(sec, k0, v0) {
 			(void)k0;
@@ -109,12 +111,15 @@ static void print_security(struct json_object *ports, bool all)
 		if (!sum && !all)
 			continue;
 		if (!title)
-			printf("\n%-16s %s\n", "port", "dropped by port security / MACs not learned");
+			printf("\n%-16s %s\n", "port",
+			       "dropped by port security or policing / MACs not learned");
 		title = true;
 		printf("%-16s", str(p, "name"));
 		json_object_object_foreach(sec, k, v)
 			if (all || json_object_get_uint64(v))
 				printf(" %s=%s", k, json_object_get_string(v));
+		if (all || json_object_get_uint64(get(p, "policing")))
+			printf(" policing=%s", str(p, "policing"));
 		printf(" max-macs-refused=%s fdb-full-refused=%s\n", str(p, "max_macs_refused"),
 		       str(p, "fdb_full_refused"));
 	}
@@ -170,6 +175,48 @@ static void print_fdb(struct json_object *res)
 	       str(res, "fdb_entries"), str(res, "fdb_capacity"), str(res, "fdb_full_drops"));
 }
 
+/* One line per step, as ovs-appctl ofproto/trace; the verdict last. */
+static void print_trace(struct json_object *res)
+{
+	struct json_object *pol = get(res, "policing"), *ports = get(res, "ports");
+	const char *v = str(res, "verdict");
+
+	printf("bridge %s, in-port %s: %s frame, dl-type %s, %s bytes\n", str(res, "bridge"),
+	       str(res, "in_port"), get(res, "vlan_tag") ? "tagged" : "untagged", str(res, "dl_type"),
+	       str(res, "len"));
+	if (get(res, "vlan_tag"))
+		printf("  tag: VLAN %s\n", str(res, "vlan_tag"));
+	if (pol)
+		printf("  policing: %s (%s bytes of tokens now)\n",
+		       json_object_get_boolean(get(pol, "conforms")) ? "conforms" : "exceeds: dropped",
+		       str(pol, "tokens_bytes"));
+	if (!strcmp(v, "vlan"))
+		printf("  vlan: dropped: %s does not admit this frame's tag (show: its vlan)\n",
+		       str(res, "in_port"));
+	if (!strcmp(v, "port security"))
+		printf("  port security: dropped: %s\n", str(res, "port_security"));
+	if (get(res, "vlan")) {
+		printf("  vlan: classified into VLAN %s\n", str(res, "vlan"));
+		if (get(res, "fdb_port"))
+			printf("  fdb: dl-dst learned on %s\n", str(res, "fdb_port"));
+		else
+			printf("  fdb: %s: flood\n", !strcmp(str(res, "lookup"), "multicast") ?
+			       "broadcast/multicast dl-dst" : "dl-dst not learned");
+	}
+	for (size_t i = 0; ports && i < json_object_array_length(ports); i++) {
+		struct json_object *p = json_object_array_get_idx(ports, i);
+
+		if (json_object_get_boolean(get(p, "output")))
+			printf("  output: %s (%s%s)\n", str(p, "port"), get(p, "tag") ? "tag " : "untagged",
+			       str(p, "tag"));
+		else if (!strcmp(str(p, "drop"), "mtu"))
+			printf("  not output: %s (longer than its mtu %s)\n", str(p, "port"), str(p, "mtu"));
+		else
+			printf("  not output: %s (does not carry VLAN %s)\n", str(p, "port"), str(res, "vlan"));
+	}
+	printf("verdict: %s%s\n", !strcmp(v, "forward") || !strcmp(v, "no output") ? "" : "drop: ", v);
+}
+
 static void print_net_list(struct json_object *res)
 {
 	struct json_object *nets = get(res, "networks");
@@ -210,6 +257,25 @@ static void print_leases(struct json_object *res)
 	}
 }
 
+/* ovn-show LSP */
+static void print_lport(struct json_object *res)
+{
+	const char *const lists[] = { "addresses", "port_security" };
+
+	printf("logical port %s (%s), datapath %s, key %s: %s%s\n", str(res, "logical_port"),
+	       *str(res, "type") ? str(res, "type") : "VIF", str(res, "datapath_key"),
+	       str(res, "tunnel_key"), *str(res, "chassis") ? "on chassis " : "on no chassis",
+	       str(res, "chassis"));
+	for (unsigned k = 0; k < 2; k++) {
+		struct json_object *a = get(res, lists[k]);
+
+		printf("    %s:", lists[k]);
+		for (size_t i = 0; i < json_object_array_length(a); i++)
+			printf(" \"%s\"", json_object_get_string(json_object_array_get_idx(a, i)));
+		printf("\n");
+	}
+}
+
 static void print_ovn(struct json_object *res)
 {
 	struct json_object *c = get(res, "connection"), *ports = get(res, "ports");
@@ -224,6 +290,8 @@ static void print_ovn(struct json_object *res)
 		printf("    last error: %s\n", str(c, "last_error"));
 	if (*str(res, "problem"))
 		printf("    problem: %s\n", str(res, "problem"));
+	for (size_t i = 0; i < json_object_array_length(get(res, "notes")); i++)
+		printf("    note: %s\n", json_object_get_string(json_object_array_get_idx(get(res, "notes"), i)));
 	for (size_t i = 0; i < json_object_array_length(ports); i++) {
 		struct json_object *p = json_object_array_get_idx(ports, i);
 
@@ -233,6 +301,10 @@ static void print_ovn(struct json_object *res)
 		printf(": %s", str(p, "state"));
 		if (get(p, "vlan"))
 			printf(", internal VLAN %s", str(p, "vlan"));
+		if (*str(p, "port_security"))
+			printf(", port security %s (%s)", str(p, "port_security"), str(p, "port_security_from"));
+		if (*str(p, "port_security_note"))
+			printf(" [%s]", str(p, "port_security_note"));
 		printf("\n");
 	}
 	if (get(res, "data_path")) {
@@ -350,9 +422,15 @@ static void print_result(int verb, struct json_object *res, bool json)
 	case VERB_SHOW: print_show(res); break;
 	case VERB_STATS: print_stats(res); break;
 	case VERB_FDB_SHOW: print_fdb(res); break;
+	case VERB_TRACE: print_trace(res); break;
 	case VERB_NET_LIST: print_net_list(res); break;
 	case VERB_NET_DHCP_LEASES: print_leases(res); break;
-	case VERB_OVN_SHOW: print_ovn(res); break;
+	case VERB_OVN_SHOW:
+		if (get(res, "logical_port"))
+			print_lport(res);
+		else
+			print_ovn(res);
+		break;
 	default: break; /* the other verbs print nothing when they succeed */
 	}
 }

@@ -301,6 +301,11 @@ void vm_migrate_serve(struct vm *vm)
 		say("failed: the console is the run's terminal: a second QEMU cannot share it");
 		goto out;
 	}
+	if (vm->o->ovn_lsp[0]) {
+		say("failed: a VM on OVN logical port %s cannot migrate yet (two ports cannot bind "
+		    "one logical port)", vm->o->ovn_lsp);
+		goto out;
+	}
 	dst.qmp_fd = -1;
 	dst.qmp_len = 0;
 	dst.qmp_id = 0;

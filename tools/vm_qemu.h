@@ -25,7 +25,8 @@ struct run_opts {
 	const char *user;           /* --user: QEMU runs as this user; NULL: root */
 	uid_t uid;
 	gid_t gid;
-	char netname[64];           /* --net's NETWORK */
+	char netname[136];          /* --net's NETWORK, or ovn:LSP */
+	char ovn_lsp[128];          /* --net ovn:LSP: the OVN logical port; "": a network */
 	unsigned long long mem_mib;
 	unsigned cpus, queues;
 	char mac[18];

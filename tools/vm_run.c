@@ -87,8 +87,19 @@ static void parse_net(struct run_opts *o, const char *spec)
 	strcpy(buf, spec);
 	tok = strtok_r(buf, ",", &save);
 	if (!tok || strchr(tok, '='))
-		die(2, "--net: give the network first: --net NETWORK[,mac=MAC][,queues=N]");
+		die(2, "--net: give the network first: --net NETWORK|ovn:LSP[,mac=MAC][,queues=N]");
+	if (strlen(tok) >= sizeof(o->netname))
+		die(2, "--net: '%s' is too long", tok);
 	snprintf(o->netname, sizeof(o->netname), "%s", tok);
+	if (!strncmp(tok, "ovn:", 4)) {
+		if (!tok[4] || strlen(tok + 4) >= sizeof(o->ovn_lsp))
+			die(2, "--net: ovn:LSP needs a logical port name of 1-%zu characters",
+			    sizeof(o->ovn_lsp) - 1);
+		for (const char *c = tok + 4; *c; c++)
+			if (*c <= ' ' || *c > '~')
+				die(2, "--net: '%s': a logical port name has no spaces or control characters", tok);
+		snprintf(o->ovn_lsp, sizeof(o->ovn_lsp), "%s", tok + 4);
+	}
 	while ((tok = strtok_r(NULL, ",", &save))) {
 		char *eq = strchr(tok, '=');
 
@@ -248,7 +259,7 @@ static void check_options(struct run_opts *o, char *kbuf, char *ibuf, size_t len
 	if (!o->net)
 		die(2, "--net: run needs --net NETWORK (uvnetctl net-list shows them)");
 	parse_net(o, o->net);
-	if (!o->mac[0])
+	if (!o->mac[0] && !o->ovn_lsp[0]) /* ovn:LSP: the logical port's (find_bridge) */
 		default_mac(o->name, o->mac);
 	if (o->mem_mib < VM_MIN_MEM_MIB)
 		die(2, "--mem: %llu MiB is too little memory (at least %d MiB)", o->mem_mib,
@@ -275,7 +286,50 @@ static void check_options(struct run_opts *o, char *kbuf, char *ibuf, size_t len
 
 /* ---- the network, the name, the port ---- */
 
-/* The bridge of the network o->netname, which must exist and run. */
+/* The first MAC of a logical port's addresses ("MAC IP...", "unknown",
+ * "router", "dynamic"...) into mac; false when it has none. */
+static bool first_mac(struct json_object *addresses, char mac[18])
+{
+	for (size_t i = 0; i < json_object_array_length(addresses); i++) {
+		const char *s = json_object_get_string(json_object_array_get_idx(addresses, i));
+		char word[18];
+		uint8_t m[6];
+
+		if (!s || strcspn(s, " ") != 17)
+			continue;
+		memcpy(word, s, 17);
+		word[17] = '\0';
+		if (parse_unicast_mac(word, m)) {
+			snprintf(mac, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* --net ovn:LSP: the OVN bridge (ovn-set's bridge=) and, without mac=,
+ * the logical port's first MAC, from uvnetd's copy of the Southbound. */
+static void find_ovn_port(struct vm *vm)
+{
+	struct run_opts *o = vm->o;
+	struct json_object *lp;
+	struct error e = { 0 };
+
+	if (control_requestv(vm_control, &lp, &e, "ovn-show", o->ovn_lsp, NULL))
+		die(1, "--net %s: %s", o->netname, e.msg);
+	if (*jstr(lp, "type"))
+		die(1, "--net %s: logical port %s is of type '%s': a VM binds a VIF port (type \"\")",
+		    o->netname, o->ovn_lsp, jstr(lp, "type"));
+	snprintf(vm->bridge, sizeof(vm->bridge), "%s", jstr(lp, "bridge"));
+	if (!o->mac[0] && !first_mac(json_object_object_get(lp, "addresses"), o->mac))
+		die(1, "--net %s: logical port %s has no MAC in its addresses (ovn-nbctl "
+		    "lsp-set-addresses %s \"MAC IP\"): give --net %s,mac=MAC", o->netname, o->ovn_lsp,
+		    o->ovn_lsp, o->netname);
+	json_object_put(lp);
+}
+
+/* The bridge of the network o->netname, which must exist and run; or the
+ * OVN bridge for ovn:LSP. */
 static void find_bridge(struct vm *vm)
 {
 	const char *netname = vm->o->netname;
@@ -283,6 +337,10 @@ static void find_bridge(struct vm *vm)
 	struct error e = { 0 };
 	bool active;
 
+	if (vm->o->ovn_lsp[0]) {
+		find_ovn_port(vm);
+		return;
+	}
 	if (control_requestv(vm_control, &nets, &e, "net-list", NULL))
 		die(1, "%s", e.msg);
 	list = json_object_object_get(nets, "networks");
@@ -376,15 +434,17 @@ static void remove_port(struct vm *vm);
 
 static void add_port(struct vm *vm)
 {
-	char path_opt[PATH_MAX + 8], q_opt[32];
+	char path_opt[PATH_MAX + 8], q_opt[32], id_opt[sizeof(vm->o->ovn_lsp) + 16];
 	struct json_object *r;
 	struct error e;
 
 	snprintf(vm->port, sizeof(vm->port), "vm-%s", vm->o->name);
 	snprintf(path_opt, sizeof(path_opt), "path=%s", vm->sock);
 	snprintf(q_opt, sizeof(q_opt), "queues=%u", vm->o->queues);
+	snprintf(id_opt, sizeof(id_opt), "iface-id=%s", vm->o->ovn_lsp);
+	/* ovn:LSP: bound to the logical port, its port security the binding's */
 	if (control_requestv(vm_control, &r, &e, "add-port", vm->bridge, vm->port, "type=vhost-user",
-			     path_opt, q_opt, NULL)) {
+			     path_opt, q_opt, vm->o->ovn_lsp[0] ? id_opt : NULL, NULL)) {
 		unlink(vm->lock_path);
 		die(1, "add-port %s %s: %s", vm->bridge, vm->port, e.msg);
 	}

@@ -19,8 +19,9 @@ import subprocess
 import sys
 from collections import defaultdict
 
-ORDER = ["uvnetd", "uvnetd-psec", "testpmd", "ovs"]
-LABEL = {"uvnetd": "uvnetd", "uvnetd-psec": "uvnetd port-security", "testpmd": "testpmd vhost io",
+ORDER = ["uvnetd", "uvnetd-psec", "uvnetd-police", "testpmd", "ovs"]
+LABEL = {"uvnetd": "uvnetd", "uvnetd-psec": "uvnetd port-security",
+         "uvnetd-police": "uvnetd ingress policing", "testpmd": "testpmd vhost io",
          "ovs": "OVS-DPDK"}
 NEAR_NS = 80  # splits xcore-latency's two clusters (docs/performance.md)
 

@@ -31,14 +31,21 @@ enum verb_group { VERB_GROUP_SWITCH, VERB_GROUP_INSPECT, VERB_GROUP_NETWORK, VER
 	  "delete a port")                                                                \
 	X(SET_PORT, "set-port", 2, 17, true, VERB_GROUP_SWITCH,                           \
 	  "set-port PORT KEY=VALUE...",                                                   \
-	  "change a port's port-security=, tag=, trunks=, mtu=, max-macs= while it "       \
-	  "forwards (KEY= with no value: back to the default)")                           \
+	  "change a port's port-security=, tag=, trunks=, mtu=, max-macs=, "              \
+	  "ingress-policing-rate=, ingress-policing-burst= while it forwards (KEY= with "  \
+	  "no value: back to the default)")                                               \
 	X(SHOW, "show", 0, 0, false, VERB_GROUP_INSPECT, "show",                          \
 	  "bridges, ports and their state")                                               \
 	X(STATS, "stats", 0, 1, false, VERB_GROUP_INSPECT, "stats [PORT]",                \
 	  "packet, byte, drop and error counters, and the workers'")                      \
 	X(FDB_SHOW, "fdb-show", 1, 1, false, VERB_GROUP_INSPECT, "fdb-show BRIDGE",       \
 	  "learned MAC addresses")                                                        \
+	X(TRACE, "trace", 4, 7, false, VERB_GROUP_INSPECT,                                \
+	  "trace BRIDGE in-port=PORT dl-src=MAC dl-dst=MAC [vlan=N] [dl-type=0xXXXX] "     \
+	  "[len=BYTES]",                                                                  \
+	  "what the bridge would do with such a frame: policing, VLAN, port security, "    \
+	  "FDB hit or flood, the ports it leaves by with their tags, or why not; sends "   \
+	  "and learns nothing")                                                           \
 	X(NET_DEFINE, "net-define", 1, 5, true, VERB_GROUP_NETWORK,                       \
 	  "net-define NAME mode=nat|isolated|bridge [subnet=CIDR] [dhcp-range=START,END] [uplink=DEV]", \
 	  "define a network (subnet default: a free 192.168.X.0/24; uplink default: the "  \
@@ -58,8 +65,9 @@ enum verb_group { VERB_GROUP_SWITCH, VERB_GROUP_INSPECT, VERB_GROUP_NETWORK, VER
 	  "[system-id=NAME] [bridge=br-int]",                                             \
 	  "join an OVN Southbound database as a chassis; ports of the bridge with "        \
 	  "iface-id=LSP are bound to logical ports")                                      \
-	X(OVN_SHOW, "ovn-show", 0, 0, false, VERB_GROUP_OVN, "ovn-show",                  \
-	  "the OVN chassis: connection, bound ports, other chassis")                      \
+	X(OVN_SHOW, "ovn-show", 0, 1, false, VERB_GROUP_OVN, "ovn-show [LSP]",            \
+	  "the OVN chassis: connection, bound ports, other chassis; or one logical "      \
+	  "port as the Southbound has it (addresses, port security, chassis)")            \
 	X(OVN_CLEAR, "ovn-clear", 0, 0, true, VERB_GROUP_OVN, "ovn-clear",                \
 	  "leave OVN: remove this chassis from the Southbound and forget its settings")
 

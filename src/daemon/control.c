@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* The control socket (control.h): a reqsrv of JSON requests. */
 #include "daemon/control.h"
 
 #include <errno.h>
@@ -8,7 +9,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -18,84 +18,8 @@
 
 LOG_MODULE("control");
 
-struct control_conn {
-	struct control_server *srv;
-	int fd;
-	uid_t uid;                  /* the peer, as the kernel saw it connect */
-	pid_t pid;
-	time_t deadline;            /* to send the request whole, then to take the reply */
-	size_t len;
-	char buf[CONTROL_REQUEST_MAX];
-	char *out;                  /* the reply, while it is being sent */
-	size_t out_len, out_off;
-};
-
-static time_t mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return ts.tv_sec;
-}
-
-static void conn_close(struct control_conn *c)
-{
-	struct control_server *s = c->srv;
-
-	loop_unwatch(&s->d->loop, c->fd);
-	close(c->fd);
-	for (unsigned i = 0; i < CONTROL_MAX_CONNS; i++)
-		if (s->conns[i] == c)
-			s->conns[i] = NULL;
-	free(c->out);
-	free(c);
-}
-
-/* Send what the socket takes now.  True when the reply is all out (or
- * cannot go out: the connection is done either way). */
-static bool flush_reply(struct control_conn *c)
-{
-	while (c->out_off < c->out_len) {
-		ssize_t w = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EAGAIN)
-			return false;
-		if (w <= 0) {
-			log_warn("could not send a reply: %s", w < 0 ? strerror(errno) : "closed");
-			return true;
-		}
-		c->out_off += (size_t)w;
-	}
-	return true;
-}
-
-/* The reply goes out from the loop as the client reads it; a client that
- * has not taken it within CONTROL_REPLY_S seconds loses it. */
-static bool start_reply(struct control_conn *c, struct json_object *rep)
-{
-	const char *text = json_object_to_json_string_ext(rep, JSON_C_TO_STRING_PLAIN);
-	size_t len = strlen(text);
-
-	c->out = malloc(len + 1);
-	if (!c->out) {
-		log_warn("could not send a reply: out of memory");
-		return true;
-	}
-	memcpy(c->out, text, len);
-	c->out[len] = '\n';
-	c->out_len = len + 1;
-	c->out_off = 0;
-	if (flush_reply(c))
-		return true;
-	c->deadline = mono_now() + CONTROL_REPLY_S;
-	return loop_want_write(&c->srv->d->loop, c->fd, true) != 0;
-}
-
-/* "uid U pid P: WORD WORD ..." for the log (words cut to a line). */
-static void log_request(const struct control_conn *c, struct json_object *req)
+/* "PEER: WORD WORD ..." for the log (words cut to a line). */
+static void log_request(const struct reqsrv_conn *c, struct json_object *req)
 {
 	char line[512];
 	size_t n = 0;
@@ -113,176 +37,57 @@ static void log_request(const struct control_conn *c, struct json_object *req)
 	for (char *p = line; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
-	log_info("request from uid %u pid %d: %s%s", (unsigned)c->uid, (int)c->pid,
-		 req ? line : "(not JSON)", n >= sizeof(line) - 1 ? "..." : "");
+	log_info("request from %s: %s%s", c->peer, req ? line : "(not JSON)",
+		 n >= sizeof(line) - 1 ? "..." : "");
 }
 
-/* Run the request; true when the connection is done (else its reply is
- * still on its way out). */
-static bool execute(struct control_conn *c)
+/* A request is whole at its newline. */
+static bool whole(const char *buf, size_t len, size_t seen)
 {
-	bool done;
+	return memchr(buf + seen, '\n', len - seen) != NULL;
+}
+
+/* Run the request: the JSON reply and a newline. */
+static char *respond(void *arg, const struct reqsrv_conn *c, size_t *len)
+{
 	struct json_object *req, *rep;
 	struct json_tokener *tok = json_tokener_new();
+	const char *text;
+	char *out;
 
-	c->buf[c->len] = '\0';
 	req = tok ? json_tokener_parse_ex(tok, c->buf, (int)c->len) : NULL;
 	if (tok)
 		json_tokener_free(tok);
 	log_request(c, req);
-	rep = req ? verbs_execute(c->srv->d, req) : NULL;
+	rep = req ? verbs_execute(arg, req) : NULL;
 	if (!rep) {
 		rep = json_object_new_object();
 		json_object_object_add(rep, "ok", json_object_new_boolean(false));
 		json_object_object_add(rep, "error", json_object_new_string("request: not valid JSON"));
 	}
-	done = start_reply(c, rep);
+	text = json_object_to_json_string_ext(rep, JSON_C_TO_STRING_PLAIN);
+	*len = strlen(text) + 1;
+	out = malloc(*len);
+	if (out) {
+		memcpy(out, text, *len - 1);
+		out[*len - 1] = '\n';
+	} else {
+		log_warn("could not send a reply: out of memory");
+	}
 	json_object_put(req);
 	json_object_put(rep);
-	return done;
+	return out;
 }
 
-/* Gather the request; run it once it is whole (a newline, or the client
- * closed its side); then send the reply as the socket takes it. */
-static void on_ready(void *arg)
-{
-	struct control_conn *c = arg;
-	ssize_t r;
-
-	if (c->out) {
-		if (flush_reply(c))
-			conn_close(c);
-		return;
-	}
-	r = recv(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, 0);
-
-	if (r < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (r < 0) {
-		conn_close(c);
-		return;
-	}
-	c->len += (size_t)r;
-	if (r == 0 || memchr(c->buf + c->len - (size_t)r, '\n', (size_t)r) ||
-	    c->len == sizeof(c->buf) - 1) {
-		if (execute(c))
-			conn_close(c);
-	}
-}
-
-/* At most one such warning a second. */
-static bool may_warn(struct control_server *s)
-{
-	time_t now = mono_now();
-
-	if (now == s->warned_at)
-		return false;
-	s->warned_at = now;
-	return true;
-}
-
-static void on_accept(void *arg);
-
-/* accept() failed for want of fds or memory: the listening socket stays
- * readable, so retrying at once would spin.  Leave it for a second. */
-static void pause_accepting(struct control_server *s, int err)
-{
-	if (may_warn(s))
-		log_warn("cannot accept a control connection: %s; trying again in 1 s", strerror(err));
-	loop_unwatch(&s->d->loop, s->listen_fd);
-	s->listen_paused = true;
-	s->resume_at = mono_now() + 1;
-}
-
-static void resume_accepting(struct control_server *s, time_t now)
-{
-	int rc;
-
-	if (!s->listen_paused || now < s->resume_at)
-		return;
-	rc = loop_watch(&s->d->loop, s->listen_fd, on_accept, s);
-	if (rc) {
-		if (may_warn(s))
-			log_warn("cannot watch %s again: %s; trying again in 1 s", s->path, strerror(-rc));
-		s->resume_at = now + 1;
-		return;
-	}
-	s->listen_paused = false;
-}
-
-/* A free slot, or the oldest connection's, closed to make room. */
-static unsigned free_slot(struct control_server *s)
-{
-	unsigned oldest = 0;
-
-	for (unsigned i = 0; i < CONTROL_MAX_CONNS; i++) {
-		if (!s->conns[i])
-			return i;
-		if (s->conns[i]->deadline < s->conns[oldest]->deadline)
-			oldest = i;
-	}
-	if (may_warn(s))
-		log_warn("%d control connections open: closing the oldest (uid %u pid %d) for a new one",
-			 CONTROL_MAX_CONNS, (unsigned)s->conns[oldest]->uid, (int)s->conns[oldest]->pid);
-	conn_close(s->conns[oldest]);
-	return oldest;
-}
-
-static void on_accept(void *arg)
-{
-	struct control_server *s = arg;
-	struct ucred cred = { .pid = 0, .uid = (uid_t)-1 };
-	socklen_t clen = sizeof(cred);
-	struct control_conn *c;
-	unsigned slot;
-	int fd, rc;
-
-	fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (fd < 0) {
-		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
-			pause_accepting(s, errno);
-		return;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen))
-		cred = (struct ucred){ .pid = 0, .uid = (uid_t)-1 };
-	slot = free_slot(s);
-	c = malloc(sizeof(*c));
-	if (!c) {
-		log_warn("refusing a control connection: out of memory");
-		close(fd);
-		return;
-	}
-	*c = (struct control_conn){ .srv = s, .fd = fd, .uid = cred.uid, .pid = cred.pid,
-				    .deadline = mono_now() + CONTROL_REQUEST_S };
-	rc = loop_watch(&s->d->loop, fd, on_ready, c);
-	if (rc) {
-		log_warn("refusing a control connection: cannot watch it: %s", strerror(-rc));
-		close(fd);
-		free(c);
-		return;
-	}
-	s->conns[slot] = c;
-}
-
-void control_expire(struct control_server *s, time_t now)
-{
-	unsigned dropped = 0;
-	uid_t uid = 0;
-	pid_t pid = 0;
-
-	resume_accepting(s, now);
-	for (unsigned i = 0; i < CONTROL_MAX_CONNS; i++)
-		if (s->conns[i] && now > s->conns[i]->deadline) {
-			uid = s->conns[i]->uid;
-			pid = s->conns[i]->pid;
-			conn_close(s->conns[i]);
-			dropped++;
-		}
-	if (dropped)
-		log_warn("dropped %u control connection(s) that sent no whole request in %d s or "
-			 "did not read the reply in %d s (the last from uid %u pid %d)", dropped,
-			 CONTROL_REQUEST_S, CONTROL_REPLY_S, (unsigned)uid, (int)pid);
-}
+static const struct reqsrv_ops control_ops = {
+	.what = "control",
+	.max_request = CONTROL_REQUEST_MAX - 1,
+	.max_conns = CONTROL_MAX_CONNS,
+	.request_s = CONTROL_REQUEST_S,
+	.reply_s = CONTROL_REPLY_S,
+	.whole = whole,
+	.respond = respond,
+};
 
 /* Replace only a socket nobody listens on: not a file, not another
  * running daemon's control socket. */
@@ -336,26 +141,20 @@ int control_listen(const char *path, gid_t gid, struct error *e)
 int control_start(struct control_server *s, struct daemon *d, const char *path, int listen_fd,
 		  struct error *e)
 {
-	int rc;
-
-	memset(s, 0, sizeof(*s));
-	s->d = d;
 	s->path = path;
-	s->listen_fd = listen_fd;
-	rc = loop_watch(&d->loop, listen_fd, on_accept, s);
-	return rc ? error_set(e, rc, "cannot watch %s: %s", path, strerror(-rc)) : 0;
+	return reqsrv_start(&s->srv, &control_ops, d, &d->loop, path, listen_fd, e);
+}
+
+void control_expire(struct control_server *s, time_t now)
+{
+	reqsrv_expire(&s->srv, now);
 }
 
 void control_stop(struct control_server *s)
 {
-	for (unsigned i = 0; i < CONTROL_MAX_CONNS; i++)
-		if (s->conns[i])
-			conn_close(s->conns[i]);
-	if (s->listen_fd >= 0) {
-		if (!s->listen_paused)
-			loop_unwatch(&s->d->loop, s->listen_fd);
-		close(s->listen_fd);
+	bool listening = s->srv.listen_fd >= 0;
+
+	reqsrv_stop(&s->srv);
+	if (listening)
 		unlink(s->path);
-	}
-	s->listen_fd = -1;
 }

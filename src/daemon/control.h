@@ -2,13 +2,11 @@
 /*
  * The control socket: uvnetctl and uvnet-vm connect, send one request (a
  * JSON array of words and a newline, or EOF), get one JSON reply, and the
- * connection closes.  Connections are non-blocking and buffered in the
- * event loop, so a slow or silent client holds only its own connection:
- * one that has not sent a whole request within CONTROL_REQUEST_S seconds,
- * or not read its reply within CONTROL_REPLY_S more (the reply goes out
- * as the socket takes it, never with a blocking send), is dropped, and at most CONTROL_MAX_CONNS are open at once: when the
- * table is full, a new connection takes the place of the oldest one, so
- * clients that connect and say nothing cannot lock an operator out.
+ * connection closes.  The connections are a reqsrv's (reqsrv.h): non-
+ * blocking, buffered in the event loop, dropped when a client has not
+ * sent a whole request within CONTROL_REQUEST_S seconds or not read its
+ * reply within CONTROL_REPLY_S more; at most CONTROL_MAX_CONNS at once,
+ * the oldest making room for a new one.
  *
  * Who may connect is the socket file's business: mode 0600 (root), or 0660
  * with --control-group.  Every request is logged with the peer's uid and
@@ -22,6 +20,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "daemon/reqsrv.h"
 #include "util/error.h"
 
 #define CONTROL_MAX_CONNS 64
@@ -30,16 +29,10 @@
 #define CONTROL_REPLY_S 2           /* for the reply to leave */
 
 struct daemon;
-struct control_conn;
 
 struct control_server {
-	struct daemon *d;
+	struct reqsrv srv;
 	const char *path;
-	int listen_fd;
-	bool listen_paused;         /* accept failed: not watched until resume_at */
-	time_t resume_at;
-	time_t warned_at;           /* last "refusing" / "evicting" warning */
-	struct control_conn *conns[CONTROL_MAX_CONNS];
 };
 
 /* Listen on path: mode 0600, or 0660 with group gid (gid -1: none); an

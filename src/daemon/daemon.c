@@ -338,10 +338,27 @@ static int mtu_from_options(struct port_opts *o, unsigned *mtu, struct error *e)
 	return 0;
 }
 
+/* ingress-policing-rate=KBPS (0: off), ingress-policing-burst=KBITS. */
+static int police_from_options(struct port_opts *o, struct police_cfg *p, struct error *e)
+{
+	const char *keys[2] = { "ingress-policing-rate", "ingress-policing-burst" };
+	uint64_t v[2] = { 0, 0 };
+
+	for (int i = 0; i < 2; i++) {
+		const char *s = port_opt_get(o, keys[i]);
+
+		if (s && !parse_uint(s, 0, UINT32_MAX, &v[i]))
+			return error_set(e, -EINVAL, "%s: '%s' is not a number from 0 to %u (%s)", keys[i],
+					 s, UINT32_MAX, i ? "kbit; 0: 8000" : "kbit/s; 0: off");
+	}
+	police_cfg_init(p, (uint32_t)v[0], (uint32_t)v[1]);
+	return 0;
+}
+
 /*
  * What the switch does with the port (bridge.h): VLANs (tag=, trunks=),
  * max-macs=N (0: no limit; default: the kind's), port-security=MAC[,IP...]
- * ("off": none).
+ * ("off": none), ingress policing.
  */
 static int cfg_from_options(struct port_opts *o, const struct port_kind *kind,
 			    struct bridge_port_cfg *cfg, struct error *e)
@@ -351,7 +368,8 @@ static int cfg_from_options(struct port_opts *o, const struct port_kind *kind,
 	int rc;
 
 	bridge_port_cfg_init(cfg);
-	if ((rc = vlan_from_options(o, &cfg->vlan, e)))
+	if ((rc = vlan_from_options(o, &cfg->vlan, e)) ||
+	    (rc = police_from_options(o, &cfg->police, e)))
 		return rc;
 	cfg->max_macs = kind ? kind->default_max_macs : 0;
 	if (max) {
@@ -443,33 +461,56 @@ int daemon_add_port(struct daemon *d, const char *bridge, const char *name,
 	return 0;
 }
 
-void daemon_port_set_vlan(struct daemon *d, struct daemon_port *dp, const struct port_vlan *vlan)
+/* The VLAN and port security the port's own words give it (as add-port made it). */
+static void own_cfg(struct daemon_port *dp, struct bridge_port_cfg *own)
+{
+	const char *w[PORT_MAX_OPTS];
+	size_t n = json_object_array_length(dp->options);
+	struct port_opts o;
+	struct error e;
+
+	for (size_t i = 0; i < n && i < PORT_MAX_OPTS; i++)
+		w[i] = json_object_get_string(json_object_array_get_idx(dp->options, i));
+	/* it was made with these words: they parse */
+	if (parse_options(w, (unsigned)(n < PORT_MAX_OPTS ? n : PORT_MAX_OPTS), &o, &e) ||
+	    cfg_from_options(&o, port_kind_find(dp->port->ops->kind), own, &e))
+		bridge_port_cfg_init(own);
+}
+
+static bool vlan_equal(const struct port_vlan *a, const struct port_vlan *b)
+{
+	return a->mode == b->mode && a->tag == b->tag && a->has_native == b->has_native &&
+	       a->native == b->native && !memcmp(a->trunks, b->trunks, sizeof(a->trunks));
+}
+
+unsigned daemon_port_set_ovn(struct daemon *d, struct daemon_port *dp, const struct port_vlan *vlan,
+			     const struct port_sec *sec)
 {
 	struct bridge *sw = dp->br->sw;
-	struct bridge_port_cfg cfg = *bridge_port_cfg(sw, dp->port), *old;
+	const struct bridge_port_cfg *cur = bridge_port_cfg(sw, dp->port);
+	struct bridge_port_cfg cfg = *cur, own, *old;
+	unsigned changed = 0;
 
-	if (vlan) {
-		cfg.vlan = *vlan;
-	} else {
-		const char *w[PORT_MAX_OPTS];
-		size_t n = json_object_array_length(dp->options);
-		struct port_opts o;
-		struct error e;
-
-		for (size_t i = 0; i < n && i < PORT_MAX_OPTS; i++)
-			w[i] = json_object_get_string(json_object_array_get_idx(dp->options, i));
-		if (parse_options(w, (unsigned)(n < PORT_MAX_OPTS ? n : PORT_MAX_OPTS), &o, &e) ||
-		    vlan_from_options(&o, &cfg.vlan, &e))
-			port_vlan_init(&cfg.vlan); /* it was made with these words: cannot happen */
-	}
-	/* the rest of its configuration (security, limit) kept; swapped whole */
+	own_cfg(dp, &own);
+	cfg.vlan = vlan ? *vlan : own.vlan;
+	cfg.secure = sec ? true : own.secure;
+	cfg.sec = sec ? *sec : own.sec;
+	if (!vlan_equal(&cfg.vlan, &cur->vlan))
+		changed |= DAEMON_OVN_VLAN;
+	if (cfg.secure != cur->secure || (cfg.secure && memcmp(&cfg.sec, &cur->sec, sizeof(cfg.sec))))
+		changed |= DAEMON_OVN_SEC;
+	if (!changed)
+		return 0;
+	/* the rest of its configuration (limit) kept; swapped whole */
 	if (bridge_set_port_cfg(sw, dp->port, &cfg, &old)) {
-		log_error("%s: out of memory: its VLAN configuration is unchanged", dp->port->name);
-		return;
+		log_error("%s: out of memory: its VLAN and security configuration is unchanged",
+			  dp->port->name);
+		return 0;
 	}
 	worker_pool_sync(&d->pool); /* no burst still uses the old configuration */
 	free(old);
 	fdb_flush_port(sw->fdb, dp->port->index);
+	return changed;
 }
 
 int daemon_del_port(struct daemon *d, const char *bridge, const char *name, const char *as,
@@ -492,7 +533,8 @@ int daemon_del_port(struct daemon *d, const char *bridge, const char *name, cons
 
 /* The options every kind takes, and which of them set-port changes. */
 static const char *const generic_options[] = { "port-security", "tag", "trunks", "mtu",
-					       "max-macs", NULL };
+					       "max-macs", "ingress-policing-rate",
+					       "ingress-policing-burst", NULL };
 
 static bool in_list(const char *key, const char *const *list)
 {
@@ -577,12 +619,6 @@ static struct json_object *merge_words(struct json_object *old, const char *cons
 	return a;
 }
 
-static bool vlan_equal(const struct port_vlan *a, const struct port_vlan *b)
-{
-	return a->mode == b->mode && a->tag == b->tag && a->has_native == b->has_native &&
-	       a->native == b->native && !memcmp(a->trunks, b->trunks, sizeof(a->trunks));
-}
-
 int daemon_set_port(struct daemon *d, const char *name, const char *const *opts, unsigned nopts,
 		    struct error *e)
 {
@@ -640,5 +676,7 @@ int daemon_set_port(struct daemon *d, const char *name, const char *const *opts,
 	dp->options = merged;
 	d->dirty = true;
 	log_info("port %s: set %u option(s)", name, nopts);
+	if (d->ovn) /* what the chassis manages (VLAN, security) over the words */
+		ovn_run(d->ovn);
 	return 0;
 }

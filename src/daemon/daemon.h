@@ -84,8 +84,9 @@ int daemon_del_bridge(struct daemon *d, const char *name, const char *as, struct
 struct daemon_bridge *daemon_find_bridge(struct daemon *d, const char *name);
 
 /* Ports: opts are the "key=value" words (type=KIND first among them or
- * not; tag=, trunks=, mtu=, max-macs=, port-security= for every kind,
- * the rest the kind's own). */
+ * not; tag=, trunks=, mtu=, max-macs=, port-security=,
+ * ingress-policing-rate=, ingress-policing-burst= for every kind, the rest
+ * the kind's own). */
 int daemon_add_port(struct daemon *d, const char *bridge, const char *name,
 		    const char *const *opts, unsigned nopts, const char *owner, struct error *e);
 /* bridge NULL: wherever the port is. */
@@ -94,17 +95,23 @@ int daemon_del_port(struct daemon *d, const char *bridge, const char *name, cons
 struct daemon_port *daemon_find_port(struct daemon *d, const char *name);
 /*
  * Change options of a port at run time: port-security=, tag=, trunks=,
- * mtu=, max-macs= ("key=" with no value goes back to the default).  The
+ * mtu=, max-macs=, ingress-policing-rate=, ingress-policing-burst= ("key="
+ * with no value goes back to the default).  The
  * port's words are updated (the state file keeps them); an option the
  * kind cannot change once made (path=, a tunnel's mtu=) is refused.
  * Forwarding goes on: the new configuration replaces the old one whole.
  */
 int daemon_set_port(struct daemon *d, const char *name, const char *const *opts, unsigned nopts,
 		    struct error *e);
-/* Change a port's VLAN configuration in place, same bridge slot (the OVN
- * chassis's internal VLANs); vlan NULL: back to what its add-port words
- * say.  Not saved: the state file keeps the words. */
-void daemon_port_set_vlan(struct daemon *d, struct daemon_port *dp, const struct port_vlan *vlan);
+/* Change what the OVN chassis manages of a port, in place, same bridge
+ * slot: its VLAN (the chassis's internal VLANs) and its port security
+ * (the logical port's port_security); NULL: back to what its words say.
+ * Not saved: the state file keeps the words.  Returns what changed
+ * (DAEMON_OVN_VLAN | DAEMON_OVN_SEC; 0: nothing, the port is untouched). */
+#define DAEMON_OVN_VLAN 1u
+#define DAEMON_OVN_SEC 2u
+unsigned daemon_port_set_ovn(struct daemon *d, struct daemon_port *dp, const struct port_vlan *vlan,
+			     const struct port_sec *sec);
 
 /* Networks (network.h says what each mode makes). */
 int daemon_net_define(struct daemon *d, const char *name, const char *const *opts, unsigned nopts,
@@ -119,7 +126,8 @@ struct network *daemon_find_net(struct daemon *d, const char *name);
  * forgets it; ovn-show describes it. */
 int daemon_ovn_set(struct daemon *d, const char *const *opts, unsigned nopts, struct error *e);
 int daemon_ovn_clear(struct daemon *d, struct error *e);
-struct json_object *daemon_ovn_show(struct daemon *d, struct error *e);
+/* lsp NULL: the chassis; else that logical port (ovn_describe_lport). */
+struct json_object *daemon_ovn_show(struct daemon *d, const char *lsp, struct error *e);
 
 /* Write the state file if anything changed; 0 or -errno (e says where). */
 int daemon_save_state(struct daemon *d, struct error *e);

@@ -8,8 +8,12 @@
  *
  * Handshake, on every (re)connection: get_schema and monitor_cond of
  * _Server's Database table; a clustered member that is not connected to
- * its cluster or not its leader is left for the next remote (OVSDB's
- * leader-only clients do the same).  Then get_schema OVN_Southbound: the
+ * its cluster, or whose Raft index is behind one already seen (it missed
+ * writes: stale data), is left for the next remote, now or when that
+ * changes later.  Any connected member will do, a follower as well as the
+ * leader (followers pass transactions on to the leader): what
+ * ovn-controller does (ovsdb_idl_set_leader_only(false)), with ovsdb-cs's
+ * checks.  Then get_schema OVN_Southbound: the
  * major version must be 20 and every column used here must exist.  Then
  * monitor_cond (monitor with a server that lacks it) of the tables below;
  * its reply replaces the cache, and only then does ovn_run() write.  While
@@ -25,6 +29,7 @@
 #include <unistd.h>
 
 #include "daemon/daemon.h"
+#include "daemon/ovn_acl.h"
 #include "daemon/ovn_impl.h"
 #include "daemon/ovsdb_conn.h"
 #include "ovsdb/cache.h"
@@ -34,7 +39,7 @@ LOG_MODULE("ovn");
 
 #define SB_SCHEMA_MAJOR 20
 
-static const char *const global_cols[] = { "nb_cfg", NULL };
+static const char *const global_cols[] = { "nb_cfg", NULL, NULL };
 static const char *const chassis_cols[] = { "name", "hostname", "encaps", "other_config",
 					    "external_ids", NULL };
 static const char *const encap_cols[] = { "type", "ip", "options", "chassis_name", NULL };
@@ -44,19 +49,24 @@ static const char *const pb_cols[] = { "logical_port", "type", "datapath", "tunn
 				       "requested_chassis", "options", NULL };
 static const char *const dp_cols[] = { "tunnel_key", "external_ids", NULL };
 static const char *const mg_cols[] = { "datapath", "name", "tunnel_key", "ports", NULL };
+static const char *const dpg_cols[] = { "datapaths", NULL };
+static const char *const fdb_cols[] = { "mac", "dp_key", "port_key", NULL };
 
 static const struct ovsdb_table_spec sb_tables[] = {
-	{ "SB_Global", global_cols },
-	{ "Chassis", chassis_cols },
-	{ "Encap", encap_cols },
-	{ "Chassis_Private", private_cols },
-	{ "Port_Binding", pb_cols },
-	{ "Datapath_Binding", dp_cols },
-	{ "Multicast_Group", mg_cols },
+	{ "SB_Global", global_cols, NULL },
+	{ "Chassis", chassis_cols, NULL },
+	{ "Encap", encap_cols, NULL },
+	{ "Chassis_Private", private_cols, NULL },
+	{ "Port_Binding", pb_cols, NULL },
+	{ "Datapath_Binding", dp_cols, NULL },
+	{ "Multicast_Group", mg_cols, NULL },
+	{ "Logical_Flow", ovn_acl_flow_cols, ovn_acl_flow_where }, /* ACLs, to say we ignore them */
+	{ "Logical_DP_Group", dpg_cols, NULL },
+	{ "FDB", fdb_cols, NULL },
 };
 
-static const char *const db_cols[] = { "name", "model", "connected", "leader", NULL };
-static const struct ovsdb_table_spec server_tables[] = { { "Database", db_cols } };
+static const char *const db_cols[] = { "name", "model", "connected", "leader", "index", NULL };
+static const struct ovsdb_table_spec server_tables[] = { { "Database", db_cols, NULL } };
 
 /* ---- configuration ---- */
 
@@ -163,13 +173,15 @@ struct json_object *ovn_config_json(const struct ovn *o)
 	return a;
 }
 
-const char *ovn_port_iface_id(struct json_object *options)
+const char *ovn_port_option(struct json_object *options, const char *key)
 {
+	size_t n = strlen(key);
+
 	for (size_t i = 0; options && i < json_object_array_length(options); i++) {
 		const char *s = json_object_get_string(json_object_array_get_idx(options, i));
 
-		if (s && !strncmp(s, "iface-id=", 9))
-			return s + 9;
+		if (s && !strncmp(s, key, n) && s[n] == '=')
+			return s + n + 1;
 	}
 	return NULL;
 }
@@ -192,7 +204,7 @@ static void monitor_sb(struct ovn *o, const char *method)
 
 	json_object_array_add(p, json_object_new_string(SB_DB));
 	json_object_array_add(p, json_object_new_string("sb"));
-	json_object_array_add(p, ovsdb_cache_monitor_requests(&o->sb));
+	json_object_array_add(p, ovsdb_cache_monitor_requests(&o->sb, !strcmp(method, "monitor_cond")));
 	o->phase = PH_MONITOR;
 	ovsdb_conn_request(&o->conn, method, p, sb_monitor_done, o);
 }
@@ -222,6 +234,7 @@ static void sb_monitor_done(struct ovsdb_conn *c, const struct jsonrpc_msg *m, v
 	}
 	o->phase = PH_READY;
 	o->loaded = true;
+	ovsdb_conn_ready(c);
 	o->txn_busy = false;
 	o->last_ops[0] = '\0';
 	log_info("%s: Southbound %s loaded (%u chassis, %u port bindings); chassis %s",
@@ -282,14 +295,22 @@ static bool server_ok(struct ovn *o)
 		return false;
 	}
 	if (model && !strcmp(model, "clustered")) {
+		int64_t index = ovsdb_row_int(db, "index", 0);
+
 		if (!ovsdb_row_bool(db, "connected", false)) {
 			ovsdb_conn_drop(&o->conn, "this cluster member is disconnected from its cluster");
 			return false;
 		}
-		if (!ovsdb_row_bool(db, "leader", false)) {
-			ovsdb_conn_drop(&o->conn, "not the cluster leader");
+		if (index && index < o->min_index) {
+			char why[128];
+
+			snprintf(why, sizeof(why), "stale cluster member: its Raft index %lld is behind "
+				 "%lld, seen before", (long long)index, (long long)o->min_index);
+			ovsdb_conn_drop(&o->conn, why);
 			return false;
 		}
+		if (index > o->min_index)
+			o->min_index = index;
 	}
 	return true;
 }
@@ -402,6 +423,8 @@ void ovn_tick(struct ovn *o)
 {
 	ovsdb_conn_tick(&o->conn);
 	ovn_sync_datapath(o); /* a tunnel port that could not be made; FDB entries */
+	for (unsigned i = 0; i < o->nbinds && !o->retry; i++)
+		o->retry = o->binds[i].bound && o->binds[i].learn; /* MACs learned since: ovn_fdb.c */
 	if (o->retry) {
 		o->retry = false;
 		o->last_ops[0] = '\0';
@@ -493,11 +516,11 @@ int daemon_ovn_clear(struct daemon *d, struct error *e)
 	return 0;
 }
 
-struct json_object *daemon_ovn_show(struct daemon *d, struct error *e)
+struct json_object *daemon_ovn_show(struct daemon *d, const char *lsp, struct error *e)
 {
 	if (!d->ovn) {
 		error_set(e, -ENOENT, "ovn: no OVN chassis is configured (ovn-set)");
 		return NULL;
 	}
-	return ovn_describe(d->ovn);
+	return lsp ? ovn_describe_lport(d->ovn, lsp, e) : ovn_describe(d->ovn);
 }

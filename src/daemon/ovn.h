@@ -46,9 +46,14 @@ void ovn_tick(struct ovn *o);
 
 /* ovn-show's result; the state file's "ovn" object (ovn-set's words). */
 struct json_object *ovn_describe(struct ovn *o);
+/* ovn-show LSP: the logical port as the Southbound copy has it (type,
+ * addresses, port_security, keys, chassis; the OVN bridge); NULL with e
+ * when there is no copy yet or no such logical port. */
+struct json_object *ovn_describe_lport(struct ovn *o, const char *lsp, struct error *e);
 struct json_object *ovn_config_json(const struct ovn *o);
 
-/* The logical port a port's add-port words name (iface-id=), or NULL. */
-const char *ovn_port_iface_id(struct json_object *options);
+/* The value of key= among a port's words (iface-id=: the logical port it
+ * is bound to), or NULL. */
+const char *ovn_port_option(struct json_object *options, const char *key);
 
 #endif

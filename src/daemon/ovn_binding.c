@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "daemon/daemon.h"
+#include "daemon/ovn_acl.h"
 #include "daemon/ovn_impl.h"
+#include "daemon/ovn_port_sec.h"
 #include "ovsdb/cache.h"
 #include "util/log.h"
 
@@ -46,6 +48,88 @@ static bool requested_here(struct ovn *o, const struct ovsdb_row *pb, struct ovn
 	return false;
 }
 
+/*
+ * The port security b's port gets once bound.  Precedence: the port's own
+ * port-security= word (set by the operator of this host) wins over the
+ * logical port's port_security; else the first port_security entry (uvnet
+ * holds one MAC per port: what only the others allow is dropped).  false
+ * with b->state saying why when an entry does not parse: the logical
+ * port is then not claimed (nothing unchecked gets through).
+ */
+static bool want_sec(struct ovn_bind *b, const struct ovsdb_row *pb, struct json_object *options)
+{
+	struct json_object *first;
+	struct error e = { 0 };
+
+	b->sec_entries = (unsigned)ovsdb_row_count(pb, "port_security");
+	if (ovn_port_option(options, "port-security")) {
+		b->sec_from = OVN_SEC_LOCAL;
+		return true;
+	}
+	if (!b->sec_entries)
+		return true;
+	first = ovsdb_row_elem(pb, "port_security", 0);
+	if (!json_object_is_type(first, json_type_string)) {
+		snprintf(b->state, sizeof(b->state), "refused: port_security is not a set of strings");
+		return false;
+	}
+	if (ovn_port_sec_parse(json_object_get_string(first), &b->sec, &e)) {
+		snprintf(b->state, sizeof(b->state), "refused: %.150s", e.msg);
+		return false;
+	}
+	b->sec_from = OVN_SEC_SB;
+	return true;
+}
+
+/* Warn once per logical switch (while it has ACLs) that its ACLs are not
+ * enforced for the ports bound here. */
+static void warn_acls(struct ovn *o)
+{
+	int64_t now[OVN_MAX_BINDS];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < o->nbinds; i++) {
+		const struct ovn_bind *b = &o->binds[i];
+		bool seen = false, warned = false;
+
+		if (!b->bound || !b->acl_flows)
+			continue;
+		for (unsigned k = 0; k < n && !seen; k++)
+			seen = now[k] == b->dp_key;
+		if (seen)
+			continue;
+		now[n++] = b->dp_key;
+		for (unsigned k = 0; k < o->nacl_warned && !warned; k++)
+			warned = o->acl_warned[k] == b->dp_key;
+		if (!warned)
+			log_warn("%s: the logical switch of %s (datapath %lld) has ACLs (%u flows): ACLs are "
+				 "not enforced on this chassis (uvnet forwards logical switches by MAC)",
+				 b->port, b->lport, (long long)b->dp_key, b->acl_flows);
+	}
+	memcpy(o->acl_warned, now, n * sizeof(now[0]));
+	o->nacl_warned = n;
+}
+
+/* Has the logical port "unknown" among its addresses? */
+static bool unknown_addresses(const struct ovsdb_row *pb)
+{
+	for (size_t i = 0; i < ovsdb_row_count(pb, "mac"); i++) {
+		struct json_object *a = ovsdb_row_elem(pb, "mac", i);
+
+		if (json_object_is_type(a, json_type_string) && !strcmp(json_object_get_string(a), "unknown"))
+			return true;
+	}
+	return false;
+}
+
+const struct ovn_bind *ovn_find_bind(const struct ovn *o, const char *name)
+{
+	for (unsigned i = 0; i < o->nbinds; i++)
+		if (!strcmp(o->binds[i].port, name))
+			return &o->binds[i];
+	return NULL;
+}
+
 /* Claims of the local ports with iface-id=, releases of the bindings we
  * hold that no local port wants any more. */
 void ovn_want_bindings(struct ovn *o, struct json_object *ops, const char *chassis, bool named)
@@ -58,7 +142,7 @@ void ovn_want_bindings(struct ovn *o, struct json_object *ops, const char *chass
 	o->nbinds = 0;
 	for (unsigned i = 0; br && i < DAEMON_MAX_PORTS && o->nbinds < OVN_MAX_BINDS; i++) {
 		struct daemon_port *dp = &o->d->ports[i];
-		const char *lsp = dp->port && dp->br == br ? ovn_port_iface_id(dp->options) : NULL;
+		const char *lsp = dp->port && dp->br == br ? ovn_port_option(dp->options, "iface-id") : NULL;
 		struct ovn_bind *b;
 		struct ovsdb_row *pb;
 		const char *type, *req;
@@ -75,6 +159,7 @@ void ovn_want_bindings(struct ovn *o, struct json_object *ops, const char *chass
 			continue;
 		}
 		b->dp_key = dp_key(o, pb);
+		b->acl_flows = ovn_acl_flows(&o->sb, ovsdb_row_uuid(pb, "datapath"));
 		b->key = ovsdb_row_int(pb, "tunnel_key", 0);
 		type = ovsdb_row_str(pb, "type");
 		if (type && type[0]) {
@@ -83,8 +168,9 @@ void ovn_want_bindings(struct ovn *o, struct json_object *ops, const char *chass
 				 type);
 			continue;
 		}
-		if (!requested_here(o, pb, b))
+		if (!requested_here(o, pb, b) || !want_sec(b, pb, dp->options))
 			continue;
+		b->learn = unknown_addresses(pb) && !b->sec_entries;
 		req = ovsdb_row_uuid(pb, "requested_chassis");
 		if (req && (named || strcasecmp(req, chassis))) {
 			const struct ovsdb_row *rc = ovsdb_table_get(sbt(o, "Chassis"), req);
@@ -117,6 +203,7 @@ void ovn_want_bindings(struct ovn *o, struct json_object *ops, const char *chass
 		snprintf(b->state, sizeof(b->state), "bound");
 		b->bound = true;
 	}
+	warn_acls(o);
 	if (named)
 		return;
 	OVSDB_FOR_EACH_ROW(pb, pbt) {

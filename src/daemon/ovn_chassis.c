@@ -60,8 +60,8 @@ void ovn_add_update(struct json_object *ops, const char *table, const char *uuid
 	json_object_array_add(ops, op);
 }
 
-static void add_insert(struct json_object *ops, const char *table, const char *name,
-		       struct json_object *row)
+void ovn_add_insert(struct json_object *ops, const char *table, const char *name,
+		    struct json_object *row)
 {
 	struct json_object *op = op_new("insert", table);
 
@@ -144,7 +144,7 @@ static bool want_chassis(struct ovn *o, struct json_object *ops, const char **ch
 		json_object_object_add(row, "ip", json_object_new_string(o->cfg.encap_ip));
 		json_object_object_add(row, "options", opt);
 		json_object_object_add(row, "chassis_name", json_object_new_string(o->cfg.system_id));
-		add_insert(ops, "Encap", "enc", row);
+		ovn_add_insert(ops, "Encap", "enc", row);
 		encap_ref = "enc";
 		enc_named = true;
 	}
@@ -174,7 +174,7 @@ static bool want_chassis(struct ovn *o, struct json_object *ops, const char **ch
 				ovn_add_update(ops, "Chassis", ch->uuid, row);
 			} else {
 				json_object_object_add(row, "name", json_object_new_string(o->cfg.system_id));
-				add_insert(ops, "Chassis", "ch", row);
+				ovn_add_insert(ops, "Chassis", "ch", row);
 			}
 		}
 	}
@@ -186,7 +186,7 @@ static bool want_chassis(struct ovn *o, struct json_object *ops, const char **ch
 
 		json_object_object_add(row, "name", json_object_new_string(o->cfg.system_id));
 		json_object_object_add(row, "chassis", ovn_ref_set(*chassis, *named));
-		add_insert(ops, "Chassis_Private", "cp", row);
+		ovn_add_insert(ops, "Chassis_Private", "cp", row);
 	} else if (*named || !ovsdb_row_has_ref(cp, "chassis", *chassis)) {
 		struct json_object *row = json_object_new_object();
 
@@ -279,6 +279,9 @@ void ovn_converge(struct ovn *o)
 		ovn_want_bindings(o, ops, chassis, named);
 		if (!json_object_array_length(ops))
 			want_nb_cfg(o, ops);
+		/* last, alone: a refused row delays nothing else */
+		if (!named && !json_object_array_length(ops))
+			ovn_want_fdb(o, ops);
 	}
 	if (!json_object_array_length(ops)) {
 		json_object_put(ops);

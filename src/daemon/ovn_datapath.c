@@ -2,7 +2,7 @@
 /*
  * The OVN chassis's data path applied (ovn_impl.h; computed by ovn_dp.c,
  * port/ovn_tunnel_port.h): the tunnel port, the bound ports' internal
- * VLANs, the tunnel port's table and the FDB entries of the logical
+ * VLANs and port security, the tunnel port's table and the FDB entries of the logical
  * ports' MACs; and taking them back.
  */
 #include <stdio.h>
@@ -87,10 +87,49 @@ static void refresh_fdb(struct bridge *sw, const struct port *tunnel, const stru
 /* The bound logical port of local port `name`, or NULL. */
 static const char *bound_lport(const struct ovn *o, const char *name)
 {
-	for (unsigned i = 0; i < o->nbinds; i++)
-		if (o->binds[i].bound && !strcmp(o->binds[i].port, name))
-			return o->binds[i].lport;
-	return NULL;
+	const struct ovn_bind *b = ovn_find_bind(o, name);
+
+	return b && b->bound ? b->lport : NULL;
+}
+
+/* Warn once per port and entry count that only the first port_security entry is enforced. */
+static void warn_entries(struct ovn *o, const struct daemon_port *dp, const struct ovn_bind *b,
+			 bool sb)
+{
+	unsigned n = b && sb ? b->sec_entries : 0;
+
+	if (n > 1 && o->sec_entries[dp->port->index] != n)
+		log_warn("%s: %s has %u port_security entries: only the first is enforced (uvnet "
+			 "allows one MAC per port; frames only the others allow are dropped)",
+			 dp->port->name, b->lport, n);
+	o->sec_entries[dp->port->index] = (uint16_t)(n < UINT16_MAX ? n : UINT16_MAX);
+}
+
+/* Give dp its access VLAN and, bound, its logical port's port security. */
+static void apply_port(struct ovn *o, struct daemon_port *dp, uint16_t vlan)
+{
+	const struct ovn_bind *b = ovn_find_bind(o, dp->port->name);
+	const struct port_sec *sec = b && b->bound && b->sec_from == OVN_SEC_SB ? &b->sec : NULL;
+	char text[PORT_SEC_FORMAT_MAX];
+	struct port_vlan pv;
+	unsigned changed;
+
+	port_vlan_init(&pv);
+	port_vlan_set_access(&pv, vlan);
+	changed = daemon_port_set_ovn(o->d, dp, &pv, sec);
+	if (changed & DAEMON_OVN_VLAN)
+		log_info("%s: %s", dp->port->name, vlan == OVN_DP_PARKED ?
+			 "parked (not bound): reaches nothing" : "forwarding in its logical switch");
+	warn_entries(o, dp, b, sec != NULL);
+	if (!(changed & DAEMON_OVN_SEC))
+		return;
+	if (!sec) {
+		log_info("%s: no port security of a logical port (its own: %s)", dp->port->name,
+			 bridge_port_cfg(dp->br->sw, dp->port)->secure ? "port-security=" : "none");
+		return;
+	}
+	port_sec_format(sec, text, sizeof(text));
+	log_info("%s: port security from %s's port_security: %s", dp->port->name, b->lport, text);
 }
 
 /*
@@ -129,18 +168,8 @@ void ovn_sync_datapath(struct ovn *o)
 		dp_problem(o, e.msg);
 		goto out;
 	}
-	for (unsigned k = 0; k < n; k++) {
-		const struct port_vlan *cur = &br->sw->cfg[ports[k].slot]->vlan;
-		struct port_vlan pv;
-
-		if (cur->mode == PORT_VLAN_ACCESS && cur->tag == ports[k].vlan)
-			continue;
-		port_vlan_init(&pv);
-		port_vlan_set_access(&pv, ports[k].vlan);
-		daemon_port_set_vlan(o->d, dps[k], &pv);
-		log_info("%s: %s", dps[k]->port->name, ports[k].vlan == OVN_DP_PARKED ?
-			 "parked (not bound): reaches nothing" : "forwarding in its logical switch");
-	}
+	for (unsigned k = 0; k < n; k++)
+		apply_port(o, dps[k], ports[k].vlan);
 	if (!ovn_map_equal(m, ovn_tunnel_port_map(tp->port))) {
 		struct ovn_map *old = ovn_tunnel_port_swap(tp->port, m);
 
@@ -158,7 +187,7 @@ out:
 	o->syncing = false;
 }
 
-/* Give the OVN bridge's ports back their own VLAN configuration; remove
+/* Give the OVN bridge's ports back their own VLAN and security; remove
  * the tunnel port. */
 void ovn_teardown_datapath(struct ovn *o)
 {
@@ -178,7 +207,7 @@ void ovn_teardown_datapath(struct ovn *o)
 		cur = &bridge_port_cfg(br->sw, dp->port)->vlan;
 		if (cur->mode == PORT_VLAN_ACCESS &&
 		    (cur->tag == OVN_DP_PARKED || o->vlan_key[cur->tag]))
-			daemon_port_set_vlan(o->d, dp, NULL);
+			daemon_port_set_ovn(o->d, dp, NULL, NULL);
 	}
 	if (tp && !strcmp(tp->owner, OVN_OWNER))
 		daemon_del_port(o->d, NULL, o->tunnel, OVN_OWNER, &e);

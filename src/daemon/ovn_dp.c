@@ -31,6 +31,9 @@ struct build {
 	const char *dp_uuid[MAX_DPS];
 	int dp_index[MAX_DPS];
 	unsigned ndp;
+	/* VIF ports of our datapaths on remote chassis, for the FDB rows */
+	struct vif { int dp, chassis; uint16_t key; } *vifs;
+	unsigned nvifs, cap_vifs;
 };
 
 static struct ovsdb_table *table(struct build *b, const char *name)
@@ -131,6 +134,21 @@ static int add_locals(struct build *b, struct ovn_dp_port *ports, unsigned n,
 	return 0;
 }
 
+static int add_vif(struct build *b, int dp, int chassis, uint16_t key)
+{
+	if (b->nvifs == b->cap_vifs) {
+		unsigned cap = b->cap_vifs ? 2 * b->cap_vifs : 64;
+		struct vif *v = realloc(b->vifs, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		b->vifs = v;
+		b->cap_vifs = cap;
+	}
+	b->vifs[b->nvifs++] = (struct vif){ dp, chassis, key };
+	return 0;
+}
+
 /* MACs of our datapaths' VIF ports: remote ones with their chassis,
  * ours as local (the bridge delivers those). */
 static int add_macs(struct build *b, struct error *e)
@@ -147,6 +165,8 @@ static int add_macs(struct build *b, struct error *e)
 			c = OVN_MAP_LOCAL;
 		else if ((c = remote_chassis(b, ch)) < 0)
 			continue; /* no tunnel of our type to it */
+		else if (add_vif(b, dp, c, (uint16_t)key))
+			return error_set(e, -ENOMEM, "out of memory");
 		for (size_t i = 0; i < ovsdb_row_count(pb, "mac"); i++) {
 			uint8_t mac[6];
 			int rc;
@@ -156,6 +176,47 @@ static int add_macs(struct build *b, struct error *e)
 			rc = ovn_map_add_mac(b->m, (unsigned)dp, mac, (unsigned)c, (uint16_t)key);
 			if (rc == -ENOMEM || rc == -ENOSPC)
 				return error_set(e, rc, "too many logical port MACs");
+		}
+	}
+	return 0;
+}
+
+/* The map index of our datapath with tunnel key k, or -1. */
+static int dp_by_key(const struct build *b, int64_t k)
+{
+	for (unsigned i = 0; i < b->ndp; i++)
+		if (b->m->dp[b->dp_index[i]].key == k)
+			return b->dp_index[i];
+	return -1;
+}
+
+/*
+ * MACs that other chassis learned on their `unknown`-address VIFs (the
+ * FDB table, written by their ovn-controllers: mac, dp_key, port_key):
+ * unicast to that chassis and port instead of to _MC_unknown.  A row
+ * naming no remote VIF of our datapaths is ignored; a MAC a logical port
+ * has keeps that port (added before).
+ */
+static int add_fdb(struct build *b, struct error *e)
+{
+	OVSDB_FOR_EACH_ROW(f, table(b, "FDB")) {
+		const char *s = ovsdb_row_str(f, "mac");
+		int64_t pk = ovsdb_row_int(f, "port_key", 0);
+		int dp = dp_by_key(b, ovsdb_row_int(f, "dp_key", 0));
+		uint8_t mac[6];
+
+		if (dp < 0 || !s || strlen(s) != 17 || !ovn_dp_parse_mac(s, mac))
+			continue;
+		for (unsigned i = 0; i < b->nvifs; i++) {
+			int rc;
+
+			if (b->vifs[i].dp != dp || b->vifs[i].key != pk)
+				continue;
+			rc = ovn_map_add_mac(b->m, (unsigned)dp, mac, (unsigned)b->vifs[i].chassis,
+					     b->vifs[i].key);
+			if (rc == -ENOMEM || rc == -ENOSPC)
+				return error_set(e, rc, "too many logical port MACs");
+			break;
 		}
 	}
 	return 0;
@@ -209,12 +270,13 @@ int ovn_dp_build(struct ovsdb_cache *sb, const char *chassis, const char *encap_
 	b->chassis = chassis;
 	b->encap_type = encap_type;
 	if (!(rc = add_locals(b, ports, n, vlan_key, e)) && !(rc = add_macs(b, e)) &&
-	    !(rc = add_groups(b, e)) && (rc = ovn_map_finish(b->m)))
+	    !(rc = add_fdb(b, e)) && !(rc = add_groups(b, e)) && (rc = ovn_map_finish(b->m)))
 		error_set(e, rc, "out of memory");
 	if (rc)
 		ovn_map_free(b->m);
 	else
 		*out = b->m;
+	free(b->vifs);
 	free(b);
 	return rc;
 }

@@ -11,7 +11,8 @@
  * Read from the Southbound: Port_Binding (logical_port, datapath,
  * tunnel_key, chassis, mac, type), Datapath_Binding.tunnel_key, Chassis
  * and their Encap of our type (the other chassis's tunnel IP), and the
- * _MC_flood / _MC_unknown Multicast_Groups of our datapaths.
+ * _MC_flood / _MC_unknown Multicast_Groups of our datapaths, and the FDB
+ * rows (MACs other chassis learned on their `unknown`-address VIFs).
  */
 #ifndef UVNET_DAEMON_OVN_DP_H
 #define UVNET_DAEMON_OVN_DP_H

@@ -4,7 +4,8 @@
  * the API is ovn.h): struct ovn, and the functions one file calls in
  * another.  ovn.c: settings, life, the Southbound session, the daemon
  * API; ovn_chassis.c: our rows, nb_cfg echo, transactions, removal;
- * ovn_binding.c: the Port_Binding claims; ovn_datapath.c: the data path;
+ * ovn_binding.c: the Port_Binding claims; ovn_fdb.c: the SB FDB rows;
+ * ovn_datapath.c: the data path;
  * ovn_show.c: ovn-show.  Control thread only.
  */
 #ifndef UVNET_DAEMON_OVN_IMPL_H
@@ -20,12 +21,21 @@
 #include "ovsdb/cache.h"
 #include "port/ovn_map.h"
 #include "port/port.h"
+#include "switch/bridge.h"
+#include "switch/port_sec.h"
 #include "util/error.h"
 
 #define SB_DB "OVN_Southbound"
 #define OVN_MAX_BINDS 256
 
 enum ovn_phase { PH_DOWN, PH_SERVER, PH_SCHEMA, PH_MONITOR, PH_READY };
+
+/* Whose port security a bound port has (ovn_binding.c decides). */
+enum ovn_sec_from {
+	OVN_SEC_NONE,                 /* the logical port has no port_security */
+	OVN_SEC_SB,                   /* Port_Binding.port_security: `sec` */
+	OVN_SEC_LOCAL,                /* the port's own port-security= word wins */
+};
 
 /* What ovn_run() found for one local port with iface-id=. */
 struct ovn_bind {
@@ -34,6 +44,11 @@ struct ovn_bind {
 	char state[160];              /* "bound", or why not */
 	int64_t dp_key, key;
 	bool bound;
+	enum ovn_sec_from sec_from;
+	unsigned sec_entries;         /* port_security entries (only the first is enforced) */
+	struct port_sec sec;
+	unsigned acl_flows;           /* ACL flows on its logical switch: not enforced */
+	bool learn;                   /* "unknown" addresses, no port_security: MACs to the SB FDB */
 };
 
 struct ovn {
@@ -46,6 +61,7 @@ struct ovn {
 	enum ovn_phase phase;
 	bool loaded;                  /* the cache holds a whole database */
 	int mon_version;              /* 2: monitor_cond (update2), 1: monitor */
+	int64_t min_index;            /* the highest Raft index a member showed us */
 	bool txn_busy, retry;
 	bool leaving;                 /* removing our rows: write nothing else */
 	char last_ops[256];           /* a digest of the last transaction */
@@ -55,10 +71,13 @@ struct ovn {
 	uint64_t txns, txn_errors;
 	struct ovn_bind binds[OVN_MAX_BINDS];
 	unsigned nbinds;
+	int64_t acl_warned[OVN_MAX_BINDS]; /* datapath keys whose ACLs were warned of */
+	unsigned nacl_warned;
 	/* the data path (ovn_dp.h) */
 	char tunnel[PORT_NAME_MAX];   /* the tunnel port's name */
 	uint32_t vlan_key[OVN_MAP_VLANS]; /* internal VLAN -> datapath key */
 	char dp_problem[ERROR_MSG_MAX];
+	uint16_t sec_entries[BRIDGE_MAX_PORTS]; /* per bridge slot: port_security entries warned of */
 	bool syncing, closing;
 	uint64_t map_swaps;
 };
@@ -79,6 +98,8 @@ static inline struct ovsdb_row *our_chassis(struct ovn *o)
 
 void ovn_add_update(struct json_object *ops, const char *table, const char *uuid,
 		    struct json_object *row);
+void ovn_add_insert(struct json_object *ops, const char *table, const char *name,
+		    struct json_object *row);
 struct json_object *ovn_ref_set(const char *uuid, bool named);
 /* The registration's problem (ovn-show), logged when it changes. */
 void ovn_set_problem(struct ovn *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -89,6 +110,13 @@ void ovn_remove_rows(struct ovn *o);
 /* ---- ovn_binding.c ---- */
 
 void ovn_want_bindings(struct ovn *o, struct json_object *ops, const char *chassis, bool named);
+/* The binding of local port `name` (bound or not), or NULL. */
+const struct ovn_bind *ovn_find_bind(const struct ovn *o, const char *name);
+
+/* ---- ovn_fdb.c ---- */
+
+/* FDB rows for the MACs learned on bound "unknown"-address ports. */
+void ovn_want_fdb(struct ovn *o, struct json_object *ops);
 
 /* ---- ovn_datapath.c ---- */
 

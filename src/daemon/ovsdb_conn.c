@@ -74,7 +74,7 @@ static void try_connect(struct ovsdb_conn *c);
  * whole round of failures. */
 static void lost(struct ovsdb_conn *c, const char *why)
 {
-	bool was_up = c->state == OVSDB_CONN_CONNECTED;
+	bool was_up = c->state == OVSDB_CONN_CONNECTED, was_ready = was_up && c->ready;
 
 	snprintf(c->last_error, sizeof(c->last_error), "%s: %s", ovsdb_conn_remote(c), why);
 	if (was_up)
@@ -90,9 +90,11 @@ static void lost(struct ovsdb_conn *c, const char *why)
 	if (c->state != OVSDB_CONN_IDLE || !c->nremotes)
 		return; /* a callback stopped or restarted us */
 	c->cur = (c->cur + 1) % c->nremotes;
-	if (was_up)
+	/* a session the client never found usable (a member disconnected
+	 * from its cluster) is a failure: no reconnecting in a tight loop */
+	if (was_ready)
 		c->failures_in_round = 0;
-	if (++c->failures_in_round < c->nremotes || was_up) {
+	if (++c->failures_in_round < c->nremotes || was_ready) {
 		try_connect(c);
 		return;
 	}
@@ -269,12 +271,18 @@ static void established(struct ovsdb_conn *c)
 	c->state = OVSDB_CONN_CONNECTED;
 	c->last_rx_ms = mono_ms();
 	c->echo_sent_ms = 0;
-	c->backoff_s = 1;
-	c->failures_in_round = 0;
+	c->ready = false;
 	c->connects++;
 	log_info("%s: connected", ovsdb_conn_remote(c));
 	if (c->ops->connected)
 		c->ops->connected(c->arg);
+}
+
+void ovsdb_conn_ready(struct ovsdb_conn *c)
+{
+	c->ready = true;
+	c->backoff_s = 1;
+	c->failures_in_round = 0;
 }
 
 static void on_event(void *arg)

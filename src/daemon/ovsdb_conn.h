@@ -5,7 +5,7 @@
  * cluster), JSON-RPC requests with a callback per reply, notifications
  * handed to the owner, the server's "echo" answered, our own echo sent
  * after 5 s of silence and the connection dropped after 10 s of it.  A
- * lost connection (or ovsdb_conn_drop(): not the leader, a schema we
+ * lost connection (or ovsdb_conn_drop(): a disconnected member, a schema we
  * cannot use) moves on to the next remote at once; after a whole round of
  * failures it waits, 1 s doubling up to 8 s, before the next round.
  *
@@ -60,6 +60,7 @@ struct ovsdb_conn {
 	char drop_reason[160];
 	char last_error[200];           /* why the last connection ended */
 	unsigned connects;              /* sessions established */
+	bool ready;                     /* the client found this session usable */
 };
 
 /* Start connecting to remotes[0..n) (no I/O fails here: errors end up in
@@ -75,6 +76,11 @@ int ovsdb_conn_request(struct ovsdb_conn *c, const char *method, struct json_obj
 /* Close this session (after the current callback) and go on with the next
  * remote; reason goes to last_error and the log. */
 void ovsdb_conn_drop(struct ovsdb_conn *c, const char *reason);
+
+/* The client found the session usable (its database loaded): only now is
+ * the round of failures and the backoff reset; a session dropped before
+ * (ovsdb_conn_drop) counts as a failed remote. */
+void ovsdb_conn_ready(struct ovsdb_conn *c);
 
 /* Once a second: connect timeouts, retries, the echo probe. */
 void ovsdb_conn_tick(struct ovsdb_conn *c);

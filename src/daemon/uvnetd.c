@@ -15,12 +15,14 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "daemon/control.h"
 #include "daemon/daemon.h"
+#include "daemon/metrics.h"
 #include "util/ab.h"
 #include "util/log.h"
 #include "util/parse.h"
@@ -33,7 +35,7 @@ LOG_MODULE("uvnetd");
 
 struct options {
 	bool foreground;
-	const char *control, *state, *pid_file, *log_file, *cpu_list, *control_group;
+	const char *control, *state, *pid_file, *log_file, *cpu_list, *control_group, *metrics;
 	unsigned workers;
 	enum poll_mode poll;
 	enum log_level level;
@@ -60,6 +62,9 @@ static void usage(FILE *to)
 		"  --log-file PATH       log here (default: stderr, or " DEFAULT_DIR "/uvnetd.log\n"
 		"                        in the background)\n"
 		"  --pid-file PATH       write the pid here (default " DEFAULT_DIR "/uvnetd.pid)\n"
+		"  --metrics ADDR:PORT   serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+		"                        (an IPv4 address, or an IPv6 one in brackets:\n"
+		"                        127.0.0.1:9100, [::1]:9100; default: off)\n"
 		"  --help                this text\n",
 		WORKER_MAX);
 }
@@ -106,6 +111,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "log-file", required_argument, NULL, 'L' },
 		{ "pid-file", required_argument, NULL, 'P' },
+		{ "metrics", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -127,6 +133,19 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'C': o->cpu_list = optarg; break;
 		case 'L': o->log_file = optarg; break;
 		case 'P': o->pid_file = optarg; break;
+		case 'm': {
+			struct sockaddr_storage ss;
+			unsigned len;
+
+			if (!parse_hostport(optarg, &ss, &len)) {
+				fprintf(stderr, "uvnetd: --metrics: '%s' is not ADDR:PORT (an IPv4 address, "
+					"or an IPv6 one in brackets, and a port 1-65535: 127.0.0.1:9100, "
+					"[::1]:9100)\n", optarg);
+				return -1;
+			}
+			o->metrics = optarg;
+			break;
+		}
 		case 'w':
 			if (!parse_uint(optarg, 1, WORKER_MAX, &v)) {
 				fprintf(stderr, "uvnetd: --workers: '%s' is not a number from 1 to %d\n",
@@ -276,10 +295,13 @@ static int go_background(const struct options *o)
 	return 0;
 }
 
-/* The process: the daemon, its control socket, the signals that stop it. */
+/* The process: the daemon, its control socket, the metrics endpoint, the
+ * signals that stop it. */
 struct uvnetd {
 	struct daemon d;
 	struct control_server control;
+	struct metrics_server metrics;
+	bool metrics_on;
 	int signal_fd;
 };
 
@@ -311,7 +333,7 @@ static int block_signals(struct uvnetd *u, struct error *e)
 }
 
 static int start(struct uvnetd *u, const struct options *o, const char *state, int listen_fd,
-		 const int *cpus, unsigned ncpus)
+		 int metrics_fd, const int *cpus, unsigned ncpus)
 {
 	struct daemon_config cfg = { o->control, state, o->workers, o->poll,
 				     ncpus ? cpus : NULL, ncpus };
@@ -321,6 +343,11 @@ static int start(struct uvnetd *u, const struct options *o, const char *state, i
 	if ((rc = block_signals(u, &e)) || (rc = daemon_start(&u->d, &cfg, &e)) ||
 	    (rc = control_start(&u->control, &u->d, o->control, listen_fd, &e)))
 		goto fail;
+	if (metrics_fd >= 0) {
+		if ((rc = metrics_start(&u->metrics, &u->d, o->metrics, metrics_fd, &e)))
+			goto fail;
+		u->metrics_on = true;
+	}
 	rc = loop_watch(&u->d.loop, u->signal_fd, on_signal, u);
 	if (!rc)
 		return 0;
@@ -340,6 +367,8 @@ static void run(struct uvnetd *u)
 		loop_run_once(&u->d.loop, 1000);
 		clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 		control_expire(&u->control, ts.tv_sec);
+		if (u->metrics_on)
+			metrics_expire(&u->metrics, ts.tv_sec);
 		if (daemon_save_state(&u->d, &e))
 			log_error("%s", e.msg);
 	}
@@ -350,7 +379,7 @@ int main(int argc, char **argv)
 	static struct uvnetd u;
 	char state[PATH_MAX];
 	struct options o;
-	int cpus[256], ncpus = 0, listen_fd;
+	int cpus[256], ncpus = 0, listen_fd, metrics_fd = -1;
 	struct error e;
 	struct rlimit rl;
 	gid_t gid;
@@ -381,17 +410,26 @@ int main(int argc, char **argv)
 		fprintf(stderr, "uvnetd: %s\n", e.msg);
 		return 1;
 	}
-	if (go_background(&o) || start(&u, &o, state, listen_fd, cpus, (unsigned)ncpus))
+	if (o.metrics && (metrics_fd = metrics_listen(o.metrics, &e)) < 0) {
+		fprintf(stderr, "uvnetd: %s\n", e.msg);
+		close(listen_fd);
+		unlink(o.control);
+		return 1;
+	}
+	if (go_background(&o) || start(&u, &o, state, listen_fd, metrics_fd, cpus, (unsigned)ncpus))
 		return 1;
 	write_pid(o.pid_file);
 	if (daemon_load_state(&u.d, &e))
 		log_error("%s", e.msg);
 	getrlimit(RLIMIT_NOFILE, &rl);
-	log_info("ready: control %s (%s), state %s, %u worker(s), %s polling, %llu fds", o.control,
+	log_info("ready: control %s (%s), state %s, %u worker(s), %s polling, %llu fds%s%s", o.control,
 		 o.control_group ? "mode 0660, --control-group" : "mode 0600", state, o.workers,
-		 poll_mode_name(o.poll), (unsigned long long)rl.rlim_cur);
+		 poll_mode_name(o.poll), (unsigned long long)rl.rlim_cur,
+		 o.metrics ? ", metrics on http://" : "", o.metrics ? o.metrics : "");
 	run(&u);
 	control_stop(&u.control);
+	if (u.metrics_on)
+		metrics_stop(&u.metrics);
 	daemon_stop(&u.d);
 	unlink(o.pid_file);
 	log_info("stopped");

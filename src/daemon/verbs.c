@@ -8,11 +8,13 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "control/verbs.h"
 #include "daemon/daemon.h"
+#include "switch/trace.h"
 #include "util/log.h"
 
 LOG_MODULE("control");
@@ -121,6 +123,13 @@ static struct json_object *port_json(const struct daemon_port *dp)
 	}
 	if (mtu)
 		json_object_object_add(o, "mtu", json_object_new_int((int)mtu));
+	if (cfg->police.rate_kbps) {
+		char pol[64];
+
+		snprintf(pol, sizeof(pol), "rate %u kbit/s, burst %u kbit", cfg->police.rate_kbps,
+			 cfg->police.burst_kbit ? cfg->police.burst_kbit : POLICE_DEFAULT_BURST_KBIT);
+		json_object_object_add(o, "ingress_policing", json_object_new_string(pol));
+	}
 	if (dp->port->ops->describe)
 		dp->port->ops->describe(dp->port, o);
 	return o;
@@ -198,6 +207,7 @@ static struct json_object *port_stats_json(const struct daemon_port *dp)
 	json_object_object_add(o, "security_drops", sec);
 	json_object_object_add(o, "max_macs_refused", json_object_new_uint64(c.mac_limit));
 	json_object_object_add(o, "fdb_full_refused", json_object_new_uint64(c.fdb_full));
+	json_object_object_add(o, "policing", json_object_new_uint64(c.policing));
 	return o;
 }
 
@@ -299,6 +309,95 @@ static struct json_object *fdb_show(struct daemon *d, const char *const *w, unsi
 	return res;
 }
 
+static const char *slot_name(const struct bridge *br, unsigned slot)
+{
+	return slot < BRIDGE_MAX_PORTS && br->ports[slot] ? br->ports[slot]->name : "?";
+}
+
+static struct json_object *trace_json(const struct bridge *br, const struct trace_frame *tf,
+				      const struct trace_result *r)
+{
+	struct json_object *o = json_object_new_object(), *outs;
+	char type[8];
+
+	json_object_object_add(o, "bridge", json_object_new_string(br->name));
+	json_object_object_add(o, "in_port", json_object_new_string(tf->in_port));
+	json_object_object_add(o, "len", json_object_new_int((int)tf->len));
+	snprintf(type, sizeof(type), "0x%04x", tf->type);
+	json_object_object_add(o, "dl_type", json_object_new_string(type));
+	if (tf->tagged)
+		json_object_object_add(o, "vlan_tag", json_object_new_int(tf->vlan));
+	json_object_object_add(o, "verdict", json_object_new_string(trace_verdict_name(r->verdict)));
+	if (r->policed) {
+		struct json_object *p = json_object_new_object();
+
+		json_object_object_add(p, "conforms", json_object_new_boolean(r->police_pass));
+		json_object_object_add(p, "tokens_bytes", json_object_new_uint64(r->police_tokens));
+		json_object_object_add(o, "policing", p);
+	}
+	if (r->verdict == TRACE_DROP_SECURITY)
+		json_object_object_add(o, "port_security", json_object_new_string(port_sec_reason_name(r->sec)));
+	if (r->verdict != TRACE_FORWARD && r->verdict != TRACE_NO_OUTPUT)
+		return o;
+	json_object_object_add(o, "vlan", json_object_new_int(r->vlan));
+	json_object_object_add(o, "lookup", json_object_new_string(r->multicast ? "multicast" :
+								   r->dst < 0 ? "flood" : "hit"));
+	if (r->dst >= 0)
+		json_object_object_add(o, "fdb_port", json_object_new_string(slot_name(br, (unsigned)r->dst)));
+	outs = json_object_new_array();
+	for (unsigned i = 0; i < r->nout; i++) {
+		struct json_object *x = json_object_new_object();
+		const struct trace_out *t = &r->out[i];
+
+		json_object_object_add(x, "port", json_object_new_string(slot_name(br, t->port)));
+		json_object_object_add(x, "output", json_object_new_boolean(t->why == DECIDE_EGRESS_OK));
+		if (t->why == DECIDE_EGRESS_OK && t->tagged)
+			json_object_object_add(x, "tag", json_object_new_int(r->vlan));
+		if (t->why != DECIDE_EGRESS_OK)
+			json_object_object_add(x, "drop", json_object_new_string(trace_egress_name(t->why)));
+		if (t->why == DECIDE_EGRESS_MTU)
+			json_object_object_add(x, "mtu", json_object_new_int((int)t->mtu));
+		json_object_array_add(outs, x);
+	}
+	json_object_object_add(o, "ports", outs);
+	return o;
+}
+
+static struct json_object *trace(struct daemon *d, const char *const *w, unsigned n,
+				 struct error *e)
+{
+	struct daemon_bridge *br = daemon_find_bridge(d, w[0]);
+	struct daemon_port *dp;
+	struct trace_frame tf;
+	struct trace_result *r;
+	struct json_object *res;
+	struct timespec ts;
+
+	if (!br) {
+		error_set(e, -ENOENT, "bridge: no bridge named %s", w[0]);
+		return NULL;
+	}
+	if (trace_parse(w + 1, n - 1, &tf, e))
+		return NULL;
+	dp = daemon_find_port(d, tf.in_port);
+	if (!dp || dp->br != br) {
+		error_set(e, -ENOENT, "in-port: no port named %s on bridge %s", tf.in_port, w[0]);
+		return NULL;
+	}
+	r = malloc(sizeof(*r));
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	if (!r || trace_run(br->sw, dp->port, &tf,
+			    (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000,
+			    police_now(), r)) {
+		free(r);
+		error_set(e, -ENOMEM, "trace: out of memory");
+		return NULL;
+	}
+	res = trace_json(br->sw, &tf, r);
+	free(r);
+	return res;
+}
+
 static struct json_object *net_list(struct daemon *d, const char *const *w, unsigned n,
 				    struct error *e)
 {
@@ -337,8 +436,7 @@ static struct json_object *ovn_set(struct daemon *d, const char *const *w, unsig
 static struct json_object *ovn_show(struct daemon *d, const char *const *w, unsigned n,
 				    struct error *e)
 {
-	(void)w, (void)n;
-	return daemon_ovn_show(d, e);
+	return daemon_ovn_show(d, n ? w[0] : NULL, e);
 }
 
 static struct json_object *ovn_clear(struct daemon *d, const char *const *w, unsigned n,
@@ -359,6 +457,7 @@ static const verb_fn handlers[VERB_COUNT] = {
 	[VERB_SHOW] = show,
 	[VERB_STATS] = stats,
 	[VERB_FDB_SHOW] = fdb_show,
+	[VERB_TRACE] = trace,
 	[VERB_NET_DEFINE] = net_define,
 	[VERB_NET_UNDEFINE] = net_undefine,
 	[VERB_NET_START] = net_start,

@@ -140,7 +140,7 @@ int ovsdb_cache_set_schema(struct ovsdb_cache *c, struct json_object *schema, st
 	return 0;
 }
 
-struct json_object *ovsdb_cache_monitor_requests(const struct ovsdb_cache *c)
+struct json_object *ovsdb_cache_monitor_requests(const struct ovsdb_cache *c, bool conditional)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -151,6 +151,8 @@ struct json_object *ovsdb_cache_monitor_requests(const struct ovsdb_cache *c)
 		for (unsigned k = 0; k < t->ncols; k++)
 			json_object_array_add(cols, json_object_new_string(t->spec->columns[k]));
 		json_object_object_add(req, "columns", cols);
+		if (conditional && t->spec->where) /* the caller's own text: it parses */
+			json_object_object_add(req, "where", json_tokener_parse(t->spec->where));
 		json_object_object_add(o, t->spec->name, req);
 	}
 	return o;

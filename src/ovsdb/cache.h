@@ -28,10 +28,13 @@
 #define OVSDB_UUID_LEN 36
 #define OVSDB_BUCKETS 256
 
-/* What the caller monitors: a table and its columns (NULL-terminated). */
+/* What the caller monitors: a table and its columns (NULL-terminated);
+ * where: monitor_cond's condition as JSON text (its clauses are ORed, see
+ * ovsdb-server(7)), NULL: every row.  A plain monitor gets every row. */
 struct ovsdb_table_spec {
 	const char *name;
 	const char *const *columns;
+	const char *where;
 };
 
 /* OPTIONAL: a set of at most one element; kept like a set, but an
@@ -73,9 +76,9 @@ void ovsdb_cache_clear(struct ovsdb_cache *c);
  */
 int ovsdb_cache_set_schema(struct ovsdb_cache *c, struct json_object *schema, struct error *e);
 
-/* The monitor (or monitor_cond: no "where", every row) requests:
- * {"TABLE": {"columns": [...]}, ...}. */
-struct json_object *ovsdb_cache_monitor_requests(const struct ovsdb_cache *c);
+/* The monitor requests: {"TABLE": {"columns": [...]}, ...}, with each
+ * spec's "where" when conditional (monitor_cond). */
+struct json_object *ovsdb_cache_monitor_requests(const struct ovsdb_cache *c, bool conditional);
 
 /*
  * Apply table-updates (version 1: rows as "old"/"new") or table-updates2

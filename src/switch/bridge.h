@@ -2,8 +2,10 @@
 /*
  * A bridge: a set of ports, a MAC learning table, and the forwarding of a
  * burst of frames from one port to the others (VLAN admission, port
- * security, learn within the port's MAC limit, look up, flood, VLAN
- * tagging, MTU check, never back out the port a frame came in on).  The ports' tx_burst() moves the bytes.
+ * security, ingress policing, learn within the port's MAC limit, look up,
+ * flood, VLAN tagging, MTU check, never back out the port a frame came in
+ * on; the per-frame decisions are switch/decide.h's).  The ports'
+ * tx_burst() moves the bytes.
  *
  * Ports are added and removed by the control thread; workers read the
  * port table without locks, so a removed port may only be destroyed after
@@ -17,6 +19,7 @@
 
 #include "switch/fdb.h"
 #include "port/port.h"
+#include "switch/police.h"
 #include "switch/port_sec.h"
 #include "switch/port_vlan.h"
 
@@ -38,6 +41,7 @@ struct bridge_port_cfg {
 	unsigned max_macs;      /* 0: no limit */
 	bool secure;            /* sec applies */
 	struct port_sec sec;
+	struct police_cfg police; /* ingress policing; rate 0: off */
 };
 
 /* The switch's counters of one port, a slot per writer (as struct port_slot). */
@@ -45,6 +49,7 @@ struct bridge_port_counters {
 	uint64_t sec_drops[PORT_SEC_NREASONS]; /* frames port security dropped */
 	uint64_t mac_limit;     /* sources not learned: the port had max-macs of them */
 	uint64_t fdb_full;      /* sources not learned: the bridge's table was full */
+	uint64_t policing;      /* frames ingress policing dropped */
 } __attribute__((aligned(64)));
 
 struct bridge {
@@ -53,6 +58,7 @@ struct bridge {
 	struct port *ports[BRIDGE_MAX_PORTS];
 	struct bridge_port_cfg *cfg[BRIDGE_MAX_PORTS];            /* each port's */
 	struct bridge_port_counters *counters[BRIDGE_MAX_PORTS];  /* PORT_SLOTS each */
+	struct police_bucket *police[BRIDGE_MAX_PORTS];          /* each port's bucket */
 	unsigned nslots;        /* one past the highest slot in use */
 };
 
@@ -69,7 +75,7 @@ struct fwd_scratch {
 struct bridge *bridge_new(const char *name);
 void bridge_free(struct bridge *br);
 
-/* Every VLAN, no MAC limit, no port security. */
+/* Every VLAN, no MAC limit, no port security, no policing. */
 void bridge_port_cfg_init(struct bridge_port_cfg *c);
 
 /* 0, -ENOSPC when the bridge is full, -ENOMEM.  cfg is copied. */
@@ -84,13 +90,16 @@ void bridge_forget_port(struct bridge *br, struct port *p);
  * Give port p (on br) a copy of cfg.  Bursts already in flight may still
  * use the old configuration, returned in *old: free it with free() once no
  * burst is left in flight (worker sync), and then forget the port's MACs
- * (fdb_flush_port) if its VLANs or security changed.  0 or -ENOMEM.
+ * (fdb_flush_port) if its VLANs or security changed.  A new policing rate
+ * or burst starts from a full bucket.  0 or -ENOMEM.
  */
 int bridge_set_port_cfg(struct bridge *br, struct port *p, const struct bridge_port_cfg *cfg,
 			struct bridge_port_cfg **old);
 
-/* Control thread: the port's configuration, and its counters summed. */
+/* Control thread: the port's configuration, its policing bucket, and its
+ * counters summed. */
 const struct bridge_port_cfg *bridge_port_cfg(const struct bridge *br, const struct port *p);
+const struct police_bucket *bridge_port_bucket(const struct bridge *br, const struct port *p);
 struct bridge_port_counters bridge_port_counters(const struct bridge *br, const struct port *p);
 
 /* Forward n frames received on port `in`, from worker `worker` (or

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include "util/parse.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
 
 bool parse_uint_n(const char *s, size_t n, uint64_t min, uint64_t max, uint64_t *out)
 {
@@ -77,5 +80,68 @@ bool parse_mac(const char *s, uint8_t mac[6])
 		m[i] = (uint8_t)(hi << 4 | lo);
 	}
 	memcpy(mac, m, 6);
+	return true;
+}
+
+bool parse_hex(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t n;
+
+	if (!s || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+		return false;
+	n = strlen(s + 2);
+	if (n == 0 || n > 16)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		int d = hex(s[2 + i]);
+
+		if (d < 0)
+			return false;
+		v = v << 4 | (uint64_t)d;
+	}
+	if (v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool parse_hostport(const char *s, struct sockaddr_storage *ss, unsigned *len)
+{
+	const char *colon = s ? strrchr(s, ':') : NULL;
+	char host[INET6_ADDRSTRLEN];
+	size_t hlen;
+	uint64_t port;
+
+	if (!colon || !parse_uint(colon + 1, 1, 65535, &port))
+		return false;
+	hlen = (size_t)(colon - s);
+	memset(ss, 0, sizeof(*ss));
+	if (s[0] == '[') {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+
+		if (hlen < 3 || colon[-1] != ']' || hlen - 2 >= sizeof(host))
+			return false;
+		memcpy(host, s + 1, hlen - 2);
+		host[hlen - 2] = '\0';
+		if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1)
+			return false;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+
+		if (!hlen || hlen >= sizeof(host))
+			return false;
+		memcpy(host, s, hlen);
+		host[hlen] = '\0';
+		/* inet_pton takes only dotted quads: no "1", no octal, no hex */
+		if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
+			return false;
+		a->sin_family = AF_INET;
+		a->sin_port = htons((uint16_t)port);
+		*len = sizeof(*a);
+	}
 	return true;
 }

@@ -26,4 +26,16 @@ bool parse_decimal(const char *s, double max, double *out);
 /* A MAC address: six pairs of hex digits separated by ':', nothing else. */
 bool parse_mac(const char *s, uint8_t mac[6]);
 
+/* "0x" (or "0X") and 1 to 16 hex digits, at most max ("0x0800"). */
+bool parse_hex(const char *s, uint64_t max, uint64_t *out);
+
+/*
+ * A listening address: an IPv4 literal and a port ("127.0.0.1:9100") or
+ * an IPv6 literal in brackets and a port ("[::1]:9100"); port 1-65535, a
+ * number as parse_uint() reads them; no names, no scope ids.  Fills *ss
+ * and *len for bind().
+ */
+struct sockaddr_storage;
+bool parse_hostport(const char *s, struct sockaddr_storage *ss, unsigned *len);
+
 #endif

@@ -347,7 +347,7 @@ static void stats_and_fdb_show_answer_in_shape(void **state)
 		 "{\"ports\":[{\"name\":\"p2\",\"bridge\":\"br0\",\"type\":\"fake\",\"rx\":%s,\"tx\":%s,"
 		 "\"security_drops\":{\"eth-src\":0,\"arp-sha\":0,\"arp-spa\":0,\"ipv4-src\":0,"
 		 "\"ipv6-src\":0,\"nd\":0,\"dhcp-server\":0,\"dhcp-client\":0,\"ra-redirect\":0,"
-		 "\"nested-tag\":0,\"malformed\":0},\"max_macs_refused\":0,\"fdb_full_refused\":0}]}",
+		 "\"nested-tag\":0,\"malformed\":0},\"max_macs_refused\":0,\"fdb_full_refused\":0,\"policing\":0}]}",
 		 zero, zero);
 	assert_string_equal(r, want);
 	free(r);
@@ -461,6 +461,38 @@ static void set_port_changes_what_the_switch_does_and_the_words(void **state)
 }
 
 /* ---- deleting ---- */
+
+static void ingress_policing_is_set_shown_and_kept_in_the_words(void **state)
+{
+	struct daemon *d = D(state);
+	const struct bridge_port_cfg *cfg;
+	struct daemon_port *dp;
+
+	OK(d, "add-br", "br0");
+	OK(d, "add-port", "br0", "p1", "type=fake", "ingress-policing-rate=10000");
+	dp = daemon_find_port(d, "p1");
+	cfg = bridge_port_cfg(dp->br->sw, dp->port);
+	assert_int_equal(cfg->police.rate_kbps, 10000);
+	assert_int_equal(cfg->police.burst_kbit, 0);
+	show_is(d, "{\"name\":\"br0\",\"ports\":[{\"name\":\"p1\",\"type\":\"fake\",\"vlan\":\"all\","
+		   "\"ingress_policing\":\"rate 10000 kbit/s, burst 8000 kbit\",\"colour\":\"none\"}]}");
+	OK(d, "set-port", "p1", "ingress-policing-burst=500", "ingress-policing-rate=2000");
+	cfg = bridge_port_cfg(dp->br->sw, dp->port);
+	assert_int_equal(cfg->police.rate_kbps, 2000);
+	assert_int_equal(cfg->police.burst_kbit, 500);
+	assert_string_equal(words_of(d, "p1"),
+			    "[ \"type=fake\", \"ingress-policing-rate=2000\", "
+			    "\"ingress-policing-burst=500\" ]");
+	FAILS(d, "port p1: ingress-policing-rate: '-1' is not a number from 0 to 4294967295 "
+		 "(kbit/s; 0: off)", "set-port", "p1", "ingress-policing-rate=-1");
+	FAILS(d, "ingress-policing-burst: '4294967296' is not a number from 0 to 4294967295 "
+		 "(kbit; 0: 8000)", "add-port", "br0", "p2", "type=fake",
+	      "ingress-policing-burst=4294967296");
+	/* back to the default: off */
+	OK(d, "set-port", "p1", "ingress-policing-rate=");
+	assert_int_equal(bridge_port_cfg(dp->br->sw, dp->port)->police.rate_kbps, 0);
+	assert_string_equal(words_of(d, "p1"), "[ \"type=fake\", \"ingress-policing-burst=500\" ]");
+}
 
 static void ports_are_deleted_with_or_without_their_bridge(void **state)
 {
@@ -797,6 +829,7 @@ int main(void)
 		T(a_kind_without_describe_is_shown),
 		T(stats_and_fdb_show_answer_in_shape),
 		T(set_port_changes_what_the_switch_does_and_the_words),
+		T(ingress_policing_is_set_shown_and_kept_in_the_words),
 		T(ports_are_deleted_with_or_without_their_bridge),
 		T(deleting_a_bridge_takes_its_ports_only),
 		T(what_a_network_made_only_it_may_delete),

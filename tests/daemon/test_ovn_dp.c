@@ -6,8 +6,10 @@
  * after), unbound ones and ports bound elsewhere are parked; the tunnel
  * table holds remote VIF MACs of chassis with an encap of our type, local
  * MACs as local, "unknown"/router addresses not at all, the _MC_flood and
- * _MC_unknown chassis of our datapaths only; an unregistered chassis
- * binds nothing; Port_Binding.mac parsing.
+ * _MC_unknown chassis of our datapaths only; FDB rows (MACs learned
+ * on remote unknown-address ports) unicast to their port, unless a
+ * logical port has the MAC or the row names nothing reachable of ours;
+ * an unregistered chassis binds nothing; Port_Binding.mac parsing.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -24,11 +26,13 @@ static const char *const ch_cols[] = { "name", "encaps", NULL };
 static const char *const enc_cols[] = { "type", "ip", NULL };
 static const char *const pb_cols[] = { "logical_port", "type", "datapath", "tunnel_key", "chassis",
 				       "mac", NULL };
-static const char *const dp_cols[] = { "tunnel_key", NULL };
+static const char *const dp_cols[] = { "tunnel_key", NULL, NULL };
 static const char *const mg_cols[] = { "datapath", "name", "tunnel_key", "ports", NULL };
+static const char *const fdb_cols[] = { "mac", "dp_key", "port_key", NULL };
 static const struct ovsdb_table_spec spec[] = {
-	{ "Chassis", ch_cols }, { "Encap", enc_cols }, { "Port_Binding", pb_cols },
-	{ "Datapath_Binding", dp_cols }, { "Multicast_Group", mg_cols },
+	{ "Chassis", ch_cols, NULL }, { "Encap", enc_cols, NULL }, { "Port_Binding", pb_cols, NULL },
+	{ "Datapath_Binding", dp_cols, NULL }, { "Multicast_Group", mg_cols, NULL },
+	{ "FDB", fdb_cols, NULL },
 };
 
 #define REF(t) "{\"type\":{\"key\":{\"type\":\"uuid\",\"refTable\":\"" t "\"},\"min\":0,\"max\":1}}"
@@ -43,7 +47,9 @@ static const char schema_text[] =
 	"\"mac\":{\"type\":{\"key\":\"string\",\"min\":0,\"max\":\"unlimited\"}}}},"
 	"\"Datapath_Binding\":{\"columns\":{\"tunnel_key\":{\"type\":\"integer\"}}},"
 	"\"Multicast_Group\":{\"columns\":{\"datapath\":{\"type\":{\"key\":{\"type\":\"uuid\",\"refTable\":\"Datapath_Binding\"}}},"
-	"\"name\":{\"type\":\"string\"},\"tunnel_key\":{\"type\":\"integer\"},\"ports\":" REFS("Port_Binding") "}}}}";
+	"\"name\":{\"type\":\"string\"},\"tunnel_key\":{\"type\":\"integer\"},\"ports\":" REFS("Port_Binding") "}},"
+	"\"FDB\":{\"columns\":{\"mac\":{\"type\":\"string\"},\"dp_key\":{\"type\":\"integer\"},"
+	"\"port_key\":{\"type\":\"integer\"}}}}}";
 
 #define U(n) "00000000-0000-0000-0000-0000000000" n
 #define US U("01")   /* our chassis */
@@ -58,6 +64,9 @@ static const char schema_text[] =
 #define PB(u, name, type, dp, key, ch, macs) \
 	"\"" u "\":{\"new\":{\"logical_port\":\"" name "\",\"type\":\"" type "\",\"datapath\":" UUID(dp) \
 	",\"tunnel_key\":" #key ",\"chassis\":" ch ",\"mac\":" macs "}}"
+
+#define FDB(u, mac, dp, port) \
+	"\"" u "\":{\"new\":{\"mac\":\"" mac "\",\"dp_key\":" #dp ",\"port_key\":" #port "}}"
 
 static const char rows[] = "{"
 	"\"Chassis\":{"
@@ -87,7 +96,13 @@ static const char rows[] = "{"
 	"\"" U("42") "\":{\"new\":{\"datapath\":" UUID(DP1) ",\"name\":\"_MC_unknown\",\"tunnel_key\":32769,"
 	"\"ports\":" SET(UUID(U("34"))) "}},"
 	"\"" U("43") "\":{\"new\":{\"datapath\":" UUID(DP3) ",\"name\":\"_MC_flood\",\"tunnel_key\":32768,"
-	"\"ports\":" SET(UUID(U("37"))) "}}}}";
+	"\"ports\":" SET(UUID(U("37"))) "}}},"
+	"\"FDB\":{"
+	FDB(U("51"), "52:54:00:00:00:77", 1, 4) ","   /* learned behind lpU on B */
+	FDB(U("52"), "52:54:00:00:00:78", 1, 3) ","   /* behind lpC: C has no geneve encap */
+	FDB(U("53"), "52:54:00:00:00:02", 1, 4) ","   /* lpB's own MAC: lpB keeps it */
+	FDB(U("54"), "52:54:00:00:00:79 x", 1, 4) "," /* not a MAC */
+	FDB(U("55"), "52:54:00:00:00:7a", 3, 1) "}}"; /* DP3 is not ours */
 
 static struct ovsdb_cache cache;
 
@@ -163,6 +178,7 @@ static void the_table_follows_the_southbound(void **state)
 	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	static const uint8_t mac_b[6] = { 0x52, 0x54, 0, 0, 0, 2 }, mac_c[6] = { 0x52, 0x54, 0, 0, 0, 3 };
 	static const uint8_t mac_a[6] = { 0x52, 0x54, 0, 0, 0, 1 };
+	static const uint8_t fdb_u[6] = { 0x52, 0x54, 0, 0, 0, 0x77 }, fdb_c[6] = { 0x52, 0x54, 0, 0, 0, 0x78 };
 	struct ovn_map_dest d[OVN_MAP_MAX_DESTS];
 	enum ovn_map_drop why = OVN_MAP_OK;
 	struct ovn_map *m;
@@ -173,7 +189,7 @@ static void the_table_follows_the_southbound(void **state)
 	/* B by geneve; C has no geneve encap: unreachable, left out */
 	assert_int_equal(m->nchassis, 1);
 	assert_int_equal(m->chassis_ip[0], ip("10.250.9.2"));
-	assert_int_equal(m->nmacs, 2);                 /* lpA (local), lpB; not lpC, lpU, lpR */
+	assert_int_equal(m->nmacs, 3);                 /* lpA (local), lpB, FDB's ..:77; not lpC, lpU, lpR */
 	assert_int_equal(ovn_map_route(m, 1, 3, mac_b, d, &in, &why), 1);
 	assert_int_equal(d[0].ip, ip("10.250.9.2"));
 	assert_int_equal(d[0].egress, 2);
@@ -184,6 +200,13 @@ static void the_table_follows_the_southbound(void **state)
 	assert_int_equal(d[0].egress, OVN_MAP_MC_FLOOD);
 	assert_int_equal(ovn_map_route(m, 1, 3, mac_c, d, &in, &why), 1); /* _MC_unknown: lpU on B */
 	assert_int_equal(d[0].egress, OVN_MAP_MC_UNKNOWN);
+	assert_int_equal(ovn_map_route(m, 1, 3, fdb_u, d, &in, &why), 1); /* FDB: lpU on B itself */
+	assert_int_equal(d[0].ip, ip("10.250.9.2"));
+	assert_int_equal(d[0].egress, 4);
+	assert_int_equal(ovn_map_route(m, 1, 3, fdb_c, d, &in, &why), 1); /* unreachable C: _MC_unknown */
+	assert_int_equal(d[0].egress, OVN_MAP_MC_UNKNOWN);
+	assert_int_equal(ovn_map_route(m, 1, 3, mac_b, d, &in, &why), 1); /* still lpB's */
+	assert_int_equal(d[0].egress, 2);
 	/* DP3 (no local port) is not ours: nothing of it */
 	assert_null(ovn_map_dp_of_key(m, 3));
 	ovn_map_free(m);

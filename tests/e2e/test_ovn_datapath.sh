@@ -27,14 +27,8 @@
 # chassis, OVS included, with VXLAN encaps).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_init ovn-dp
-
-for t in ovsdb-server ovsdb-tool ovn-northd ovn-nbctl ovn-sbctl ovs-vswitchd ovs-vsctl ovn-controller; do
-    command -v "$t" >/dev/null || { echo "1..0 # SKIP $t is not installed (scripts/install-deps.sh ovn)"; exit 0; }
-done
-
-nb() { timeout 20 ovn-nbctl --db="unix:$T/nb.sock" "$@"; }
-sb() { timeout 20 ovn-sbctl --db="unix:$T/sb.sock" "$@"; }
-vsctl() { timeout 20 ovs-vsctl --db="unix:$T/ovsb/db.sock" "$@"; }
+source "$(dirname "${BASH_SOURCE[0]}")/ovn_lib.sh"
+ovn_need ovsdb-server ovsdb-tool ovn-northd ovn-nbctl ovn-sbctl ovs-vswitchd ovs-vsctl ovn-controller
 ctlc() { timeout 10 "$UVNETCTL" --control "$T/c.ctl.sock" "$@"; }
 
 ulA=10.250.9.1 ulB=10.250.9.2 ulC=10.250.9.3
@@ -72,24 +66,7 @@ else:  # count IF TARGET SECONDS READYFILE
 EOF
 
 # ---- central ----
-central() {
-    ovsdb-tool create "$T/nb.db" /usr/share/ovn/ovn-nb.ovsschema &&
-        ovsdb-tool create "$T/sb.db" /usr/share/ovn/ovn-sb.ovsschema || return 1
-    spawn ovsdb-server --no-chdir --remote="punix:$T/nb.sock" --unixctl="$T/nb.ctl" \
-        --log-file="$T/nb.log" "$T/nb.db"
-    sb_server
-    wait_for 10 test -S "$T/nb.sock" && wait_for 10 test -S "$T/sb.sock" || return 1
-    nb init || return 1
-    spawn env OVN_RUNDIR="$T" ovn-northd --no-chdir --ovnnb-db="unix:$T/nb.sock" \
-        --ovnsb-db="unix:$T/sb.sock" --unixctl="$T/northd.ctl" --log-file="$T/northd.log"
-    wait_for 10 bash -c "ovn-sbctl --db=unix:$T/sb.sock get SB_Global . nb_cfg >/dev/null 2>&1"
-}
-sb_server() {
-    spawn ovsdb-server --no-chdir --remote="punix:$T/sb.sock" --unixctl="$T/sb.ctl" \
-        --log-file="$T/sb.log" "$T/sb.db"
-    SB_PID=$BG_PID
-}
-central || e2e_bail "OVN central: NB + SB ovsdb-server, ovn-northd"
+ovn_central || e2e_bail "OVN central: NB + SB ovsdb-server, ovn-northd"
 
 # ---- underlay ----
 ns_add nsU u && ns_add nsB b && ns_add nsC c && ns_add nsVA va && ns_add nsVB vb &&
@@ -104,31 +81,9 @@ underlay_if "$E2E_NS" pa "$ulA" && underlay_if "$nsB" pb && underlay_if "$nsC" p
     e2e_bail "underlay 10.250.9.0/24"
 
 # ---- chassis B: OVS with the userspace datapath + ovn-controller ----
-chassis_b() {
-    mkdir -p "$T/ovsb" &&
-        ovsdb-tool create "$T/ovsb/conf.db" /usr/share/openvswitch/vswitch.ovsschema || return 1
-    spawn ip netns exec "$nsB" env OVS_RUNDIR="$T/ovsb" ovsdb-server --no-chdir \
-        --remote="punix:$T/ovsb/db.sock" --unixctl="$T/ovsb/ovsdb.ctl" --log-file="$T/ovsb/ovsdb.log" \
-        "$T/ovsb/conf.db"
-    wait_for 10 test -S "$T/ovsb/db.sock" && vsctl --no-wait init || return 1
-    spawn ip netns exec "$nsB" env OVS_RUNDIR="$T/ovsb" ovs-vswitchd --disable-system --no-chdir \
-        --unixctl="$T/ovsb/vswitchd.ctl" --log-file="$T/ovsb/vswitchd.log" "unix:$T/ovsb/db.sock"
-    vsctl add-br br-phy -- set bridge br-phy datapath_type=netdev -- add-port br-phy ul0 || return 1
-    ns_ifup "$nsB" br-phy "$ulB/24" || return 1
-    vsctl set open . external_ids:system-id=ovs-hv external_ids:ovn-remote="unix:$T/sb.sock" \
-        external_ids:ovn-encap-type="$ENCAP" external_ids:ovn-encap-ip="$ulB" \
-        external_ids:ovn-bridge-datapath-type=netdev || return 1
-    spawn ip netns exec "$nsB" env OVS_RUNDIR="$T/ovsb" OVN_RUNDIR="$T/ovsb" ovn-controller --no-chdir \
-        --log-file="$T/ovsb/ovn-controller.log" "unix:$T/ovsb/db.sock"
-    wait_for 20 vsctl br-exists br-int
-}
-chassis_b || e2e_bail "chassis B: ovsdb-server, ovs-vswitchd --disable-system, br-phy, ovn-controller"
-# vif NSVIF IF MAC ADDR LSP: a veth on B's br-int bound to LSP, its peer in NSVIF.
-vif() {
-    ip -n "$nsB" link add "$2" type veth peer name eth0 netns "$1" && ip -n "$nsB" link set "$2" up &&
-        ns_ifup "$1" eth0 "$4/24" "$3" &&
-        vsctl add-port br-int "$2" -- set interface "$2" external_ids:iface-id="$5"
-}
+ovn_ovs_chassis "$nsB" "$ulB" "$ENCAP" "unix:$T/sb.sock" ||
+    e2e_bail "chassis B: ovsdb-server, ovs-vswitchd --disable-system, br-phy, ovn-controller"
+vif() { ovn_ovs_vif "$nsB" "$@"; }
 
 # ---- logical switches ----
 nb ls-add ls1 && nb ls-add ls2 &&
@@ -151,8 +106,7 @@ ctl ovn-set remote="unix:$T/sb.sock" encap-ip=$ulA system-id=uv-a encap-type="$E
     tap_into "$E2E_NS" ta "$nsVA" 10.0.0.1 $macA && tap_into "$E2E_NS" ta2 "$nsVA2" 10.0.0.3 $macA2 ||
     e2e_bail "uvnetd A: ovn-set, taps ta (lpA), ta2 (lpA2)"
 
-bound_to() { [[ $(sb get Port_Binding "$1" chassis) == "$(sb get Chassis "$2" _uuid 2>/dev/null)" &&
-                $(sb get Port_Binding "$1" up) == true ]]; }
+bound_to() { ovn_bound_to "$@"; }
 tap_check "lpA, lpA2 bound to uvnet chassis uv-a" wait_for 20 eval 'bound_to lpA uv-a && bound_to lpA2 uv-a'
 tap_check "lpB, lpB2 bound to OVS chassis ovs-hv" wait_for 30 eval 'bound_to lpB ovs-hv && bound_to lpB2 ovs-hv'
 tap_check "ovn-nbctl --wait=hv sync returns (both chassis)" timeout 30 ovn-nbctl --db="unix:$T/nb.sock" --wait=hv sync
@@ -208,7 +162,7 @@ tap_check "SB stopped: uvnetd A sees the Southbound gone" \
     wait_for 15 eval '[[ $(ovn_json "d[\"connection\"][\"state\"]") == disconnected ]]'
 tap_check "... and A <-> B, A <-> C still forward (last known state)" \
     eval 'pingq "$nsVA" 10.0.0.2 && pingq "$nsVB" 10.0.0.1 && pingq "$nsVA" 10.0.0.5'
-sb_server
+ovn_sb_server
 tap_check "SB back: uvnetd A reconnects" \
     wait_for 20 eval '[[ $(ovn_json "d[\"connection\"][\"state\"]") == connected ]]'
 

@@ -20,10 +20,10 @@
 
 static const char *const pb_cols[] = { "logical_port", "tunnel_key", "chassis", "mac", "options",
 				       "up", NULL };
-static const char *const dp_cols[] = { "tunnel_key", NULL };
+static const char *const dp_cols[] = { "tunnel_key", NULL, NULL };
 static const struct ovsdb_table_spec spec[] = {
-	{ "Port_Binding", pb_cols },
-	{ "Datapath_Binding", dp_cols },
+	{ "Port_Binding", pb_cols, NULL },
+	{ "Datapath_Binding", dp_cols, NULL },
 };
 
 static const char schema_text[] =
@@ -82,7 +82,7 @@ static void kinds_from_schema(void **state)
 static void schema_missing_column_refused(void **state)
 {
 	static const char *const cols[] = { "logical_port", "requested_chassis", NULL };
-	static const struct ovsdb_table_spec s2[] = { { "Port_Binding", cols } };
+	static const struct ovsdb_table_spec s2[] = { { "Port_Binding", cols, NULL } };
 	struct ovsdb_cache c;
 	struct json_object *schema = json_tokener_parse(schema_text);
 	struct error e = { 0 };
@@ -96,10 +96,33 @@ static void schema_missing_column_refused(void **state)
 	ovsdb_cache_fini(&c);
 }
 
+static void monitor_request_where_only_conditional(void **state)
+{
+	static const char *const cols[] = { "tunnel_key", NULL, NULL };
+	static const struct ovsdb_table_spec s[] = {
+		{ "Datapath_Binding", cols, "[[\"tunnel_key\",\"==\",1],[\"tunnel_key\",\"==\",3]]" },
+	};
+	struct ovsdb_cache c;
+	struct json_object *r;
+
+	(void)state;
+	assert_int_equal(ovsdb_cache_init(&c, s, 1), 0);
+	r = ovsdb_cache_monitor_requests(&c, true);
+	assert_string_equal(json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN),
+			    "{\"Datapath_Binding\":{\"columns\":[\"tunnel_key\"],\"where\":"
+			    "[[\"tunnel_key\",\"==\",1],[\"tunnel_key\",\"==\",3]]}}");
+	json_object_put(r);
+	r = ovsdb_cache_monitor_requests(&c, false); /* plain monitor: no where */
+	assert_string_equal(json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN),
+			    "{\"Datapath_Binding\":{\"columns\":[\"tunnel_key\"]}}");
+	json_object_put(r);
+	ovsdb_cache_fini(&c);
+}
+
 static void monitor_request_lists_columns(void **state)
 {
 	struct ovsdb_cache *c = setup();
-	struct json_object *r = ovsdb_cache_monitor_requests(c);
+	struct json_object *r = ovsdb_cache_monitor_requests(c, true);
 	(void)state;
 	assert_string_equal(json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN),
 			    "{\"Port_Binding\":{\"columns\":[\"logical_port\",\"tunnel_key\",\"chassis\","
@@ -240,6 +263,7 @@ int main(void)
 		cmocka_unit_test(kinds_from_schema),
 		cmocka_unit_test(schema_missing_column_refused),
 		cmocka_unit_test(monitor_request_lists_columns),
+		cmocka_unit_test(monitor_request_where_only_conditional),
 		cmocka_unit_test(update2_initial_modify_delete),
 		cmocka_unit_test(update1_new_old),
 		cmocka_unit_test(malformed_updates_refused),

@@ -11,6 +11,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include "util/parse.h"
 
 static void uint_takes_plain_digits_in_range(void **state)
@@ -92,6 +96,51 @@ static void mac_is_six_hex_pairs(void **state)
 			fail_msg("parse_mac took '%s'", bad[i]);
 }
 
+static void hex_needs_0x_and_1_to_16_digits(void **state)
+{
+	static const char *const bad[] = { "", "0x", "800", "x800", "0x0800 ", " 0x800", "0x-1",
+					   "0x10000", "0x1g", "00x1", "0x00000000000000001" };
+	uint64_t v;
+
+	(void)state;
+	assert_true(parse_hex("0x0800", 0xffff, &v));
+	assert_int_equal(v, 0x800);
+	assert_true(parse_hex("0XfFfF", 0xffff, &v));
+	assert_int_equal(v, 0xffff);
+	assert_true(parse_hex("0xffffffffffffffff", UINT64_MAX, &v));
+	assert_int_equal(v, UINT64_MAX);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (parse_hex(bad[i], 0xffff, &v))
+			fail_msg("parse_hex took '%s'", bad[i]);
+}
+
+static void hostport_is_an_ip_literal_and_a_port(void **state)
+{
+	static const char *const bad[] = {
+		"", "9100", ":9100", "127.0.0.1", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536",
+		"127.0.0.1:+80", "127.0.0.1: 80", "localhost:9100", "127.1:9100", "::1:9100", "[::1]",
+		"[::1]9100", "[]:9100", "[127.0.0.1]:9100", "[fe80::1%eth0]:9100", "0x7f000001:9100",
+		"127.0.0.1:09100",
+	};
+	struct sockaddr_storage ss;
+	unsigned len;
+
+	(void)state;
+	assert_true(parse_hostport("127.0.0.1:9100", &ss, &len));
+	assert_int_equal(ss.ss_family, AF_INET);
+	assert_int_equal(len, sizeof(struct sockaddr_in));
+	assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 9100);
+	assert_int_equal(ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr), 0x7f000001);
+	assert_true(parse_hostport("[::1]:65535", &ss, &len));
+	assert_int_equal(ss.ss_family, AF_INET6);
+	assert_int_equal(len, sizeof(struct sockaddr_in6));
+	assert_int_equal(ntohs(((struct sockaddr_in6 *)&ss)->sin6_port), 65535);
+	assert_true(parse_hostport("[2001:db8::5]:1", &ss, &len));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (parse_hostport(bad[i], &ss, &len))
+			fail_msg("parse_hostport took '%s'", bad[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -100,6 +149,8 @@ int main(void)
 		cmocka_unit_test(uint_n_reads_only_its_piece),
 		cmocka_unit_test(decimal_takes_digits_and_one_point),
 		cmocka_unit_test(mac_is_six_hex_pairs),
+		cmocka_unit_test(hex_needs_0x_and_1_to_16_digits),
+		cmocka_unit_test(hostport_is_an_ip_literal_and_a_port),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
