@@ -3,8 +3,10 @@
  * libFuzzer target: the vhost-user message validator and back-end state
  * machine against a hostile front-end.  Input layout:
  *
- *   [0]       device: bits 0-2 queue pairs - 1; bits 3-4 both set: the
- *             device refuses to start odd rings
+ *   [0]       device: bits 0-2 queue pairs - 1 (bit 5 set: the most
+ *             pairs less bits 0-2, rings allocated as messages name
+ *             them); bits 3-4 both set: the device refuses to start odd
+ *             rings
  *   then messages, each a 12-byte header (request, flags, size; little-
  *   endian as on the wire) and `size` payload bytes, clipped to the input.
  *
@@ -108,7 +110,7 @@ static void check_in_table(const void *p, size_t len)
 
 static int fake_start(void *opaque, unsigned idx)
 {
-	const struct vu_vring *vr = &fz.dev.vring[idx];
+	const struct vu_vring *vr = fz.dev.vring[idx];
 	const struct vq_dev *vq = &vr->vq;
 	enum vq_layout l = vq->layout;
 
@@ -324,7 +326,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vu_dev_init(&fz.dev, &(struct vu_dev_config){
 		.features = FZ_FEATURES,
 		.protocol_features = FZ_PROTOCOL,
-		.queue_pairs = 1 + (data[0] & 7),
+		.queue_pairs = data[0] & 0x20 ? VU_MAX_QUEUE_PAIRS - (data[0] & 7u) : 1 + (data[0] & 7u),
 		.ops = &fake_ops,
 	});
 	data++;

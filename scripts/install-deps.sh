@@ -12,7 +12,7 @@ set -euo pipefail
 
 build=(gcc meson ninja-build pkg-config libjson-c-dev libmnl-dev libcmocka-dev libpcap-dev)
 test=(clang libclang-rt-14-dev iproute2)
-e2e=(qemu-system-x86 qemu-utils busybox-static iperf3 cpio gzip dnsmasq-base nftables dpdk-dev python3 tcpdump)
+e2e=(qemu-system-x86 qemu-utils busybox-static iperf3 cpio gzip dnsmasq-base nftables dpdk-dev python3 tcpdump ethtool)
 bench=(dpdk-dev openvswitch-switch-dpdk valgrind gnuplot-nox python3 util-linux)
 ovn=(ovn-central ovn-host openvswitch-switch)
 

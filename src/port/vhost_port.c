@@ -14,6 +14,12 @@
  * A guest TX ring is polled by one worker.  A guest RX ring is written by
  * whichever worker forwards to it, under that ring's spinlock; stopping it
  * takes the same lock, so after queue_stop() nobody touches it.
+ *
+ * A port offers up to `queues=` queue pairs (GET_QUEUE_NUM) but pays only
+ * for those the front-end starts: a pair's data-path state (the TX ring's
+ * chains, the RX ring's pool of buffers) is allocated when one of its
+ * rings first starts and kept until the port goes, so a worker that still
+ * holds a pointer to it (a stale pick of an RX ring) never finds it freed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +38,7 @@
 #include "net/vnet_hdr.h"
 #include "port/port_kind.h"
 #include "port/vhost_enqueue.h"
+#include "port/vhost_rxmap.h"
 #include "vhost/vu_dev.h"
 #include "vhost/vu_socket.h"
 
@@ -55,14 +62,22 @@ LOG_MODULE("vhost");
 	 (1ull << VHOST_USER_PROTOCOL_F_BACKEND_REQ) |                                   \
 	 (1ull << VHOST_USER_PROTOCOL_F_STATUS) | (1ull << VHOST_USER_PROTOCOL_F_LOG_SHMFD))
 
+/* GET_QUEUE_NUM without queues=: what a guest of a few vCPUs asks for;
+ * a larger maximum costs nothing until the front-end starts the rings. */
+#define VHOST_DEFAULT_QUEUE_PAIRS 8
+
 /* A message must arrive whole within this (the tick checks each second). */
 #define VHOST_MSG_DEADLINE_MS 1500
+
+_Static_assert(VU_MAX_QUEUE_PAIRS <= VHOST_RXMAP_MAX, "an RX map holds every pair");
+_Static_assert(FRAME_BURST <= 64, "enqueue_spread() keeps a burst in a 64-bit mask");
 
 /* A guest TX ring, as a source of frames (dequeued). */
 struct dequeue_ring {
 	struct port_queue pq;
 	struct vhost_port *vp;
 	unsigned vring;
+	struct vu_vring *vr;       /* the ring, while attached to a worker */
 	unsigned npopped;
 	bool broken_logged;
 	uint64_t packets;          /* frames taken from this ring */
@@ -79,8 +94,16 @@ struct vhost_port {
 	time_t next_connect;       /* client mode: when to retry */
 	bool warned_unsealed;
 	struct vu_dev dev;
-	struct dequeue_ring dequeue[VU_MAX_QUEUE_PAIRS];       /* guest TX rings */
-	struct vhost_enqueue_ring enqueue[VU_MAX_QUEUE_PAIRS]; /* guest RX rings */
+	/* NULL until one of the pair's rings first starts; freed with the
+	 * port.  Written by the control thread, read by workers (acquire). */
+	struct vhost_qp *qp[VU_MAX_QUEUE_PAIRS];
+	struct vhost_rxmap rxmap;  /* the RX rings running: enqueue spreads over them */
+};
+
+/* A queue pair's data-path state. */
+struct vhost_qp {
+	struct dequeue_ring dequeue;        /* guest TX ring */
+	struct vhost_enqueue_ring enqueue;  /* guest RX ring */
 };
 
 static struct vhost_port *to_vp(struct port *p)
@@ -157,7 +180,7 @@ static void prefetch_frames(const struct vq_chain *c, int n, unsigned hdr_len)
 static unsigned dequeue_burst(struct port_queue *pq, struct frame *f, unsigned n)
 {
 	struct dequeue_ring *q = pq->priv;
-	struct vq_dev *vq = &q->vp->dev.vring[q->vring].vq;
+	struct vq_dev *vq = &q->vr->vq;
 	unsigned hdr_len = vnet_hdr_len(q->vp->dev.features);
 	unsigned out = 0, bad = 0;
 	uint64_t bytes = 0;
@@ -168,7 +191,7 @@ static unsigned dequeue_burst(struct port_queue *pq, struct frame *f, unsigned n
 			log_error("%s: vring %u broken, stopped: %s", q->vp->base.name, q->vring,
 				vq_dev_broken(vq));
 			/* SET_VRING_ERR: tell the front-end (fd fixed while running) */
-			signal_call(q->vp->dev.vring[q->vring].err_fd);
+			signal_call(q->vr->err_fd);
 		}
 		q->broken_logged = true;
 		pq->broken = true;
@@ -193,7 +216,7 @@ static unsigned dequeue_burst(struct port_queue *pq, struct frame *f, unsigned n
 static void dequeue_done(struct port_queue *pq)
 {
 	struct dequeue_ring *q = pq->priv;
-	struct vu_vring *vr = &q->vp->dev.vring[q->vring];
+	struct vu_vring *vr = q->vr;
 	unsigned n = q->npopped;
 
 	if (!n)
@@ -220,7 +243,7 @@ static bool dequeue_arm(struct port_queue *pq)
 
 	if (pq->fd < 0)
 		return true; /* the front-end gave no kick fd: poll */
-	return vq_dev_enable_kick(&q->vp->dev.vring[q->vring].vq);
+	return vq_dev_enable_kick(&q->vr->vq);
 }
 
 static void dequeue_disarm(struct port_queue *pq)
@@ -230,7 +253,7 @@ static void dequeue_disarm(struct port_queue *pq)
 
 	if (pq->fd >= 0)
 		eventfd_read(pq->fd, &v); /* non-blocking: just clears it */
-	vq_dev_disable_kick(&q->vp->dev.vring[q->vring].vq);
+	vq_dev_disable_kick(&q->vr->vq);
 }
 
 /* ---- enqueue: switch -> guest RX ring ---- */
@@ -238,9 +261,15 @@ static void dequeue_disarm(struct port_queue *pq)
 static unsigned enqueue_ring(struct vhost_port *vp, unsigned worker, unsigned qi,
 			struct frame *const *f, const bool *tagged, unsigned n)
 {
-	struct vhost_enqueue_ring *q = &vp->enqueue[qi];
+	struct vhost_qp *qp = __atomic_load_n(&vp->qp[qi], __ATOMIC_ACQUIRE);
+	struct vhost_enqueue_ring *q;
 	struct vhost_enqueue_result r;
 
+	if (!qp) { /* no RX ring ever ran */
+		port_count(port_tx(&vp->base, worker), 0, 0, n, 0);
+		return 0;
+	}
+	q = &qp->enqueue;
 	pthread_spin_lock(&q->lock);
 	r = vhost_enqueue_burst(q, f, tagged, n);
 	pthread_spin_unlock(&q->lock);
@@ -248,54 +277,111 @@ static unsigned enqueue_ring(struct vhost_port *vp, unsigned worker, unsigned qi
 	return r.sent;
 }
 
-/* With several queue pairs, spread flows over the guest's RX rings by
- * hash, as RSS would, so one flow always lands on one ring (no reorder). */
+/*
+ * Several RX rings run: spread flows over them by hash, as RSS would, so
+ * one flow always lands on one ring (no reorder).  Frames for one ring
+ * are gathered in burst order and written with one lock and one flush.
+ */
+static unsigned enqueue_spread(struct vhost_port *vp, unsigned worker, unsigned nrx,
+			       struct frame *const *f, const bool *tagged, unsigned n)
+{
+	uint8_t qi[FRAME_BURST];
+	struct frame *batch[FRAME_BURST];
+	bool btag[FRAME_BURST];
+	uint64_t left = n == 64 ? ~0ull : (1ull << n) - 1;
+	unsigned sent = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		qi[i] = (uint8_t)vhost_rxmap_pick(&vp->rxmap, nrx, flow_hash(f[i]));
+	while (left) {
+		unsigned first = (unsigned)__builtin_ctzll(left), m = 0;
+
+		for (unsigned i = first; i < n; i++) {
+			if (!(left & (1ull << i)) || qi[i] != qi[first])
+				continue;
+			batch[m] = f[i];
+			btag[m++] = tagged[i];
+			left &= ~(1ull << i);
+		}
+		sent += enqueue_ring(vp, worker, qi[first], batch, btag, m);
+	}
+	return sent;
+}
+
 static unsigned enqueue_burst(struct port *p, unsigned worker, struct frame *const *f,
 			       const bool *tagged, unsigned n)
 {
 	struct vhost_port *vp = to_vp(p);
-	unsigned pairs = vu_dev_queue_pairs(&vp->dev), sent = 0;
-	struct frame *by_q[VU_MAX_QUEUE_PAIRS][FRAME_BURST];
-	bool tag_q[VU_MAX_QUEUE_PAIRS][FRAME_BURST];
-	unsigned count[VU_MAX_QUEUE_PAIRS] = { 0 };
+	unsigned nrx = vhost_rxmap_count(&vp->rxmap), sent = 0;
 
-	if (pairs == 1)
-		return enqueue_ring(vp, worker, 0, f, tagged, n);
-	for (unsigned i = 0; i < n; i++) {
-		unsigned qi = flow_hash(f[i]) % pairs;
+	if (nrx <= 1)
+		return enqueue_ring(vp, worker, vhost_rxmap_pick(&vp->rxmap, nrx, 0), f, tagged, n);
+	for (unsigned done = 0; done < n; done += FRAME_BURST) {
+		unsigned k = n - done < FRAME_BURST ? n - done : FRAME_BURST;
 
-		/* a pair the guest has not enabled (fewer vCPUs): use the first */
-		if (!__atomic_load_n(&vp->enqueue[qi].vq, __ATOMIC_RELAXED))
-			qi = 0;
-
-		tag_q[qi][count[qi]] = tagged[i];
-		by_q[qi][count[qi]++] = f[i];
+		sent += enqueue_spread(vp, worker, nrx, f + done, tagged + done, k);
 	}
-	for (unsigned qi = 0; qi < pairs; qi++)
-		if (count[qi])
-			sent += enqueue_ring(vp, worker, qi, by_q[qi], tag_q[qi], count[qi]);
 	return sent;
 }
 
 /* ---- vhost-user back-end callbacks (control thread) ---- */
 
+static void qp_free(struct vhost_qp *qp)
+{
+	if (!qp)
+		return;
+	pthread_spin_destroy(&qp->enqueue.lock);
+	vhost_enqueue_fini(&qp->enqueue);
+	free(qp);
+}
+
+/* Queue pair i's state, allocated the first time one of its rings
+ * starts; NULL when out of memory. */
+static struct vhost_qp *qp_get(struct vhost_port *vp, unsigned i)
+{
+	struct vhost_qp *qp = vp->qp[i];
+
+	if (qp)
+		return qp;
+	qp = calloc(1, sizeof(*qp));
+	if (!qp)
+		return NULL;
+	qp->dequeue = (struct dequeue_ring){ .vp = vp, .vring = 2 * i + 1 };
+	port_queue_init(&qp->dequeue.pq, &vp->base, i, -1, &qp->dequeue);
+	pthread_spin_init(&qp->enqueue.lock, PTHREAD_PROCESS_PRIVATE);
+	if (vhost_enqueue_init(&qp->enqueue, vp->base.name, 2 * i)) {
+		qp_free(qp);
+		return NULL;
+	}
+	/* initialised before a worker can see it */
+	__atomic_store_n(&vp->qp[i], qp, __ATOMIC_RELEASE);
+	return qp;
+}
+
 static int queue_start(void *opaque, unsigned idx)
 {
 	struct vhost_port *vp = opaque;
-	struct vu_vring *vr = &vp->dev.vring[idx];
+	struct vu_vring *vr = vu_dev_vring(&vp->dev, idx);
+	struct vhost_qp *qp = qp_get(vp, idx / 2);
 	struct error e;
 	int rc;
 
+	if (!qp) {
+		log_error("%s: vring %u not started: out of memory", vp->base.name, idx);
+		return -ENOMEM;
+	}
 	if (idx % 2 == 0) {
-		struct vhost_enqueue_ring *q = &vp->enqueue[idx / 2];
+		struct vhost_enqueue_ring *q = &qp->enqueue;
 
 		pthread_spin_lock(&q->lock);
 		vhost_enqueue_start(q, &vr->vq, vr->call_fd, vp->dev.features);
 		q->err_fd = vr->err_fd;
 		pthread_spin_unlock(&q->lock);
+		vhost_rxmap_add(&vp->rxmap, idx / 2); /* frames may come now */
 	} else {
-		struct dequeue_ring *q = &vp->dequeue[idx / 2];
+		struct dequeue_ring *q = &qp->dequeue;
 
+		q->vr = vr;
 		if (vr->kick_fd >= 0)
 			fcntl(vr->kick_fd, F_SETFL, fcntl(vr->kick_fd, F_GETFL) | O_NONBLOCK);
 		q->pq.fd = vr->kick_fd;
@@ -325,20 +411,24 @@ static void queue_stop(void *opaque, unsigned idx)
 	struct vhost_port *vp = opaque;
 	unsigned in_flight;
 
+	/* a ring that started has its pair's state */
 	if (idx % 2 == 0) {
-		struct vhost_enqueue_ring *q = &vp->enqueue[idx / 2];
+		struct vhost_enqueue_ring *q = &vp->qp[idx / 2]->enqueue;
 
+		/* no new picks of it; a worker that picked it already finds
+		 * it stopped once it has the lock */
+		vhost_rxmap_remove(&vp->rxmap, idx / 2);
 		pthread_spin_lock(&q->lock);
 		q->vq = NULL;
 		pthread_spin_unlock(&q->lock);
 	} else {
-		vp->base.env->detach(vp->base.env, &vp->dequeue[idx / 2].pq);
+		vp->base.env->detach(vp->base.env, &vp->qp[idx / 2]->dequeue.pq);
 	}
 	/* Hand-over (GET_VRING_BASE, a migration): a burst never keeps a
 	 * chain past its end, so nothing popped may be left unused, or the
 	 * next owner of the ring would see those buffers neither used nor
 	 * available. */
-	in_flight = vq_dev_in_flight(&vp->dev.vring[idx].vq);
+	in_flight = vq_dev_in_flight(&vu_dev_vring(&vp->dev, idx)->vq);
 	if (in_flight)
 		log_error("%s: vring %u stopped with %u buffers in flight", vp->base.name, idx,
 			  in_flight);
@@ -471,19 +561,20 @@ static void break_on_fault(struct vhost_port *vp)
 	if (!vu_dev_fault_reason(&vp->dev, why, sizeof(why)))
 		return;
 	for (unsigned i = 0; i < 2 * vp->queue_pairs; i++) {
-		struct vu_vring *vr = &vp->dev.vring[i];
+		struct vu_vring *vr = vu_dev_vring(&vp->dev, i);
 
-		if (!vr->started || vq_dev_broken(&vr->vq))
+		/* a ring that started has its pair's state */
+		if (!vr || !vr->started || vq_dev_broken(&vr->vq))
 			continue;
 		if (i % 2 == 0) {
-			struct vhost_enqueue_ring *q = &vp->enqueue[i / 2];
+			struct vhost_enqueue_ring *q = &vp->qp[i / 2]->enqueue;
 
 			pthread_spin_lock(&q->lock);
 			vq_dev_break(&vr->vq, why);
 			q->broken_logged = true;
 			pthread_spin_unlock(&q->lock);
 		} else {
-			struct dequeue_ring *q = &vp->dequeue[i / 2];
+			struct dequeue_ring *q = &vp->qp[i / 2]->dequeue;
 
 			vp->base.env->detach(vp->base.env, &q->pq); /* now ours */
 			vq_dev_break(&vr->vq, why);
@@ -516,6 +607,48 @@ static void vhost_tick(struct port *p)
 		take_connection(vp, sock);
 }
 
+/* Queue pairs with a ring running. */
+static unsigned queues_enabled(const struct vhost_port *vp)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < vp->queue_pairs; i++) {
+		const struct vu_vring *rx = vu_dev_vring(&vp->dev, 2 * i);
+		const struct vu_vring *tx = vu_dev_vring(&vp->dev, 2 * i + 1);
+
+		n += (rx && rx->started) || (tx && tx->started);
+	}
+	return n;
+}
+
+static uint64_t read_count(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+/* Ring i: its state (vr NULL: not named by the connected front-end, if
+ * any) and its pair's counters. */
+static struct json_object *describe_vring(const struct vhost_port *vp, unsigned i,
+					  const struct vu_vring *vr)
+{
+	const struct vhost_qp *qp = vp->qp[i / 2];
+	struct json_object *r = json_object_new_object();
+	bool running = vr && vr->started;
+
+	json_object_object_add(r, "index", json_object_new_int((int)i));
+	json_object_object_add(r, "running", json_object_new_boolean(running));
+	json_object_object_add(r, "packets", json_object_new_uint64(
+		!qp ? 0 : read_count(i % 2 ? &qp->dequeue.packets : &qp->enqueue.packets)));
+	if (i % 2 == 0)
+		json_object_object_add(r, "discarded", json_object_new_uint64(
+			qp ? read_count(&qp->enqueue.discarded) : 0));
+	if (running)
+		json_object_object_add(r, "size", json_object_new_int((int)vr->num));
+	if (running && vq_dev_broken(&vr->vq))
+		json_object_object_add(r, "broken", json_object_new_string(vq_dev_broken(&vr->vq)));
+	return r;
+}
+
 static void vhost_describe(struct port *p, struct json_object *o)
 {
 	struct vhost_port *vp = to_vp(p);
@@ -533,24 +666,15 @@ static void vhost_describe(struct port *p, struct json_object *o)
 		json_object_object_add(o, "unsealed_regions",
 				       json_object_new_int((int)vp->dev.unsealed_regions));
 	}
+	/* the rings the front-end named, and those that ran since the port
+	 * was added (their counters stay) */
 	for (unsigned i = 0; i < 2 * vp->queue_pairs; i++) {
-		struct vu_vring *vr = &vp->dev.vring[i];
-		struct json_object *r = json_object_new_object();
+		struct vu_vring *vr = vu_dev_vring(&vp->dev, i);
 
-		json_object_object_add(r, "index", json_object_new_int((int)i));
-		json_object_object_add(r, "running", json_object_new_boolean(vr->started));
-		json_object_object_add(r, "packets", json_object_new_uint64(__atomic_load_n(
-			i % 2 ? &vp->dequeue[i / 2].packets : &vp->enqueue[i / 2].packets,
-			__ATOMIC_RELAXED)));
-		if (i % 2 == 0)
-			json_object_object_add(r, "discarded", json_object_new_uint64(__atomic_load_n(
-				&vp->enqueue[i / 2].discarded, __ATOMIC_RELAXED)));
-		if (vr->started)
-			json_object_object_add(r, "size", json_object_new_int((int)vr->num));
-		if (vr->started && vq_dev_broken(&vr->vq))
-			json_object_object_add(r, "broken", json_object_new_string(vq_dev_broken(&vr->vq)));
-		json_object_array_add(rings, r);
+		if (vr || vp->qp[i / 2])
+			json_object_array_add(rings, describe_vring(vp, i, vr));
 	}
+	json_object_object_add(o, "queues_enabled", json_object_new_int((int)queues_enabled(vp)));
 	json_object_object_add(o, "vrings", rings);
 }
 
@@ -567,10 +691,8 @@ static void vhost_destroy(struct port *p)
 		close(vp->listen_fd);
 		unlink(vp->path);
 	}
-	for (unsigned i = 0; i < VU_MAX_QUEUE_PAIRS; i++) {
-		pthread_spin_destroy(&vp->enqueue[i].lock);
-		vhost_enqueue_fini(&vp->enqueue[i]);
-	}
+	for (unsigned i = 0; i < VU_MAX_QUEUE_PAIRS; i++)
+		qp_free(vp->qp[i]);
 	free(vp);
 }
 
@@ -600,7 +722,7 @@ static int parse_opts(struct vhost_port *vp, struct port_opts *o, struct error *
 	if (mode && strcmp(mode, "server") && strcmp(mode, "client"))
 		return error_set(e, -EINVAL, "mode: '%s' is not server or client", mode);
 	vp->server = !mode || !strcmp(mode, "server");
-	vp->queue_pairs = 1;
+	vp->queue_pairs = VHOST_DEFAULT_QUEUE_PAIRS;
 	if (port_opt_uint(o, "queues", 1, VU_MAX_QUEUE_PAIRS, &vp->queue_pairs, e))
 		return -EINVAL;
 	return port_opts_check_unused(o, e);
@@ -628,18 +750,6 @@ static int vhost_create(const char *name, struct port_opts *o, struct port_env *
 		.ops = &dev_ops,
 		.opaque = vp,
 	});
-	for (unsigned i = 0; i < VU_MAX_QUEUE_PAIRS; i++) {
-		vp->dequeue[i] = (struct dequeue_ring){ .vp = vp, .vring = 2 * i + 1 };
-		port_queue_init(&vp->dequeue[i].pq, &vp->base, i, -1, &vp->dequeue[i]);
-		pthread_spin_init(&vp->enqueue[i].lock, PTHREAD_PROCESS_PRIVATE);
-		if (vhost_enqueue_init(&vp->enqueue[i], vp->base.name, 2 * i))
-			rc = -ENOMEM;
-	}
-	if (rc) {
-		error_set(e, rc, "out of memory for the receive queues");
-		vhost_destroy(&vp->base);
-		return rc;
-	}
 	if (vp->server) {
 		rc = vu_socket_listen(vp->path, 0600);
 		if (rc < 0) {

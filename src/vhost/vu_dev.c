@@ -26,30 +26,35 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-static void vring_reset(struct vu_vring *vr)
+/* Forget ring idx (stopped by now): its fds and its memory. */
+static void vring_free(struct vu_dev *d, unsigned idx)
 {
+	struct vu_vring *vr = d->vring[idx];
+
+	if (!vr)
+		return;
 	close_fd(&vr->kick_fd);
 	close_fd(&vr->call_fd);
 	close_fd(&vr->err_fd);
-	*vr = (struct vu_vring){ .kick_fd = -1, .call_fd = -1, .err_fd = -1 };
+	free(vr);
+	d->vring[idx] = NULL;
 }
 
 void vu_dev_init(struct vu_dev *d, const struct vu_dev_config *cfg)
 {
 	*d = (struct vu_dev){ .sock = -1, .cfg = *cfg, .backend_req_fd = -1,
 			     .log_call_fd = -1, .log_fault_slot = -1 };
-	for (unsigned i = 0; i < VU_MAX_VRINGS; i++)
-		d->vring[i] = (struct vu_vring){ .kick_fd = -1, .call_fd = -1, .err_fd = -1 };
+}
+
+/* Rings the device has: 2 per queue pair it offers. */
+static unsigned nvrings(const struct vu_dev *d)
+{
+	return 2 * d->cfg.queue_pairs;
 }
 
 static bool has_protocol(const struct vu_dev *d, unsigned bit)
 {
 	return d->protocol_features & (1ull << bit);
-}
-
-unsigned vu_dev_queue_pairs(const struct vu_dev *d)
-{
-	return has_protocol(d, VHOST_USER_PROTOCOL_F_MQ) ? d->cfg.queue_pairs : 1;
 }
 
 bool vu_dev_fault_reason(const struct vu_dev *d, char *buf, size_t len)
@@ -69,9 +74,9 @@ bool vu_dev_logging(const struct vu_dev *d)
 
 static void vring_stop(struct vu_dev *d, unsigned idx)
 {
-	struct vu_vring *vr = &d->vring[idx];
+	struct vu_vring *vr = d->vring[idx];
 
-	if (!vr->started)
+	if (!vr || !vr->started)
 		return;
 	d->cfg.ops->queue_stop(d->cfg.opaque, idx);
 	vr->base = vq_dev_base(&vr->vq);
@@ -83,7 +88,7 @@ static void vring_stop(struct vu_dev *d, unsigned idx)
 
 static void stop_all(struct vu_dev *d)
 {
-	for (unsigned i = 0; i < VU_MAX_VRINGS; i++)
+	for (unsigned i = 0; i < nvrings(d); i++)
 		vring_stop(d, i);
 }
 
@@ -110,12 +115,12 @@ static void *ring_area(const struct vu_dev *d, uint64_t uva, size_t len, size_t 
 
 static int vring_start(struct vu_dev *d, unsigned idx, struct error *e)
 {
-	struct vu_vring *vr = &d->vring[idx];
+	struct vu_vring *vr = d->vring[idx];
 	enum vq_layout layout = vq_layout_from(d->features);
 	struct vq_rings r;
 	int rc;
 
-	if (vr->started || !vring_ready(d, vr))
+	if (!vr || vr->started || !vring_ready(d, vr))
 		return 0;
 	r.desc = ring_area(d, vr->addr.desc_user_addr, vq_desc_area_size(layout, vr->num), 16);
 	r.driver = ring_area(d, vr->addr.avail_user_addr, vq_driver_area_size(layout, vr->num),
@@ -152,7 +157,7 @@ static int vring_start(struct vu_dev *d, unsigned idx, struct error *e)
 
 static int start_all(struct vu_dev *d, struct error *e)
 {
-	for (unsigned i = 0; i < VU_MAX_VRINGS; i++) {
+	for (unsigned i = 0; i < nvrings(d); i++) {
 		int rc = vring_start(d, i, e);
 
 		if (rc)
@@ -175,8 +180,8 @@ static void log_unmap(struct vu_dev *d)
 void vu_dev_disconnect(struct vu_dev *d)
 {
 	stop_all(d);
-	for (unsigned i = 0; i < VU_MAX_VRINGS; i++)
-		vring_reset(&d->vring[i]);
+	for (unsigned i = 0; i < nvrings(d); i++)
+		vring_free(d, i);
 	if (d->mem) {
 		guest_mem_release(d->mem);
 		free(d->mem);
@@ -217,13 +222,22 @@ static int reply_u64(struct vu_dev *d, struct vu_msg *msg, uint64_t v, struct er
 	return reply(d, msg, sizeof(v), e);
 }
 
-/* A ring index from a message: must name an rx/tx ring we have. */
-static int vring_index(const struct vu_dev *d, uint32_t idx, const char *req,
+/* A ring index from a message: must name an rx/tx ring we have.  The
+ * ring's state is allocated here, the first time a message names it. */
+static int vring_index(struct vu_dev *d, uint32_t idx, const char *req,
 		       struct error *e)
 {
-	if (idx >= 2 * d->cfg.queue_pairs)
+	if (idx >= nvrings(d))
 		return error_set(e, -EINVAL, "%s: vring index %u out of range (device has %u)",
-				 req, idx, 2 * d->cfg.queue_pairs);
+				 req, idx, nvrings(d));
+	if (!d->vring[idx]) {
+		struct vu_vring *vr = malloc(sizeof(*vr));
+
+		if (!vr)
+			return error_set(e, -ENOMEM, "%s: vring %u: out of memory", req, idx);
+		*vr = (struct vu_vring){ .kick_fd = -1, .call_fd = -1, .err_fd = -1 };
+		d->vring[idx] = vr;
+	}
 	return (int)idx;
 }
 
@@ -381,9 +395,9 @@ static int set_vring_num(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 	if (s->num == 0 || s->num > VQ_MAX_SIZE)
 		return error_set(e, -EINVAL, "SET_VRING_NUM: vring %d size %u, must be 1..%u", idx,
 				 s->num, VQ_MAX_SIZE);
-	if (d->vring[idx].started)
+	if (d->vring[idx]->started)
 		return error_set(e, -EINVAL, "SET_VRING_NUM: vring %d is running", idx);
-	d->vring[idx].num = s->num;
+	d->vring[idx]->num = s->num;
 	return 0;
 }
 
@@ -395,8 +409,8 @@ static int set_vring_addr(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 	if (idx < 0)
 		return idx;
 	vring_stop(d, (unsigned)idx);
-	d->vring[idx].addr = *a;
-	d->vring[idx].addr_set = true;
+	d->vring[idx]->addr = *a;
+	d->vring[idx]->addr_set = true;
 	return vring_start(d, (unsigned)idx, e);
 }
 
@@ -407,9 +421,9 @@ static int set_vring_base(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 
 	if (idx < 0)
 		return idx;
-	if (d->vring[idx].started)
+	if (d->vring[idx]->started)
 		return error_set(e, -EINVAL, "SET_VRING_BASE: vring %d is running", idx);
-	d->vring[idx].base = s->num;
+	d->vring[idx]->base = s->num;
 	return 0;
 }
 
@@ -421,7 +435,7 @@ static int get_vring_base(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 
 	if (idx < 0)
 		return idx;
-	vr = &d->vring[idx];
+	vr = d->vring[idx];
 	vring_stop(d, (unsigned)idx);
 	/* The ring is stopped until the next SET_VRING_KICK. */
 	vr->kick_set = false;
@@ -450,9 +464,9 @@ static int set_vring_kick(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 	if (idx < 0)
 		return idx;
 	vring_stop(d, (unsigned)idx);
-	close_fd(&d->vring[idx].kick_fd);
-	d->vring[idx].kick_fd = vu_msg_take_fd(msg, 0);
-	d->vring[idx].kick_set = true;
+	close_fd(&d->vring[idx]->kick_fd);
+	d->vring[idx]->kick_fd = vu_msg_take_fd(msg, 0);
+	d->vring[idx]->kick_set = true;
 	return vring_start(d, (unsigned)idx, e);
 }
 
@@ -464,10 +478,10 @@ static int set_vring_call(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 	if (idx < 0)
 		return idx;
 	/* A worker may be signalling the old fd: swap it only while stopped. */
-	running = d->vring[idx].started;
+	running = d->vring[idx]->started;
 	vring_stop(d, (unsigned)idx);
-	close_fd(&d->vring[idx].call_fd);
-	d->vring[idx].call_fd = vu_msg_take_fd(msg, 0);
+	close_fd(&d->vring[idx]->call_fd);
+	d->vring[idx]->call_fd = vu_msg_take_fd(msg, 0);
 	return running ? vring_start(d, (unsigned)idx, e) : 0;
 }
 
@@ -480,10 +494,10 @@ static int set_vring_err(struct vu_dev *d, struct vu_msg *msg, struct error *e)
 	if (idx < 0)
 		return idx;
 	/* as for the call fd: a worker may be signalling the old one */
-	running = d->vring[idx].started;
+	running = d->vring[idx]->started;
 	vring_stop(d, (unsigned)idx);
-	close_fd(&d->vring[idx].err_fd);
-	d->vring[idx].err_fd = vu_msg_take_fd(msg, 0);
+	close_fd(&d->vring[idx]->err_fd);
+	d->vring[idx]->err_fd = vu_msg_take_fd(msg, 0);
 	return running ? vring_start(d, (unsigned)idx, e) : 0;
 }
 
@@ -502,7 +516,7 @@ static int set_vring_enable(struct vu_dev *d, struct vu_msg *msg, struct error *
 	if (s->num > 1)
 		return error_set(e, -EINVAL, "SET_VRING_ENABLE: vring %d: value %u is not 0 or 1",
 				 idx, s->num);
-	d->vring[idx].enabled = s->num;
+	d->vring[idx]->enabled = s->num;
 	if (!s->num) {
 		vring_stop(d, (unsigned)idx);
 		return 0;

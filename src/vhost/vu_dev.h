@@ -25,9 +25,14 @@
 #include "virtio/vq_dev.h"
 #include "vhost/vu_msg.h"
 
-#define VU_MAX_QUEUE_PAIRS 8
+/* The most queue pairs a device may offer (GET_QUEUE_NUM); as OVS-DPDK.
+ * A ring costs memory only once the front-end names it (vu_dev_vring()). */
+#define VU_MAX_QUEUE_PAIRS 128
 #define VU_MAX_VRINGS (2 * VU_MAX_QUEUE_PAIRS)
 
+/* One ring's configuration and, while started, its device side.
+ * Allocated by the first message that names the ring, freed at
+ * disconnect (every ring is stopped by then). */
 struct vu_vring {
 	unsigned num;               /* 0 until SET_VRING_NUM */
 	struct vhost_vring_addr addr;
@@ -85,7 +90,8 @@ struct vu_dev {
 	int log_fault_slot;
 	int log_call_fd;            /* SET_LOG_FD: signalled when a ring stops
 				       while logging (its last writes are in) */
-	struct vu_vring vring[VU_MAX_VRINGS];
+	/* NULL until a message names the ring; [0, 2 * cfg.queue_pairs) */
+	struct vu_vring *vring[VU_MAX_VRINGS];
 };
 
 void vu_dev_init(struct vu_dev *d, const struct vu_dev_config *cfg);
@@ -129,7 +135,11 @@ bool vu_dev_logging(const struct vu_dev *d);
  */
 bool vu_dev_fault_reason(const struct vu_dev *d, char *buf, size_t len);
 
-/* Queue pairs the front-end may use now (MQ negotiated or not). */
-unsigned vu_dev_queue_pairs(const struct vu_dev *d);
+/* Ring idx as configured so far, or NULL: never named by the front-end
+ * (or idx out of range). */
+static inline struct vu_vring *vu_dev_vring(const struct vu_dev *d, unsigned idx)
+{
+	return idx < VU_MAX_VRINGS ? d->vring[idx] : NULL;
+}
 
 #endif

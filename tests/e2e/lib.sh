@@ -575,19 +575,26 @@ EOF
 # Options:
 #   --sock PATH      vhost-user socket (default $T/NAME.sock)
 #   --chardev OPTS   extra socket chardev options: server=on,wait=off or reconnect=1
+#   --tap IFNAME     QEMU's own virtio-net back-end on tap IFNAME (vhost=off)
+#                    instead of vhost-user: a control for QEMU's side
 #   --queues N       N queue pairs (mq=on) and N vCPUs
+#   --cpus N         N vCPUs (after --queues: fewer vCPUs than queue pairs)
+#   --bin PATH       a host binary (and its libraries) into the guest
 #   --nic OPTS       more virtio-net-pci properties, e.g. packed=on
 #   --append ARGS    more kernel command line
 #   --timeout S      QEMU's life limit (default 200)
 guest_start() {
-    local name=$1 mac=$2 ip=$3 sock chardev='' queues=1 append='' limit=200 nic=
+    local name=$1 mac=$2 ip=$3 sock chardev='' queues=1 cpus='' append='' limit=200 nic= bins=() tap=
     shift 3
     sock=$T/$name.sock
     while (($#)); do
         case $1 in
         --sock) sock=$2; shift 2 ;;
         --chardev) chardev=,$2; shift 2 ;;
+        --tap) tap=$2; shift 2 ;;
         --queues) queues=$2; shift 2 ;;
+        --cpus) cpus=$2; shift 2 ;;
+        --bin) bins+=("$2"); shift 2 ;;
         --nic) nic=,$2; shift 2 ;;
         --append) append=$2; shift 2 ;;
         --timeout) limit=$2; shift 2 ;;
@@ -597,16 +604,22 @@ guest_start() {
     done
     guest_prepare || return 1
     { _guest_preamble; cat; } >"$T/$name.sh"
-    "$GUEST_SCRIPTS/mkcpio-test.sh" "$T/$name.sh" "$T/$name.cpio.gz" || return 1
+    "$GUEST_SCRIPTS/mkcpio-test.sh" "$T/$name.sh" "$T/$name.cpio.gz" "${bins[@]}" || return 1
     cat "$GUEST_INITRD" "$T/$name.cpio.gz" >"$T/$name.img"
     rm -f "$T/$name.serial" "$T/$name.ctl.in" "$T/$name.ctl.out"
     mkfifo "$T/$name.ctl.in" "$T/$name.ctl.out"
     local netdev=vhost-user,id=n0,chardev=c0 dev=virtio-net-pci,netdev=n0,mac=$mac,vectors=0$nic smp=()
+    local backend=(-chardev "socket,id=c0,path=$sock$chardev")
+    if [[ -n $tap ]]; then
+        netdev=tap,id=n0,ifname=$tap,script=no,downscript=no,vhost=off
+        backend=()
+    fi
     if ((queues > 1)); then
         netdev+=,queues=$queues
         dev+=,mq=on
         smp=(-smp "$queues")
     fi
+    [[ -z $cpus ]] || smp=(-smp "$cpus")
     # no_timer_check: on a loaded host a TCG guest can miss the kernel's
     # IO-APIC timer check and panic at boot ("IO-APIC + timer doesn't work")
     # shellcheck disable=SC2054 # commas belong to QEMU option values
@@ -615,7 +628,7 @@ guest_start() {
         -kernel "$GUEST_KERNEL" -initrd "$T/$name.img"
         -append "console=ttyS0 quiet panic=-1 no_timer_check ipv6.disable=1${ip:+ uvnet.ip=$ip} $append"
         -object memory-backend-memfd,id=mem,size=256M,share=on -numa node,memdev=mem
-        -chardev "socket,id=c0,path=$sock$chardev" -netdev "$netdev" -device "$dev" "$@")
+        "${backend[@]}" -netdev "$netdev" -device "$dev" "$@")
     printf '%q ' "${qemu[@]}" >"$T/$name.cmdline"
     spawn ip netns exec "$E2E_NS" timeout -k 5 "$limit" "${qemu[@]}" >"$T/$name.qemu.log" 2>&1
     GUEST_PID[$name]=$BG_PID

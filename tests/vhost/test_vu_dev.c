@@ -158,7 +158,7 @@ static int fake_queue_start(void *opaque, unsigned idx)
 
 	assert_true(idx < NVRINGS);
 	assert_false(f->running[idx]);
-	assert_true(f->dev.vring[idx].vq.size == f->dev.vring[idx].num);
+	assert_true(f->dev.vring[idx]->vq.size == f->dev.vring[idx]->num);
 	assert_true(f->nlog < sizeof(f->log) / sizeof(f->log[0]));
 	if (f->start_rc)
 		return f->start_rc;
@@ -256,6 +256,8 @@ static void disconnect_leaves_nothing(struct fx *f)
 		assert_false(f->running[i]);
 	assert_int_equal(f->dev.sock, -1);
 	assert_null(f->dev.mem);
+	for (unsigned i = 0; i < VU_MAX_VRINGS; i++)
+		assert_null(f->dev.vring[i]); /* every ring's state freed */
 	fx_close_own(f);
 	assert_int_equal(count_fds(), f->base_fds);
 	assert_int_equal(count_maps(MEMFD_PREFIX), 0);
@@ -530,9 +532,9 @@ static void qemu_7_2_sequence_negotiates_starts_and_stops_rings(void **state)
 		assert_true(f->running[i]);
 		assert_int_equal(count_events(f, EV_START, i), 1);
 		/* The ring really sits in the memfd, where the front-end said. */
-		assert_ptr_equal(f->dev.vring[i].vq.ring.split.desc,
+		assert_ptr_equal(f->dev.vring[i]->vq.ring.split.desc,
 				 guest_mem_uva_ptr(f->dev.mem, a.desc_user_addr, 16));
-		assert_ptr_equal(f->dev.vring[i].vq.ring.split.used,
+		assert_ptr_equal(f->dev.vring[i]->vq.ring.split.used,
 				 guest_mem_uva_ptr(f->dev.mem, a.used_user_addr, 4));
 		/* QEMU sends the call fd again: swapped while stopped. */
 		send_vring_fd(f, VHOST_USER_SET_VRING_CALL, i);
@@ -606,7 +608,7 @@ static void new_mem_table_restarts_running_rings_and_releases_the_old_mapping(vo
 	bring_up(f);
 	assert_int_equal(count_maps(MEMFD_PREFIX "-A"), 1);
 	assert_int_equal(count_fds_to(MEMFD_PREFIX "-A"), 2); /* ours and the table's */
-	void *old_desc = f->dev.vring[1].vq.ring.split.desc;
+	void *old_desc = f->dev.vring[1]->vq.ring.split.desc;
 
 	set_mem_table(f, 1, "B");
 	expect_log(f, (struct event[]){ { EV_STOP, 0 }, { EV_STOP, 1 },
@@ -614,8 +616,8 @@ static void new_mem_table_restarts_running_rings_and_releases_the_old_mapping(vo
 	assert_int_equal(count_maps(MEMFD_PREFIX "-A"), 0);
 	assert_int_equal(count_fds_to(MEMFD_PREFIX "-A"), 1);
 	assert_int_equal(count_maps(MEMFD_PREFIX "-B"), 1);
-	assert_ptr_not_equal(f->dev.vring[1].vq.ring.split.desc, old_desc);
-	assert_ptr_equal(f->dev.vring[1].vq.ring.split.desc,
+	assert_ptr_not_equal(f->dev.vring[1]->vq.ring.split.desc, old_desc);
+	assert_ptr_equal(f->dev.vring[1]->vq.ring.split.desc,
 			 guest_mem_uva_ptr(f->dev.mem, UVA_BASE + RING_OFF(1), 16));
 	disconnect_leaves_nothing(f);
 }
@@ -633,6 +635,28 @@ static void ring_waits_for_enable_when_protocol_features_are_negotiated(void **s
 	req_state(f, VHOST_USER_SET_VRING_ENABLE, 1, 0);
 	assert_false(f->running[1]);
 	expect_log(f, (struct event[]){ { EV_START, 1 }, { EV_STOP, 1 } }, 2);
+	disconnect_leaves_nothing(f);
+}
+
+/* A ring costs memory once a message names it, not before: an unused
+ * maximum of queue pairs costs nothing.  Enabling a ring never set up
+ * starts nothing. */
+static void ring_state_exists_once_a_message_names_the_ring(void **state)
+{
+	struct fx *f = *state;
+
+	negotiate(f, F_QEMU); /* call fds for rings 0 and 1 */
+	set_mem_table(f, 0, "A");
+	req_state(f, VHOST_USER_SET_VRING_ENABLE, 1, 0);
+	assert_non_null(f->dev.vring[1]);
+	for (unsigned i = NVRINGS; i < VU_MAX_VRINGS; i++)
+		assert_null(vu_dev_vring(&f->dev, i));
+	assert_null(vu_dev_vring(&f->dev, VU_MAX_VRINGS));
+	req_state(f, VHOST_USER_SET_VRING_ENABLE, 1, 1);
+	assert_false(f->running[1]); /* enabled, but no size, address or kick */
+	configure_ring(f, 1, 0);
+	assert_true(f->running[1]);
+	assert_false(f->running[0]);
 	disconnect_leaves_nothing(f);
 }
 
@@ -681,23 +705,23 @@ static void get_vring_base_returns_where_the_device_stopped(void **state)
 	configure_ring(f, 1, 5);
 	req_state(f, VHOST_USER_SET_VRING_ENABLE, 1, 1);
 	assert_true(f->running[1]);
-	assert_int_equal(vq_dev_pop_burst(&f->dev.vring[1].vq, c, 4), 1);
+	assert_int_equal(vq_dev_pop_burst(&f->dev.vring[1]->vq, c, 4), 1);
 	assert_int_equal(c[0].out_len, 64);
 	assert_ptr_equal(c[0].iov[0].iov_base, guest_mem_uva_ptr(f->dev.mem, UVA_BASE + DATA_OFF, 1));
-	vq_dev_push(&f->dev.vring[1].vq, c[0].id, c[0].ndesc, 0);
-	vq_dev_flush(&f->dev.vring[1].vq);
+	vq_dev_push(&f->dev.vring[1]->vq, c[0].id, c[0].ndesc, 0);
+	vq_dev_flush(&f->dev.vring[1]->vq);
 
 	req_state(f, VHOST_USER_GET_VRING_BASE, 1, 0);
 	assert_false(f->running[1]);
 	assert_int_equal(get_reply(f, VHOST_USER_GET_VRING_BASE).m.payload.state.num, 6);
 	assert_false(f->reply_before_stop);
 	/* Stopped until the next kick: enabling again does not start it. */
-	assert_int_equal(f->dev.vring[1].kick_fd, -1);
+	assert_int_equal(f->dev.vring[1]->kick_fd, -1);
 	req_state(f, VHOST_USER_SET_VRING_ENABLE, 1, 1);
 	assert_false(f->running[1]);
 	send_vring_fd(f, VHOST_USER_SET_VRING_KICK, 1);
 	assert_true(f->running[1]);
-	assert_int_equal(vq_dev_base(&f->dev.vring[1].vq), 6);
+	assert_int_equal(vq_dev_base(&f->dev.vring[1]->vq), 6);
 	disconnect_leaves_nothing(f);
 }
 
@@ -710,7 +734,7 @@ static void packed_ring_base_round_trips(void **state)
 	configure_ring(f, 0, 0x8000 | 17); /* slot 17, wrap counter set */
 	req_state(f, VHOST_USER_SET_VRING_ENABLE, 0, 1);
 	assert_true(f->running[0]);
-	assert_int_equal(f->dev.vring[0].vq.layout, VQ_PACKED);
+	assert_int_equal(f->dev.vring[0]->vq.layout, VQ_PACKED);
 	req_state(f, VHOST_USER_GET_VRING_BASE, 0, 0);
 	assert_int_equal(get_reply(f, VHOST_USER_GET_VRING_BASE).m.payload.state.num,
 			 0x8000u | 17 | (0x8000u | 17) << 16);
@@ -725,7 +749,7 @@ static void set_features_restarts_running_rings(void **state)
 	req_u64(f, VHOST_USER_SET_FEATURES, V1, F_QEMU & ~F(VIRTIO_RING_F_EVENT_IDX));
 	expect_log(f, (struct event[]){ { EV_STOP, 0 }, { EV_STOP, 1 },
 					{ EV_START, 0 }, { EV_START, 1 } }, 4);
-	assert_false(f->dev.vring[0].vq.feat.event_idx);
+	assert_false(f->dev.vring[0]->vq.feat.event_idx);
 	disconnect_leaves_nothing(f);
 }
 
@@ -769,7 +793,7 @@ static void polling_kick_with_nofd_starts_the_ring(void **state)
 	req_state(f, VHOST_USER_SET_VRING_ENABLE, 1, 1);
 	REQ_OK(f, VHOST_USER_SET_VRING_KICK, V1, &v, 8, NULL, 0);
 	assert_true(f->running[1]);
-	assert_int_equal(f->dev.vring[1].kick_fd, -1);
+	assert_int_equal(f->dev.vring[1]->kick_fd, -1);
 	disconnect_leaves_nothing(f);
 }
 
@@ -801,7 +825,7 @@ static void device_refusing_a_ring_fails_the_message_naming_the_vring(void **sta
 	SEND_REFUSED(f, VHOST_USER_SET_VRING_ENABLE, V1,
 		     (&(struct vhost_vring_state){ .index = 1, .num = 1 }),
 		     sizeof(struct vhost_vring_state), NULL, 0, "vring 1: the device could not start");
-	assert_false(f->dev.vring[1].started);
+	assert_false(f->dev.vring[1]->started);
 	disconnect_leaves_nothing(f);
 }
 
@@ -1344,7 +1368,7 @@ static void set_addr_logged(struct fx *f, unsigned idx, bool log)
  * pops and completes it. */
 static void one_chain_through_ring_1(struct fx *f)
 {
-	struct vq_dev *vq = &f->dev.vring[1].vq;
+	struct vq_dev *vq = &f->dev.vring[1]->vq;
 	uint8_t *m = view(f) + RING_OFF(1);
 	struct vring_avail *avail = (struct vring_avail *)(m + 0x1000);
 	struct vq_chain c[2];
@@ -1391,19 +1415,19 @@ static void migration_start_maps_the_log_and_logs_the_used_ring(void **state)
 	/* mapped, but nothing is logged before LOG_ALL, and no ring restarted */
 	assert_false(vu_dev_logging(&f->dev));
 	assert_int_equal(f->nlog, 0);
-	assert_null(f->dev.vring[1].vq.log);
+	assert_null(f->dev.vring[1]->vq.log);
 	assert_true(done >= 0);
 	REQ_OK(f, VHOST_USER_SET_LOG_FD, V1, NULL, 0, &done, 1);
 
 	req_u64(f, VHOST_USER_SET_FEATURES, V1, F_QEMU | F(VHOST_F_LOG_ALL));
 	assert_true(vu_dev_logging(&f->dev));
-	assert_non_null(f->dev.vring[1].vq.log);
-	assert_false(f->dev.vring[1].vq.log_rings); /* no VHOST_VRING_F_LOG yet */
+	assert_non_null(f->dev.vring[1]->vq.log);
+	assert_false(f->dev.vring[1]->vq.log_rings); /* no VHOST_VRING_F_LOG yet */
 	for (unsigned i = 0; i < NVRINGS; i++)
 		set_addr_logged(f, i, true);
 	assert_true(f->running[0] && f->running[1]);
-	assert_true(f->dev.vring[1].vq.log_rings);
-	assert_int_equal(f->dev.vring[1].vq.log_device_gpa, RING_OFF(1) + 0x2000);
+	assert_true(f->dev.vring[1]->vq.log_rings);
+	assert_int_equal(f->dev.vring[1]->vq.log_device_gpa, RING_OFF(1) + 0x2000);
 	/* the restarts while logging signalled it; from here, only a stop */
 	assert_int_equal(read(done, &v, sizeof(v)), (ssize_t)sizeof(v));
 
@@ -1420,7 +1444,7 @@ static void migration_start_maps_the_log_and_logs_the_used_ring(void **state)
 	req_u64(f, VHOST_USER_SET_FEATURES, V1, F_QEMU);
 	set_addr_logged(f, 1, false);
 	assert_false(vu_dev_logging(&f->dev));
-	assert_null(f->dev.vring[1].vq.log);
+	assert_null(f->dev.vring[1]->vq.log);
 	{
 		static const uint8_t zero[4096];
 
@@ -1558,6 +1582,7 @@ int main(void)
 		T(new_mem_table_restarts_running_rings_and_releases_the_old_mapping),
 		T(ring_waits_for_enable_when_protocol_features_are_negotiated),
 		T(ring_starts_without_enable_when_protocol_features_are_not_negotiated),
+		T(ring_state_exists_once_a_message_names_the_ring),
 		T(ring_configured_before_the_mem_table_starts_with_it),
 		T(get_vring_base_returns_where_the_device_stopped),
 		T(packed_ring_base_round_trips),

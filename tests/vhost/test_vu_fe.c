@@ -167,7 +167,7 @@ static void chains_write(struct vq_chain *c, unsigned n, const uint8_t *src, siz
 /* Echo up to a burst from pair qp's TX ring into its RX ring. */
 static unsigned be_echo(struct be *b, unsigned qp)
 {
-	struct vu_vring *txr = &b->dev.vring[2 * qp + 1], *rxr = &b->dev.vring[2 * qp];
+	struct vu_vring *txr = b->dev.vring[2 * qp + 1], *rxr = b->dev.vring[2 * qp];
 	struct vq_dev *tx = &txr->vq, *rx = &rxr->vq;
 	bool mrg = b->dev.features & F(VIRTIO_NET_F_MRG_RXBUF);
 	unsigned done = 0, rxpushed = 0;
@@ -237,8 +237,8 @@ static void *be_dev_main(void *arg)
 		if (LOAD(b->echo))
 			for (unsigned qp = 0; qp < VU_MAX_QUEUE_PAIRS; qp++)
 				if (b->running[2 * qp] && b->running[2 * qp + 1] &&
-				    !vq_dev_broken(&b->dev.vring[2 * qp].vq) &&
-				    !vq_dev_broken(&b->dev.vring[2 * qp + 1].vq))
+				    !vq_dev_broken(&b->dev.vring[2 * qp]->vq) &&
+				    !vq_dev_broken(&b->dev.vring[2 * qp + 1]->vq))
 					moved += be_echo(b, qp);
 		pthread_mutex_unlock(&b->lock);
 		if (!moved)
@@ -512,8 +512,8 @@ static void negotiates_defaults_and_shares_one_region(void **state)
 	assert_int_equal(f->be.dev.mem->nregions, 1);
 	assert_true(f->be.dev.mem->regions[0].gpa == f->be.dev.mem->regions[0].uva);
 	assert_true(f->be.running[0] && f->be.running[1]);
-	assert_int_equal(f->be.dev.vring[0].num, 256);
-	assert_int_equal(f->be.dev.vring[0].vq.layout, VQ_SPLIT);
+	assert_int_equal(f->be.dev.vring[0]->num, 256);
+	assert_int_equal(f->be.dev.vring[0]->vq.layout, VQ_SPLIT);
 	pthread_mutex_unlock(&f->be.lock);
 	echo_frames(f, 0, 200, 1514, false);
 	vu_fe_get_stats(f->fe, 0, &st);
@@ -666,7 +666,7 @@ static void run_variant(struct fx *f, const struct variant *v)
 	} else {
 		assert_int_equal(f->be.dev.mem->regions[0].gpa, f->be.dev.mem->regions[0].uva);
 	}
-	assert_int_equal(f->be.dev.vring[1].vq.layout,
+	assert_int_equal(f->be.dev.vring[1]->vq.layout,
 			 want & F(VIRTIO_F_RING_PACKED) ? VQ_PACKED : VQ_SPLIT);
 	pthread_mutex_unlock(&f->be.lock);
 	/* enough frames to wrap every ring a few times */
@@ -936,7 +936,7 @@ static struct vq_chain *pop_rx(struct fx *f)
 		int n;
 
 		pthread_mutex_lock(&f->be.lock);
-		n = vq_dev_pop_burst(&f->be.dev.vring[0].vq, &c, 1);
+		n = vq_dev_pop_burst(&f->be.dev.vring[0]->vq, &c, 1);
 		if (n == 1)
 			return &c; /* still locked */
 		pthread_mutex_unlock(&f->be.lock);
@@ -955,7 +955,7 @@ static void bad_used_id_is_detected(void **state)
 	echo_frames(f, 0, 50, 1514, false);
 	echo_off(f);
 	pop_rx(f);
-	vq = &f->be.dev.vring[0].vq;
+	vq = &f->be.dev.vring[0]->vq;
 	vq_dev_push(vq, (uint16_t)(vq->size + 5), 1, 64); /* an id never handed out */
 	vq_dev_flush(vq);
 	pthread_mutex_unlock(&f->be.lock);
@@ -980,7 +980,7 @@ static void bad_used_length_is_detected(void **state)
 		.features = F(VIRTIO_F_VERSION_1) | F(VIRTIO_F_RING_PACKED), .required = F(VIRTIO_F_RING_PACKED) }), 0);
 	echo_off(f);
 	c = pop_rx(f);
-	vq = &f->be.dev.vring[0].vq;
+	vq = &f->be.dev.vring[0]->vq;
 	vq_dev_push(vq, c->id, c->ndesc, c->in_len + 1);
 	vq_dev_flush(vq);
 	pthread_mutex_unlock(&f->be.lock);
@@ -1004,7 +1004,7 @@ static void bad_tx_used_id(struct fx *f, bool packed)
 		pkts[i] = (struct vu_fe_pkt){ f->sent[0], 60, NULL };
 	assert_int_equal(vu_fe_tx_burst(f->fe, 0, pkts, 32), 32);
 	pthread_mutex_lock(&f->be.lock);
-	vq = &f->be.dev.vring[1].vq;
+	vq = &f->be.dev.vring[1]->vq;
 	assert_int_equal(vq_dev_pop_burst(vq, &c, 1), 1);
 	vq_dev_push(vq, (uint16_t)(c.id ^ 0x20), 1, 0); /* an id that is free */
 	vq_dev_push(vq, c.id, c.ndesc, 0);
@@ -1050,7 +1050,7 @@ static void packed_tx_used_length_is_ignored(void **state)
 	for (unsigned round = 0; round < 8; round++) {
 		assert_int_equal(vu_fe_tx_burst(f->fe, 0, pkts, 32), 32);
 		pthread_mutex_lock(&f->be.lock);
-		vq = &f->be.dev.vring[1].vq;
+		vq = &f->be.dev.vring[1]->vq;
 		n = vq_dev_pop_burst(vq, c, 32);
 		assert_int_equal(n, 32);
 		for (int i = 0; i < n; i++)
@@ -1078,7 +1078,7 @@ static void bad_num_buffers_is_dropped(void **state)
 	/* num_buffers 0, then a frame too short for its header, then 5000 */
 	for (unsigned k = 0; k < 3; k++) {
 		c = pop_rx(f);
-		vq = &f->be.dev.vring[0].vq;
+		vq = &f->be.dev.vring[0]->vq;
 		h.num_buffers = k == 2 ? 5000 : 0;
 		chains_write(c, 1, (const uint8_t *)&h, sizeof(h));
 		vq_dev_push(vq, c->id, c->ndesc, k == 1 ? 4 : 100);
