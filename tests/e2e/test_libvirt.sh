@@ -137,6 +137,7 @@ domain_xml() {
     <initrd>$T/lv/$port.img</initrd>
     <cmdline>console=ttyS0 quiet panic=-1 ipv6.disable=1 uvnet.dhcp=1</cmdline>
   </os>
+  <features><acpi/><apic/></features>
   <memoryBacking>
     <source type='memfd'/>
     <access mode='shared'/>
@@ -245,7 +246,7 @@ tap_check "virsh destroy $dom_c removes port lvc" wait_for 15 port_gone lvc
 
 # ---- 4 queue pairs, 4 vCPUs ----
 lv_image lvb <<EOF || e2e_bail "guest image b"
-echo "== queues: \$(ls /sys/class/net/eth0/queues | tr '\n' ' ')"
+echo "== cpus \$(nproc), queues: \$(ls /sys/class/net/eth0/queues | tr '\n' ' ')"
 i=0
 while [ \$i -lt 60 ] && ! ping -c 1 -W 1 $gw >/dev/null 2>&1; do i=\$((i + 1)); done
 for c in 0 1 2 3; do
@@ -289,7 +290,7 @@ else
     diag "$(serial lvb | tail -n 20)"
 fi
 info=$(port_info lvb 2>/dev/null)
-diag "$(serial lvb | grep '^==')"
+diag "$(serial lvb | grep -E '^==|packets transmitted')"
 for i in 0 1 2 3 4 5 6 7; do
     n=$(jget "[r for r in d['vrings'] if r['index'] == $i][0]['packets']" <<<"$info" 2>/dev/null)
     tap_cmp "queue pair $((i / 2)) $( ((i % 2)) && echo TX || echo RX) vring $i carried packets" "${n:-x}" -gt 0
