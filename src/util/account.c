@@ -27,7 +27,7 @@ bool account_valid(const char *s)
 	if (s[0] >= '0' && s[0] <= '9' && strspn(s, "0123456789") == n)
 		return parse_uint(s, 0, ACCOUNT_ID_MAX, &id);
 	for (size_t i = 0; i < n; i++)
-		if (!name_char(s[i]) && !(s[i] == '$' && i == n - 1))
+		if (!name_char(s[i]) && !(s[i] == '$' && i > 0 && i == n - 1))
 			return false;
 	return true;
 }
