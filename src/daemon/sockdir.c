@@ -351,7 +351,7 @@ void sockdir_tick(struct sockdir *sd)
 			drop(sd, sp);
 			continue;
 		}
-		peer = dp->port->ops->peer(dp->port);
+		peer = dp->port->ops->peer ? dp->port->ops->peer(dp->port) : PORT_PEER_UP;
 		if (peer == PORT_PEER_UP)
 			sp->seen_up = true;
 		else if (peer == PORT_PEER_GONE && (sp->seen_up || now - sp->since_ms >= SOCKDIR_GRACE_MS))

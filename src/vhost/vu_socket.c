@@ -70,7 +70,8 @@ int vu_socket_listen_as(const char *path, mode_t mode, uid_t uid, gid_t gid)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	/* Only the control thread makes files: the umask is its own meanwhile. */
+	/* The umask is the process's: no other thread may make files meanwhile
+	 * (in uvnetd only the control thread makes any). */
 	old_mask = umask(~mode & 0777);
 	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old_mask);

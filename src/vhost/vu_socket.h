@@ -23,6 +23,8 @@ int vu_socket_listen(const char *path, mode_t mode);
  * between bind() and a later chmod) and given to uid:gid ((uid_t)-1 /
  * (gid_t)-1: left as created) before listen(), so a connect() reaches it
  * only once it has its final owner.  -errno of the first step that failed.
+ * It sets the process's umask for the bind(): no other thread of the
+ * caller may make files meanwhile.
  */
 int vu_socket_listen_as(const char *path, mode_t mode, uid_t uid, gid_t gid);
 
