@@ -240,7 +240,7 @@ libvirt_guest() {
   <name>$lv_dom</name>
   <memory unit='MiB'>256</memory>
   <os><type arch='x86_64'>hvm</type><kernel>$lv/vmlinuz</kernel><initrd>$lv/vm3.img</initrd>
-    <cmdline>console=ttyS0 quiet panic=-1 ipv6.disable=1 uvnet.dhcp=1</cmdline></os>
+    <cmdline>console=ttyS0 quiet panic=-1 no_timer_check ipv6.disable=1 uvnet.dhcp=1</cmdline></os>
   <features><acpi/><apic/></features>
   <memoryBacking><source type='memfd'/><access mode='shared'/></memoryBacking>
   <on_poweroff>destroy</on_poweroff>
