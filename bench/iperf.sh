@@ -24,29 +24,13 @@ tmp=$(mktemp -d /tmp/uvnet-bench.XXXXXX)
 out=bench/results
 host_ip=10.88.0.1
 vm_ip=(10.88.0.11 10.88.0.12)
-pids=()
-
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    ip netns del "$ns" 2>/dev/null || true
-    [ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-scripts/install-deps.sh build e2e
-[ -f build/build.ninja ] || meson setup build >/dev/null
-ninja -C build >/dev/null
-paths=$(scripts/guest/build-guest.sh)
-kernel=$(sed -n 's/^kernel=//p' <<<"$paths")
-initrd=$(sed -n 's/^initrd=//p' <<<"$paths")
-accel=$(scripts/guest/pick-accel.sh)
+source bench/lib/guest-bench.sh
 
 in_ns() { ip netns exec "$ns" "$@"; }
 ctl() { in_ns "$root/build/tools/uvnetctl" --control "$tmp/uvnetd.sock" "$@"; }
 
 ip netns add "$ns"
+nss+=("$ns")
 ip -n "$ns" link set lo up
 
 # Guest 1 measures; guest 2 serves one iperf3 client and then powers off.
@@ -76,7 +60,7 @@ boot_guests() {
         # shellcheck disable=SC2086 # netdev is a list of QEMU words
         ip netns exec "$ns" timeout 120 qemu-system-x86_64 -accel "$accel" -m 512 -nodefaults -display none \
             -no-reboot -serial "file:$tmp/vm$i.serial" -kernel "$kernel" -initrd "$tmp/vm$i.img" \
-            -append "console=ttyS0 quiet panic=-1 ipv6.disable=1 uvnet.ip=${vm_ip[$((i - 1))]}/24" \
+            -append "console=ttyS0 quiet panic=-1 no_timer_check ipv6.disable=1 uvnet.ip=${vm_ip[$((i - 1))]}/24" \
             $netdev -device virtio-net-pci,netdev=n0,mac=52:54:00:88:00:0$i,vectors=0 &
         g+=($!)
     done

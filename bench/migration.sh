@@ -24,25 +24,7 @@ mem=${MEM:-512}
 ns=uvnet-migbench-$$
 tmp=$(mktemp -d /tmp/uvnet-migbench.XXXXXX)
 out=bench/results
-pids=()
-
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
-    ip netns del "$ns" 2>/dev/null || true
-    [ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-scripts/install-deps.sh build e2e
-[ -f build/build.ninja ] || meson setup build >/dev/null
-ninja -C build >/dev/null
-paths=$(scripts/guest/build-guest.sh)
-kernel=$(sed -n 's/^kernel=//p' <<<"$paths")
-initrd=$(sed -n 's/^initrd=//p' <<<"$paths")
-accel=$(scripts/guest/pick-accel.sh)
+source bench/lib/guest-bench.sh
 
 in_ns() { ip netns exec "$ns" "$@"; }
 ctl() { in_ns "$root/build/tools/uvnetctl" --control "$tmp/uvnetd.sock" "$@" >/dev/null; }
@@ -62,6 +44,7 @@ EOF
 }
 
 ip netns add "$ns"
+nss+=("$ns")
 ip -n "$ns" link set lo up
 spawn_ns() { in_ns "$@" & pids+=($!); }
 

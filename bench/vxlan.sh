@@ -30,30 +30,8 @@ build=${UVNET_BUILD:-$root/build}
 pfx=uvnet-vxb-$$
 tmp=$(mktemp -d /tmp/uvnet-vxb.XXXXXX)
 out=bench/results
-pids=()
-nss=()
 nsb='' nsa='' nsc='' nss_src='' nss_sink='' nsk='' nsu='' # set by mkns
-
-cleanup() {
-    set +e
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
-    for ns in "${nss[@]}"; do
-        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-        ip netns del "$ns" 2>/dev/null
-    done
-    if [ -n "${KEEP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-scripts/install-deps.sh build e2e
-[ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null
-ninja -C "$build" >/dev/null
-paths=$(scripts/guest/build-guest.sh)
-kernel=$(sed -n 's/^kernel=//p' <<<"$paths")
-initrd=$(sed -n 's/^initrd=//p' <<<"$paths")
-accel=$(scripts/guest/pick-accel.sh)
+source bench/lib/guest-bench.sh
 cc -O2 -Wall -Wextra -Werror -o "$tmp/udp_blast" bench/udp_blast.c
 
 mkns() { # VAR NAME: make namespace $pfx-NAME, its name into VAR
@@ -105,7 +83,7 @@ guest() { # NS I SOCK: boot guest I on vhost-user socket SOCK, in the background
     ip netns exec "$1" timeout $((60 + runs * (secs + 15))) qemu-system-x86_64 -accel "$accel" -m 512 \
         -nodefaults -display none -no-reboot -serial "file:$tmp/$4.vm$2.serial" \
         -kernel "$kernel" -initrd "$tmp/vm$2.img" \
-        -append "console=ttyS0 quiet panic=-1 ipv6.disable=1 uvnet.ip=$([ "$2" = 1 ] && echo $vm1 || echo $vm2)/24 uvnet.mtu=1450" \
+        -append "console=ttyS0 quiet panic=-1 no_timer_check ipv6.disable=1 uvnet.ip=$([ "$2" = 1 ] && echo $vm1 || echo $vm2)/24 uvnet.mtu=1450" \
         -object memory-backend-memfd,id=mem,size=512M,share=on -numa node,memdev=mem \
         -chardev "socket,id=c0,path=$3" -netdev vhost-user,id=n0,chardev=c0 \
         -device virtio-net-pci,netdev=n0,mac=52:54:00:fb:00:0$2,vectors=0 >/dev/null 2>&1 &

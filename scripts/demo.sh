@@ -165,7 +165,7 @@ for i in 1 2; do
     echo "      --cmdline 'uvnet.dhcp=1 ...' &"
     in_ns timeout 100 "$root/build/tools/uvnet-vm" --control "$tmp/uvnetd.sock" run --name "guest$i" \
         --net "default,mac=${macs[i - 1]}" --kernel "$kernel" --initrd "$tmp/vm$i.img" --mem 256 --cpus 1 \
-        --accel "$accel" --cmdline "quiet panic=-1 ipv6.disable=1 uvnet.dhcp=1" \
+        --accel "$accel" --cmdline "quiet panic=-1 no_timer_check ipv6.disable=1 uvnet.dhcp=1" \
         --serial-log "$tmp/vm$i.serial" -- -serial "pipe:$tmp/vm$i.ctl" >"$tmp/vm$i.out" 2>&1 &
     pids+=($!)
     vm_pid[i]=$!

@@ -82,6 +82,20 @@ static int tx_reclaim(struct fe_txq *q)
 	return 0;
 }
 
+/* fe_enter(), and -EIO (not entered) if the ring is broken. */
+static int fe_enter_working(struct vu_fe *fe, struct fe_vring *v)
+{
+	int rc = fe_enter(fe, v);
+
+	if (rc)
+		return rc;
+	if (vq_unlikely(vq_drv_broken(&v->vq))) {
+		fe_exit(v);
+		return -EIO;
+	}
+	return 0;
+}
+
 int vu_fe_tx_burst(struct vu_fe *fe, unsigned qp, const struct vu_fe_pkt *pkts, unsigned n)
 {
 	struct fe_txq *q;
@@ -94,13 +108,9 @@ int vu_fe_tx_burst(struct vu_fe *fe, unsigned qp, const struct vu_fe_pkt *pkts, 
 		return -EINVAL;
 	q = &fe->qp[qp].tx;
 	v = &q->v;
-	rc = fe_enter(fe, v);
+	rc = fe_enter_working(fe, v);
 	if (rc)
 		return rc;
-	if (vq_unlikely(vq_drv_broken(&v->vq))) {
-		fe_exit(v);
-		return -EIO;
-	}
 	max = v->buf_size - hdr_len;
 	slots = fe->tx_split && !v->vq.feat.indirect ? 2 : 1;
 	if (v->nfree < n + TX_RECLAIM_SLACK || vq_drv_num_free(&v->vq) < n * slots) {
@@ -237,13 +247,9 @@ int vu_fe_rx_burst(struct vu_fe *fe, unsigned qp, struct vu_fe_frame *frames, un
 		return -EINVAL;
 	q = &fe->qp[qp].rx;
 	v = &q->v;
-	rc = fe_enter(fe, v);
+	rc = fe_enter_working(fe, v);
 	if (rc)
 		return rc;
-	if (vq_unlikely(vq_drv_broken(&v->vq))) {
-		fe_exit(v);
-		return -EIO;
-	}
 	rx_refill(fe, q);
 	while (got < n) {
 		struct vu_fe_frame *f = &frames[got];

@@ -403,6 +403,38 @@ _uvnetd_stop() {
     return "$rc"
 }
 
+# uvnetd_start_other NS NAME: a further uvnetd (another "host") in
+# namespace NS with control socket $T/NAME.ctl.sock, state $T/NAME.state
+# and log $T/uvnetd-NAME.log; its stderr is checked by tap_done like the
+# first one's.  Waits until it answers; its pid is in $BG_PID.
+uvnetd_start_other() {
+    local ns=$1 name=$2 pid
+    # shellcheck disable=SC2086 # E2E_UVNETD_ARGS: words
+    spawn ip netns exec "$ns" "$UVNETD" --foreground --control "$T/$name.ctl.sock" --state "$T/$name.state" \
+        --pid-file "$T/$name.pid" --log-file "$T/uvnetd-$name.log" ${E2E_UVNETD_ARGS:-} \
+        >"$T/uvnetd.$name.out" 2>&1
+    pid=$BG_PID
+    UVNETD_OUTS+=("$T/uvnetd.$name.out")
+    local deadline=$((SECONDS + 15))
+    until timeout 5 "$UVNETCTL" --control "$T/$name.ctl.sock" show >/dev/null 2>&1; do
+        _pid_gone "$pid" || ((SECONDS >= deadline)) && return 1
+        sleep 0.1
+    done
+    BG_PID=$pid
+}
+
+# uvnetd_stop_other PID: SIGTERM a uvnetd_start_other daemon and reap it;
+# returns its exit status (SIGKILLed after 15 s: 124).
+uvnetd_stop_other() {
+    kill -TERM "$1" 2>/dev/null
+    if ! wait_for 15 _pid_gone "$1"; then
+        kill -KILL "$1" 2>/dev/null
+        wait "$1" 2>/dev/null
+        return 124
+    fi
+    wait "$1" 2>/dev/null
+}
+
 # _proc_stat PID N: field N after the command name of /proc/PID/stat
 # (1: state, 2: parent pid).
 _proc_stat() {
@@ -575,11 +607,13 @@ guest_start() {
         dev+=,mq=on
         smp=(-smp "$queues")
     fi
+    # no_timer_check: on a loaded host a TCG guest can miss the kernel's
+    # IO-APIC timer check and panic at boot ("IO-APIC + timer doesn't work")
     # shellcheck disable=SC2054 # commas belong to QEMU option values
     local qemu=(qemu-system-x86_64 -accel "$E2E_ACCEL" -m 256 "${smp[@]}" -nodefaults -display none
         -no-reboot -serial "file:$T/$name.serial" -serial "pipe:$T/$name.ctl"
         -kernel "$GUEST_KERNEL" -initrd "$T/$name.img"
-        -append "console=ttyS0 quiet panic=-1 ipv6.disable=1${ip:+ uvnet.ip=$ip} $append"
+        -append "console=ttyS0 quiet panic=-1 no_timer_check ipv6.disable=1${ip:+ uvnet.ip=$ip} $append"
         -object memory-backend-memfd,id=mem,size=256M,share=on -numa node,memdev=mem
         -chardev "socket,id=c0,path=$sock$chardev" -netdev "$netdev" -device "$dev" "$@")
     printf '%q ' "${qemu[@]}" >"$T/$name.cmdline"

@@ -45,10 +45,15 @@ run_case() { # DESC QUEUES TESTPMD_DEVARGS
     }
     testpmd rx "$T/p1.sock" rxonly "queues=$q,$args" "$q"
     rxp=$BG_PID
-    wait_for 20 vhost_ready p1 $((2 * q)) || tap_not_ok "$desc: receiver's rings run"
+    wait_for 40 vhost_ready p1 $((2 * q)) || tap_not_ok "$desc: receiver's rings run"
     testpmd tx "$T/p0.sock" txonly "queues=$q,$args" "$q"
     txp=$BG_PID
-    wait_for 20 vhost_ready p0 $((2 * q)) || tap_not_ok "$desc: sender's rings run"
+    wait_for 40 vhost_ready p0 $((2 * q)) || tap_not_ok "$desc: sender's rings run"
+    # testpmd starts forwarding only after its link check, which can take
+    # seconds after the rings run on a loaded machine: time from its first
+    # packet, not from ring set-up
+    wait_for 30 eval '(($(stat_of p0 rx packets 2>/dev/null || echo 0) > 0))' ||
+        tap_not_ok "$desc: testpmd starts sending"
     sleep 2
     finish "$txp"
     sleep 0.5

@@ -159,7 +159,7 @@ vm_start() {
         mkfifo "$T/$name.ctl.in" "$T/$name.ctl.out" || return 1
     spawn ip netns exec "$E2E_NS" timeout -k 5 200 "$UVNET_VM" --control "$T/ctl.sock" run --name "$name" \
         --kernel "$GUEST_KERNEL" --initrd "$T/$name.img" --accel "$E2E_ACCEL" --mem 256 --cpus 1 \
-        --cmdline "quiet panic=-1 ipv6.disable=1 $args" --net "$net,mac=$mac" \
+        --cmdline "quiet panic=-1 no_timer_check ipv6.disable=1 $args" --net "$net,mac=$mac" \
         --serial-log "$T/$name.serial" -- -serial "pipe:$T/$name.ctl" >"$T/$name.vm.out" 2>&1
     GUEST_PID[$name]=$BG_PID
 }

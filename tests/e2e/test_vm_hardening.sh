@@ -84,7 +84,7 @@ vm_run() {
         return 1
     spawn ip netns exec "$E2E_NS" timeout -k 5 150 "$UVNET_VM" --control "$T/ctl.sock" run --name "$name" \
         --kernel "$GUEST_KERNEL" --initrd "$T/$name.img" --accel "$E2E_ACCEL" --mem 256 --cpus 1 \
-        --cmdline "quiet panic=-1 ipv6.disable=1 uvnet.dhcp=1" --net "$net" --serial-log "$T/$name.serial" \
+        --cmdline "quiet panic=-1 no_timer_check ipv6.disable=1 uvnet.dhcp=1" --net "$net" --serial-log "$T/$name.serial" \
         "$@" >"$T/$name.vm.out" 2>&1
     GUEST_PID[$name]=$BG_PID
 }

@@ -38,7 +38,7 @@ printf '%s\n' 'i=0; while true; do echo "TICK $i"; i=$((i + 1)); sleep 0.5; done
     e2e_bail "guest image"
 spawn ip netns exec "$E2E_NS" timeout -k 5 200 "$UVNET_VM" --control "$T/ctl.sock" run --name mig \
     --kernel "$GUEST_KERNEL" --initrd "$T/mig.img" --accel "$E2E_ACCEL" --mem 256 \
-    --cmdline "quiet panic=-1 ipv6.disable=1 uvnet.ip=$ip/24" --net "$net,mac=$mac" \
+    --cmdline "quiet panic=-1 no_timer_check ipv6.disable=1 uvnet.ip=$ip/24" --net "$net,mac=$mac" \
     --serial-log "$T/mig.serial" >"$T/mig.vm.out" 2>&1
 GUEST_PID[mig]=$BG_PID
 guest_wait_line mig '^TICK 3$' 120 || e2e_bail "the VM booted and ticks"

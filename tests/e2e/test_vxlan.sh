@@ -168,11 +168,8 @@ tap_is "failed add-ports left no port behind" \
 
 # ---- host C: a second uvnetd ----
 ctlc() { timeout 10 "$UVNETCTL" --control "$T/c.ctl.sock" "$@"; }
-spawn ip netns exec "$nsC" "$UVNETD" --foreground --control "$T/c.ctl.sock" --state "$T/c.state" \
-    --pid-file "$T/c.pid" --log-file "$T/uvnetd-c.log" ${E2E_UVNETD_ARGS:-} >"$T/uvnetd.c.out" 2>&1
+uvnetd_start_other "$nsC" c || e2e_bail "uvnetd C starts and answers"
 UVNETD_C=$BG_PID
-UVNETD_OUTS+=("$T/uvnetd.c.out") # tap_done checks it for sanitizer reports too
-wait_for 15 eval 'ctlc show >/dev/null 2>&1' || e2e_bail "uvnetd C starts and answers"
 ctlc add-br br0 && ctlc add-br br1 &&
     ctlc add-port br0 vx1 type=vxlan remote="$ulA" vni=43 &&
     ctlc add-port br1 vx2 type=vxlan remote="$ulA" vni=44 &&
@@ -365,8 +362,6 @@ tap_check "del-br br0 (vx1, vx2 go with it)" ctl del-br br0
 tap_check "port 4789 is free again on A" \
     eval '[[ -z $(ip netns exec "$E2E_NS" ss -Hlun "sport = :4789") ]]'
 
-kill -TERM "$UVNETD_C" 2>/dev/null
-wait_for 10 _pid_gone "$UVNETD_C" || kill -KILL "$UVNETD_C" 2>/dev/null
-wait "$UVNETD_C" 2>/dev/null
+uvnetd_stop_other "$UVNETD_C"
 tap_is "uvnetd C exits with status 0 on SIGTERM" "$?" 0
 tap_done
