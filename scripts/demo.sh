@@ -29,6 +29,7 @@ pids=()
 vm_pid=()
 lv_dom=uvnet-demo-$$          # the libvirt guest (transient)
 lv_started=()                 # libvirt daemons the demo started
+lv_rundir_new=                # /run/libvirt did not exist before: removed after
 lv_result=                    # its summary row
 t_start=$SECONDS
 
@@ -47,6 +48,7 @@ libvirt_cleanup() {
     rm -f "/var/log/libvirt/qemu/$lv_dom.log"
     [[ " ${lv_started[*]} " == *" libvirtd "* ]] && stop_pidfile /run/libvirtd.pid
     [[ " ${lv_started[*]} " == *" virtlogd "* ]] && stop_pidfile /run/virtlogd.pid
+    [[ -n $lv_rundir_new && ${#lv_started[@]} -gt 0 ]] && rm -rf /run/libvirt
     lv_started=()
 }
 
@@ -214,6 +216,7 @@ libvirt_guest() {
     local lv=$tmp/lv type=kvm override='' sockdir
     local virsh=(virsh -q -c qemu:///system)
     if ! timeout 10 "${virsh[@]}" version >/dev/null 2>&1; then
+        [ -d /run/libvirt ] || lv_rundir_new=1
         if ! pgrep -x virtlogd >/dev/null; then
             /usr/sbin/virtlogd -d && lv_started+=(virtlogd)
         fi
