@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/install-deps.sh build test e2e ovn
+scripts/install-deps.sh build test e2e ovn libvirt
 
 setup() { # DIR [meson args...]
 	local dir=$1; shift
@@ -39,6 +39,7 @@ for t in build-asan/tests/*/test_*; do
 done
 items+=("lint:scripts/check-layers.sh")
 items+=("tools:tests/tools/test_uvnetctl.sh")
+items+=("tools:tests/tools/test_install.sh")
 items+=("fuzz:fuzz/run-smoke.sh build-fuzz ${UVNET_FUZZ_SECONDS:-20}")
 # End-to-end tests (root; QEMU guests under TCG, namespaces, taps), each
 # one TAP program, run once, against the ASan+UBSan build: their checks

@@ -10,6 +10,12 @@
 # uvnetd runs in a network namespace of its own whose only uplink is a veth
 # to a second namespace, the outside host: nothing here touches the
 # machine's real network.
+#
+# With libvirt installed (scripts/install-deps.sh libvirt), a third guest
+# is started by libvirt (virsh create) with its vhost-user socket in the
+# network's socket directory: uvnetd attaches it with no uvnetctl command.
+# libvirtd and virtlogd are started for that (with the system's
+# configuration) unless they run already, and stopped again after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -21,12 +27,34 @@ up_ip=203.0.113.1 out_ip=203.0.113.2 port=7000
 macs=(52:54:00:77:00:01 52:54:00:77:00:02)
 pids=()
 vm_pid=()
+lv_dom=uvnet-demo-$$          # the libvirt guest (transient)
+lv_started=()                 # libvirt daemons the demo started
+lv_rundir_new=                # /run/libvirt did not exist before: removed after
+lv_result=                    # its summary row
 t_start=$SECONDS
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
+stop_pidfile() { # PIDFILE: stop the daemon it names
+    local pid
+    pid=$(cat "$1" 2>/dev/null) && kill -TERM "$pid" 2>/dev/null || return 0
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null
+}
+
+libvirt_cleanup() {
+    command -v virsh >/dev/null || return 0
+    timeout 30 virsh -q -c qemu:///system destroy "$lv_dom" >/dev/null 2>&1 || true
+    rm -f "/var/log/libvirt/qemu/$lv_dom.log"
+    [[ " ${lv_started[*]} " == *" libvirtd "* ]] && stop_pidfile /run/libvirtd.pid
+    [[ " ${lv_started[*]} " == *" virtlogd "* ]] && stop_pidfile /run/virtlogd.pid
+    [[ -n $lv_rundir_new && ${#lv_started[@]} -gt 0 ]] && rm -rf /run/libvirt
+    lv_started=()
+}
+
 cleanup() {
     set +e
+    libvirt_cleanup
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
     for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
     for n in "$ns" "$out_ns"; do
@@ -183,6 +211,84 @@ grep 'Accepted connection from' "$tmp/outside-iperf3.log" | head -1 | sed 's/^/ 
 say "uvnetctl stats (the last taken while both guests ran)"
 cat "$tmp/stats" 2>/dev/null || ctl stats
 
+# ---- the optional libvirt part: a guest libvirt starts, no uvnetctl command ----
+libvirt_guest() {
+    local lv=$tmp/lv type=kvm override='' sockdir
+    local virsh=(virsh -q -c qemu:///system)
+    if ! timeout 10 "${virsh[@]}" version >/dev/null 2>&1; then
+        [ -d /run/libvirt ] || lv_rundir_new=1
+        if ! pgrep -x virtlogd >/dev/null; then
+            /usr/sbin/virtlogd -d && lv_started+=(virtlogd)
+        fi
+        /usr/sbin/libvirtd -d && lv_started+=(libvirtd)
+        for _ in $(seq 50); do timeout 5 "${virsh[@]}" version >/dev/null 2>&1 && break; sleep 0.2; done
+    fi
+    # QEMU runs as libvirt-qemu: it must reach the socket directory and its files
+    chmod 0711 "$tmp"
+    mkdir -p "$lv" && chmod 0755 "$lv"
+    printf '%s\n' "echo \"== lease: \$(ip -4 -o addr show eth0 | awk '{print \$4}')\"" \
+        'echo "== ping gateway"; ping -c 3 -W 2 192.168.122.1' >"$lv/vm3.sh"
+    scripts/guest/mkcpio-test.sh "$lv/vm3.sh" "$lv/vm3.cpio.gz"
+    cat "$initrd" "$lv/vm3.cpio.gz" >"$lv/vm3.img"
+    cp "$kernel" "$lv/vmlinuz"
+    : >"$lv/vm3.serial"
+    if [ "$accel" = tcg ]; then # QEMU 7.2 under TCG needs vectors=0 (docs/libvirt.md)
+        type=qemu
+        override="<qemu:override><qemu:device alias='ua-net0'><qemu:frontend>
+    <qemu:property name='vectors' type='unsigned' value='0'/></qemu:frontend></qemu:device></qemu:override>"
+    fi
+    sockdir=$(ctl --json net-list | python3 -c 'import json,sys; print(json.load(sys.stdin)["networks"][0]["socket_dir"])')
+    cat >"$lv/vm3.xml" <<XML
+<domain type='$type' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <name>$lv_dom</name>
+  <memory unit='MiB'>256</memory>
+  <os><type arch='x86_64'>hvm</type><kernel>$lv/vmlinuz</kernel><initrd>$lv/vm3.img</initrd>
+    <cmdline>console=ttyS0 quiet panic=-1 no_timer_check ipv6.disable=1 uvnet.dhcp=1</cmdline></os>
+  <features><acpi/><apic/></features>
+  <memoryBacking><source type='memfd'/><access mode='shared'/></memoryBacking>
+  <on_poweroff>destroy</on_poweroff>
+  <devices>
+    <interface type='vhostuser'>
+      <mac address='52:54:00:77:00:03'/>
+      <source type='unix' path='$sockdir/vm3.sock' mode='server'/>
+      <model type='virtio'/>
+      <alias name='ua-net0'/>
+    </interface>
+    <serial type='file'><source path='$lv/vm3.serial'/><target port='0'/></serial>
+    <memballoon model='none'/>
+  </devices>
+  $override
+</domain>
+XML
+    echo "the network's socket directory: $sockdir; the domain's interface:"
+    sed -n '/<interface/,/<\/interface>/p' "$lv/vm3.xml"
+    show virsh -c qemu:///system create "$lv/vm3.xml" || return 1
+    show ctl show
+    for _ in $(seq 600); do
+        grep -q UVNET-TEST-EXIT "$lv/vm3.serial" && break
+        sleep 0.2
+    done
+    sed 's/\r$//' "$lv/vm3.serial" | grep -E '^== |packets transmitted' | sed 's/^/    /'
+    show ctl net-dhcp-leases default
+    for _ in $(seq 50); do ctl show | grep -q 'Port vm3' || break; sleep 0.2; done
+    if ctl show | grep -q 'Port vm3'; then
+        echo "guest powered off: port vm3 is still there"
+        return 1
+    fi
+    echo "guest powered off: port vm3 went with its socket"
+    sed 's/\r$//' "$lv/vm3.serial" | grep -q ' 0% packet loss' &&
+        ctl --json net-dhcp-leases default | grep -q 52:54:00:77:00:03
+}
+if command -v virsh >/dev/null && [ -x /usr/sbin/libvirtd ]; then
+    say "A libvirt guest on the same network: no uvnetctl command"
+    lv_result=
+    libvirt_guest && lv_result="lease, ping, port came and went"
+    libvirt_cleanup
+else
+    say "libvirt is not installed: its part is skipped (scripts/install-deps.sh libvirt)"
+    lv_result="skipped (libvirt not installed)"
+fi
+
 say "Removing everything"
 show ctl net-stop default
 show ctl net-undefine default
@@ -212,6 +318,7 @@ seen=$(sed -n 's/^connection from \([0-9.]*\): hello from guest.*/\1/p' "$tmp/ou
 row "source address the outside host saw" "$([ "${seen% }" = "$up_ip" ] && echo "$up_ip (the uplink's: SNAT)")"
 row "iperf3 guest1 -> guest2" "$(rate "$s1" 'iperf3 guest1 -> guest2')"
 row "iperf3 guest1 -> outside (NAT)" "$(rate "$s1" 'iperf3 guest1 -> outside')"
+row "libvirt guest (virsh create)" "$lv_result"
 row "uvnet-vm run exit status (powered off)" "$([ $rc1$rc2 = 00 ] && echo "0 0")"
 row "left after net-stop and uvnetd's exit" \
     "$([ "$left_tables$left_dnsmasq$left_taps" = 000 ] && echo "no nft table, dnsmasq or tap")"

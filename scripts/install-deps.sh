@@ -8,13 +8,16 @@
 #   bench: DPDK and OVS-DPDK peers, valgrind, gnuplot for the charts
 #   ovn:   a real OVN (NB/SB ovsdb-server, northd, ovn-controller, OVS) for
 #          tests/e2e/test_ovn.sh; nothing is started on install here
+#   libvirt: libvirtd, virsh and virt-install for tests/e2e/test_libvirt.sh
+#          and the demo's libvirt part; nothing is started on install here
 set -euo pipefail
 
 build=(gcc meson ninja-build pkg-config libjson-c-dev libmnl-dev libcmocka-dev libpcap-dev)
-test=(clang libclang-rt-14-dev iproute2)
+test=(clang libclang-rt-14-dev iproute2 systemd)
 e2e=(qemu-system-x86 qemu-utils busybox-static iperf3 cpio gzip dnsmasq-base nftables dpdk-dev python3 tcpdump ethtool)
 bench=(dpdk-dev openvswitch-switch-dpdk valgrind gnuplot-nox python3 util-linux)
 ovn=(ovn-central ovn-host openvswitch-switch)
+libvirt=(libvirt-daemon-system virtinst)
 
 groups=("$@")
 [ ${#groups[@]} -eq 0 ] && groups=(build test e2e)
@@ -26,7 +29,8 @@ for g in "${groups[@]}"; do
 	e2e) want+=("${e2e[@]}") ;;
 	bench) want+=("${bench[@]}") ;;
 	ovn) want+=("${ovn[@]}") ;;
-	*) echo "install-deps: unknown group '$g' (build, test, e2e, bench, ovn)" >&2; exit 2 ;;
+	libvirt) want+=("${libvirt[@]}") ;;
+	*) echo "install-deps: unknown group '$g' (build, test, e2e, bench, ovn, libvirt)" >&2; exit 2 ;;
 	esac
 done
 

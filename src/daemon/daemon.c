@@ -96,18 +96,17 @@ static int start_tick(struct daemon *d, struct error *e)
 	return rc ? error_set(e, rc, "timer: cannot watch it: %s", strerror(-rc)) : 0;
 }
 
-/* The state file's directory (the control socket's without one), made
- * absolute: dnsmasq changes its working directory. */
-static void set_state_dir(struct daemon *d)
+/* The directory of file p, made absolute: dnsmasq changes its working
+ * directory, and front-ends are given socket paths. */
+static void dir_of(const char *p, char *buf, size_t len)
 {
-	const char *p = d->state_path ? d->state_path : d->control_path;
 	const char *slash = strrchr(p, '/');
 	char cwd[PATH_MAX] = "";
 
 	if (p[0] != '/' && !getcwd(cwd, sizeof(cwd)))
 		cwd[0] = '\0';
-	snprintf(d->state_dir, sizeof(d->state_dir), "%s%s%.*s", cwd, cwd[0] ? "/" : "",
-		 slash ? (int)(slash - p) : 1, slash ? p : ".");
+	snprintf(buf, len, "%s%s%.*s", cwd, cwd[0] ? "/" : "",
+		 slash ? (int)(slash - p) + (slash == p) : 1, slash ? p : ".");
 }
 
 int daemon_start(struct daemon *d, const struct daemon_config *cfg, struct error *e)
@@ -120,7 +119,9 @@ int daemon_start(struct daemon *d, const struct daemon_config *cfg, struct error
 	d->loop.epfd = -1;
 	d->control_path = cfg->control_path;
 	d->state_path = cfg->state_path;
-	set_state_dir(d);
+	/* the state file's directory (the control socket's without one) */
+	dir_of(d->state_path ? d->state_path : d->control_path, d->state_dir, sizeof(d->state_dir));
+	dir_of(d->control_path, d->run_dir, sizeof(d->run_dir));
 	d->env = (struct port_env){ env_attach, env_detach, env_watch, env_unwatch, env_inject,
 				    cfg->workers };
 	d->inject_scratch = calloc(1, sizeof(*d->inject_scratch));
@@ -184,7 +185,7 @@ void daemon_stop(struct daemon *d)
 	capture_fini(d);
 	for (unsigned i = 0; i < NETWORK_MAX; i++)
 		if (d->networks[i]) {
-			network_stop(d->networks[i], d);
+			network_stop(d->networks[i], d, false);
 			network_free(d->networks[i]);
 			d->networks[i] = NULL;
 		}

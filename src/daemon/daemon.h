@@ -64,6 +64,7 @@ struct daemon_config {
 struct daemon {
 	const char *control_path, *state_path;
 	char state_dir[PATH_MAX];       /* absolute: networks' dnsmasq files */
+	char run_dir[PATH_MAX];         /* absolute: the control socket's; net/NAME/ below */
 	struct loop loop;
 	struct worker_pool pool;
 	struct port_env env;            /* what ports get: workers, the loop, the switch */

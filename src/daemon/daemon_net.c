@@ -86,9 +86,11 @@ int daemon_net_start(struct daemon *d, const char *name, struct error *e)
 		return -ENOENT;
 	if (n->active)
 		return error_set(e, -EALREADY, "name: network %s is already active", n->name);
-	rc = network_start(n, d, d->state_dir, e);
+	rc = network_start(n, d, d->state_dir, d->run_dir, e);
 	if (rc)
 		return rc;
+	if (!d->replaying) /* else once the operator's ports are back */
+		network_scan(n);
 	n->started = true;
 	d->dirty = true;
 	return 0;
@@ -102,7 +104,7 @@ int daemon_net_stop(struct daemon *d, const char *name, struct error *e)
 		return -ENOENT;
 	if (!n->active)
 		return error_set(e, -EINVAL, "name: network %s is not active", n->name);
-	network_stop(n, d);
+	network_stop(n, d, true);
 	n->started = false;
 	d->dirty = true;
 	return 0;

@@ -26,8 +26,12 @@ LOG_MODULE("network");
 
 static const char *const mode_names[] = { "nat", "isolated", "bridge" };
 
-enum { OPT_MODE, OPT_SUBNET, OPT_RANGE, OPT_UPLINK, OPT_COUNT };
-static const char *const option_keys[OPT_COUNT] = { "mode", "subnet", "dhcp-range", "uplink" };
+enum { OPT_MODE, OPT_SUBNET, OPT_RANGE, OPT_UPLINK, OPT_GROUP, OPT_COUNT };
+static const char *const option_keys[OPT_COUNT] = { "mode", "subnet", "dhcp-range", "uplink",
+						    "socket-group" };
+
+/* Without socket-group=: libvirt's QEMU user's group where it exists. */
+#define DEFAULT_SOCKET_GROUP "libvirt-qemu"
 
 /* ---- definitions ---- */
 
@@ -58,7 +62,7 @@ static int split_options(const char *const *opts, unsigned n, const char *val[OP
 			    !strncmp(option_keys[k], w, (size_t)(eq - w)))
 				break;
 		if (k == OPT_COUNT)
-			return error_set(e, -EINVAL, "%.*s: unknown option (mode, subnet, dhcp-range, uplink)",
+			return error_set(e, -EINVAL, "%.*s: unknown option (mode, subnet, dhcp-range, uplink, socket-group)",
 					 (int)(eq - w), w);
 		if (val[k])
 			return error_set(e, -EINVAL, "%s: given twice", option_keys[k]);
@@ -152,6 +156,19 @@ static int parse_mode(const char *s, enum network_mode *m, struct error *e)
 	return error_set(e, -EINVAL, "mode: '%s' is not nat, isolated or bridge", s);
 }
 
+/* A group name or id; that it exists is checked again at each start. */
+static int parse_socket_group(struct network *n, const char *s, bool check_kernel, struct error *e)
+{
+	gid_t gid;
+
+	if (!account_valid(s))
+		return error_set(e, -EINVAL, "socket-group: '%s' is not a group name or id", s);
+	if (check_kernel && account_group(s, &gid, e))
+		return error_prefix(e, "socket-group");
+	snprintf(n->socket_group, sizeof(n->socket_group), "%s", s);
+	return 0;
+}
+
 int network_parse(const char *name, const char *const *opts, unsigned nopts,
 		  struct network *const *others, unsigned nothers, bool check_kernel,
 		  struct network **out, struct error *e)
@@ -176,6 +193,8 @@ int network_parse(const char *name, const char *const *opts, unsigned nopts,
 		else
 			rc = error_set(e, -EINVAL, "uplink: '%s' is not an interface name", val[OPT_UPLINK]);
 	}
+	if (!rc && val[OPT_GROUP])
+		rc = parse_socket_group(n, val[OPT_GROUP], check_kernel, e);
 	if (!rc)
 		rc = n->mode == NETWORK_BRIDGE ? parse_bridge_mode(n, val, others, nothers, e)
 		     : parse_routed_mode(n, val, others, nothers, check_kernel, e);
@@ -286,10 +305,11 @@ static void remove_rules(struct network *n)
 	n->table = false;
 }
 
-static void teardown(struct network *n, struct daemon *d)
+static void teardown(struct network *n, struct daemon *d, bool for_good)
 {
 	struct error e;
 
+	sockdir_stop(&n->sockdir, for_good);
 	dnsmasq_stop(&n->dns);
 	n->res.n = 0; /* the guests' ports go with the bridge */
 	remove_rules(n);
@@ -314,7 +334,7 @@ static int start_bridge_mode(struct network *n, struct daemon *d, struct error *
 		return rc;
 	if ((rc = daemon_add_port(d, n->name, n->port, opts, 2, n->name, e))) {
 		error_prefix(e, "uplink");
-		teardown(n, d);
+		teardown(n, d, false);
 		return rc;
 	}
 	n->active = true;
@@ -395,7 +415,7 @@ static int start_routed_mode(struct network *n, struct daemon *d, const char *st
 	    (rc = dnsmasq_set_hosts(&n->dns, "", 0, e)) ||
 	    (n->mode == NETWORK_NAT && (rc = enable_forwarding(d, e))) ||
 	    (rc = dnsmasq_start(&n->dns, e))) {
-		teardown(n, d);
+		teardown(n, d, false);
 		return rc;
 	}
 	n->active = true;
@@ -405,29 +425,58 @@ static int start_routed_mode(struct network *n, struct daemon *d, const char *st
 	return 0;
 }
 
-int network_start(struct network *n, struct daemon *d, const char *state_dir, struct error *e)
+/* socket-group=, else libvirt-qemu where that group exists, else root. */
+static int socket_gid(const struct network *n, gid_t *gid, struct error *e)
 {
+	if (n->socket_group[0])
+		return account_group(n->socket_group, gid, e) ? error_prefix(e, "socket-group") : 0;
+	if (account_group(DEFAULT_SOCKET_GROUP, gid, e))
+		*gid = 0;
+	return 0;
+}
+
+int network_start(struct network *n, struct daemon *d, const char *state_dir,
+		  const char *run_dir, struct error *e)
+{
+	gid_t gid;
+	int rc;
+
 	snprintf(n->port, sizeof(n->port), "uv-%s", n->name);
 	n->out[0] = '\0';
 	if (daemon_find_bridge(d, n->name))
 		return error_set(e, -EEXIST, "name: a bridge named %s already exists", n->name);
 	if (daemon_find_port(d, n->port))
 		return error_set(e, -EEXIST, "name: a port named %s already exists", n->port);
-	return n->mode == NETWORK_BRIDGE ? start_bridge_mode(n, d, e)
-	       : start_routed_mode(n, d, state_dir, e);
+	if ((rc = socket_gid(n, &gid, e)))
+		return rc;
+	rc = n->mode == NETWORK_BRIDGE ? start_bridge_mode(n, d, e)
+	     : start_routed_mode(n, d, state_dir, e);
+	if (!rc && (rc = sockdir_start(&n->sockdir, d, n->name, run_dir, gid, e))) {
+		teardown(n, d, false);
+		return rc;
+	}
+	if (!rc)
+		log_info("%s: socket directory %s (group %u)", n->name, n->sockdir.path, (unsigned)gid);
+	return rc;
 }
 
-void network_stop(struct network *n, struct daemon *d)
+void network_scan(struct network *n)
+{
+	if (n->active)
+		sockdir_scan(&n->sockdir);
+}
+
+void network_stop(struct network *n, struct daemon *d, bool for_good)
 {
 	if (!n->active)
 		return;
 	for (unsigned i = 0; i < DAEMON_MAX_PORTS; i++) {
 		struct daemon_port *dp = &d->ports[i];
 
-		if (dp->port && !strcmp(dp->br->sw->name, n->name) && strcmp(dp->port->name, n->port))
+		if (dp->port && !strcmp(dp->br->sw->name, n->name) && strcmp(dp->owner, n->name))
 			log_warn("%s: stopping takes port %s with it", n->name, dp->port->name);
 	}
-	teardown(n, d);
+	teardown(n, d, for_good);
 	log_info("%s stopped", n->name);
 }
 
@@ -435,6 +484,8 @@ void network_tick(struct network *n)
 {
 	if (n->active && n->mode != NETWORK_BRIDGE)
 		dnsmasq_tick(&n->dns, dnsmasq_now());
+	if (n->active)
+		sockdir_tick(&n->sockdir);
 }
 
 /* ---- descriptions ---- */
@@ -462,6 +513,8 @@ struct json_object *network_describe(const struct network *n)
 	json_object_object_add(o, "autostart", json_object_new_boolean(n->started));
 	add_str(o, "bridge", n->name);
 	add_str(o, "port", n->active ? n->port : "");
+	add_str(o, "socket_group", n->socket_group);
+	add_str(o, "socket_dir", n->active ? n->sockdir.path : "");
 	if (n->mode != NETWORK_BRIDGE) {
 		add_str(o, "subnet", ipv4_subnet_str(&n->subnet, sub));
 		add_str(o, "gateway", ipv4_str(ipv4_gateway(&n->subnet), ip));
@@ -496,6 +549,8 @@ struct json_object *network_definition(const struct network *n)
 	}
 	if (n->uplink[0])
 		add_str(o, "uplink", n->uplink);
+	if (n->socket_group[0])
+		add_str(o, "socket-group", n->socket_group);
 	json_object_object_add(o, "started", json_object_new_boolean(n->started));
 	if (n->res.n)
 		json_object_object_add(o, "reservations", net_reserve_json(&n->res));

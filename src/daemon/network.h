@@ -15,6 +15,10 @@
  *   mode=bridge    an afpacket port uv-NAME on an existing netdev (uplink=),
  *                  nothing else.
  *
+ * Every started network also has a socket directory (sockdir.h) whose
+ * vhost-user sockets become ports on its bridge: socket-group= names the
+ * group that may make them.
+ *
  * This file is the lifecycle; it makes the bridge and port through the
  * daemon API (daemon.h) as their owner.  Everything a started network
  * made is taken down by network_stop(); the definition and whether it was
@@ -31,6 +35,8 @@
 #include "daemon/dnsmasq.h"
 #include "daemon/ipv4.h"
 #include "daemon/net_reserve.h"
+#include "daemon/sockdir.h"
+#include "util/account.h"
 #include "util/error.h"
 
 struct daemon;
@@ -46,6 +52,7 @@ struct network {
 	struct ipv4_subnet subnet;  /* nat/isolated */
 	uint32_t lo, hi;            /* DHCP range */
 	char uplink[IFNAMSIZ];      /* as defined; "" = the default route's device */
+	char socket_group[ACCOUNT_NAME_MAX]; /* as defined; "" = libvirt-qemu, else root */
 	bool started;               /* wanted (persisted): net-start'ed, not stopped */
 	bool active;
 	/* while active */
@@ -56,25 +63,35 @@ struct network {
 	/* nat/isolated, while active: addresses held for guests' MACs
 	 * (dnsmasq's dhcp-hostsfile), each with the port it lives with */
 	struct net_reservations res;
+	struct sockdir sockdir;     /* RUN_DIR/net/NAME: front-ends' sockets */
 };
 
 /*
  * Parse a definition ("mode=..." "subnet=..." "dhcp-range=..." "uplink=..."
- * words) into a new network, checked against the others (subnets that
- * overlap, an uplink already taken) and, with check_kernel, against the
- * host's addresses.  Without subnet= the first free 192.168.X.0/24.
+ * "socket-group=..." words) into a new network, checked against the others
+ * (subnets that overlap, an uplink already taken) and, with check_kernel,
+ * against the host's addresses and groups.  Without subnet= the first
+ * free 192.168.X.0/24.
  */
 int network_parse(const char *name, const char *const *opts, unsigned nopts,
 		  struct network *const *others, unsigned nothers, bool check_kernel,
 		  struct network **out, struct error *e);
 void network_free(struct network *n);
 
-/* Make the bridge, the port, and (nat/isolated) the address, rules and
- * dnsmasq; all or nothing.  state_dir holds dnsmasq's files. */
-int network_start(struct network *n, struct daemon *d, const char *state_dir, struct error *e);
-/* Take down everything network_start() made. */
-void network_stop(struct network *n, struct daemon *d);
-/* Once a second: supervise dnsmasq. */
+/* Make the bridge, the port, (nat/isolated) the address, rules and
+ * dnsmasq, and the socket directory; all or nothing.  state_dir holds
+ * dnsmasq's files, run_dir the socket directories (net/NAME/).  The
+ * sockets already in the directory are attached by network_scan(). */
+int network_start(struct network *n, struct daemon *d, const char *state_dir,
+		  const char *run_dir, struct error *e);
+/* Attach the sockets in the socket directory (after a start; a daemon
+ * replaying its state file does it once the operator's ports are back,
+ * so that they keep their names). */
+void network_scan(struct network *n);
+/* Take down everything network_start() made; for_good (net-stop): the
+ * socket directory too, else (uvnetd exits) it stays for the next one. */
+void network_stop(struct network *n, struct daemon *d, bool for_good);
+/* Once a second: supervise dnsmasq and the socket directory's ports. */
 void network_tick(struct network *n);
 
 /* For net-list; for the state file (what network_parse() reads back). */

@@ -166,9 +166,9 @@ static struct json_object *array_of(struct json_object *o, const char *key)
 
 static void load_network(struct replay *r, struct json_object *o, size_t i)
 {
-	static const char *const keys[] = { "mode", "subnet", "dhcp-range", "uplink" };
-	char words[4][128];
-	const char *opts[4];
+	static const char *const keys[] = { "mode", "subnet", "dhcp-range", "uplink", "socket-group" };
+	char words[5][128];
+	const char *opts[5];
 	const char *name = string_of(o, "name");
 	struct json_object *started;
 	unsigned n = 0;
@@ -178,7 +178,7 @@ static void load_network(struct replay *r, struct json_object *o, size_t i)
 		lost(r, "network %zu has no name; skipped", i);
 		return;
 	}
-	for (size_t k = 0; k < 4; k++)
+	for (size_t k = 0; k < 5; k++)
 		if (string_of(o, keys[k])) {
 			snprintf(words[n], sizeof(words[n]), "%s=%s", keys[k], string_of(o, keys[k]));
 			opts[n] = words[n];
@@ -328,6 +328,11 @@ int daemon_load_state(struct daemon *d, struct error *e)
 		load_bridge(&r, json_object_array_get_idx(brs, b), b);
 	load_ovn(&r, array_of(root, "ovn"));
 	d->replaying = false;
+	/* the sockets of the networks' directories last: a port the file
+	 * names keeps its name */
+	for (unsigned i = 0; i < NETWORK_MAX; i++)
+		if (d->networks[i])
+			network_scan(d->networks[i]);
 	json_object_put(root);
 	/* Written again at once with what was rebuilt, the old file kept. */
 	d->dirty = r.lost > 0;

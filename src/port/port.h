@@ -54,6 +54,14 @@ struct port_queue {
 	void *priv;          /* the port kind's per-queue state */
 };
 
+/* A port that connects to its peer (a vhost-user port in client mode). */
+enum port_peer {
+	PORT_PEER_UP,       /* connected */
+	PORT_PEER_TRYING,   /* not connected; the peer may still come */
+	PORT_PEER_GONE,     /* the last attempt found no socket file, or one
+			       nobody listens on (its owner died) */
+};
+
 struct port_ops {
 	const char *kind;
 	/* Pull up to n frames; their bytes stay valid until rx_done().  A queue
@@ -75,6 +83,8 @@ struct port_ops {
 	void (*describe)(struct port *p, struct json_object *o);
 	/* Once a second on the control thread (reconnects, housekeeping). */
 	void (*tick)(struct port *p);
+	/* Whether the peer it connects to is there; NULL: it has none. */
+	enum port_peer (*peer)(struct port *p);
 	void (*destroy)(struct port *p);
 };
 

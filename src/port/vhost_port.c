@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 #include <linux/vhost.h>
 
@@ -37,6 +38,7 @@
 #include "net/iov.h"
 #include "net/vnet_hdr.h"
 #include "port/port_kind.h"
+#include "port/sock_owner.h"
 #include "port/vhost_enqueue.h"
 #include "port/vhost_rxmap.h"
 #include "vhost/vu_dev.h"
@@ -71,6 +73,11 @@ LOG_MODULE("vhost");
 
 _Static_assert(VU_MAX_QUEUE_PAIRS <= VHOST_RXMAP_MAX, "an RX map holds every pair");
 _Static_assert(FRAME_BURST <= 64, "enqueue_spread() keeps a burst in a 64-bit mask");
+/* Client mode: a new port tries again after 20 ms, 40 ms ... up to 1 s
+ * (a front-end creates its socket file, then listens), then the tick
+ * tries once a second. */
+#define VHOST_RETRY_FIRST_MS 20
+#define VHOST_RETRY_LAST_MS 1000
 
 /* A guest TX ring, as a source of frames (dequeued). */
 struct dequeue_ring {
@@ -89,9 +96,13 @@ struct vhost_port {
 	char path[108];
 	bool server;
 	unsigned queue_pairs;
+	struct sock_owner owner;   /* server mode: who may connect */
 	int listen_fd;
 	bool accept_paused;        /* out of fds: listen_fd unwatched until tick */
 	time_t next_connect;       /* client mode: when to retry */
+	int retry_fd;              /* client mode, new port: fast retries; -1 after */
+	unsigned retry_ms;
+	int connect_err;           /* client mode: the last attempt's -errno, 0 */
 	bool warned_unsealed;
 	struct vu_dev dev;
 	/* NULL until one of the pair's rings first starts; freed with the
@@ -546,6 +557,70 @@ static void on_accept(void *arg)
 	take_connection(vp, sock);
 }
 
+/* Client mode: one attempt that cannot block (a front-end whose backlog
+ * is full is tried again later); its outcome kept for vhost_peer(). */
+static bool try_connect(struct vhost_port *vp)
+{
+	int sock = vu_socket_try_connect(vp->path);
+
+	vp->connect_err = sock < 0 ? sock : 0;
+	if (sock < 0)
+		return false;
+	take_connection(vp, sock);
+	return true;
+}
+
+static void stop_retrying(struct vhost_port *vp)
+{
+	if (vp->retry_fd < 0)
+		return;
+	vp->base.env->unwatch(vp->base.env, vp->retry_fd);
+	close(vp->retry_fd);
+	vp->retry_fd = -1;
+}
+
+static void arm_retry(struct vhost_port *vp)
+{
+	struct itimerspec its = { .it_value = { .tv_sec = vp->retry_ms / 1000,
+						.tv_nsec = (long)(vp->retry_ms % 1000) * 1000000 } };
+
+	if (timerfd_settime(vp->retry_fd, 0, &its, NULL))
+		stop_retrying(vp);
+}
+
+static void on_retry(void *arg)
+{
+	struct vhost_port *vp = arg;
+	uint64_t n;
+
+	if (read(vp->retry_fd, &n, sizeof(n)) < 0)
+		return;
+	if (vp->dev.sock >= 0 || try_connect(vp) || vp->retry_ms >= VHOST_RETRY_LAST_MS) {
+		stop_retrying(vp);
+		return;
+	}
+	vp->retry_ms *= 2;
+	arm_retry(vp);
+}
+
+/* A new client port connects at once, and soon again if the front-end
+ * is not listening yet; without a timer, the tick tries once a second. */
+static void start_connecting(struct vhost_port *vp)
+{
+	if (try_connect(vp))
+		return;
+	vp->retry_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (vp->retry_fd < 0)
+		return;
+	if (vp->base.env->watch(vp->base.env, vp->retry_fd, on_retry, vp)) {
+		close(vp->retry_fd);
+		vp->retry_fd = -1;
+		return;
+	}
+	vp->retry_ms = VHOST_RETRY_FIRST_MS;
+	arm_retry(vp);
+}
+
 /*
  * The front-end shrank memory it handed over (the SIGBUS handler put zero
  * pages in its place: virtio/guest_fault.h).  Rings a worker polls break
@@ -593,18 +668,25 @@ static void vhost_tick(struct port *p)
 {
 	struct vhost_port *vp = to_vp(p);
 	time_t now = time(NULL);
-	int sock;
 
 	break_on_fault(vp);
 	if (vu_dev_waiting_ms(&vp->dev) >= VHOST_MSG_DEADLINE_MS)
 		drop_connection(vp, "a message left unfinished for more than 1.5 s");
 	resume_accepting(vp);
-	if (vp->server || vp->dev.sock >= 0 || now < vp->next_connect)
+	if (vp->server || vp->dev.sock >= 0 || now < vp->next_connect || vp->retry_fd >= 0)
 		return;
 	vp->next_connect = now + 1;
-	sock = vu_socket_connect(vp->path);
-	if (sock >= 0)
-		take_connection(vp, sock);
+	try_connect(vp);
+}
+
+static enum port_peer vhost_peer(struct port *p)
+{
+	struct vhost_port *vp = to_vp(p);
+
+	if (vp->dev.sock >= 0)
+		return PORT_PEER_UP;
+	return vp->connect_err == -ENOENT || vp->connect_err == -ECONNREFUSED ? PORT_PEER_GONE
+									       : PORT_PEER_TRYING;
 }
 
 /* Queue pairs with a ring running. */
@@ -682,6 +764,7 @@ static void vhost_destroy(struct port *p)
 {
 	struct vhost_port *vp = to_vp(p);
 
+	stop_retrying(vp);
 	if (vp->dev.sock >= 0)
 		vp->base.env->unwatch(vp->base.env, vp->dev.sock);
 	vu_dev_disconnect(&vp->dev);
@@ -705,6 +788,7 @@ static const struct port_ops vhost_ops = {
 	.disarm = dequeue_disarm,
 	.describe = vhost_describe,
 	.tick = vhost_tick,
+	.peer = vhost_peer,
 	.destroy = vhost_destroy,
 };
 
@@ -723,7 +807,8 @@ static int parse_opts(struct vhost_port *vp, struct port_opts *o, struct error *
 		return error_set(e, -EINVAL, "mode: '%s' is not server or client", mode);
 	vp->server = !mode || !strcmp(mode, "server");
 	vp->queue_pairs = VHOST_DEFAULT_QUEUE_PAIRS;
-	if (port_opt_uint(o, "queues", 1, VU_MAX_QUEUE_PAIRS, &vp->queue_pairs, e))
+	if (port_opt_uint(o, "queues", 1, VU_MAX_QUEUE_PAIRS, &vp->queue_pairs, e) ||
+	    sock_owner_parse(o, vp->server, &vp->owner, e))
 		return -EINVAL;
 	return port_opts_check_unused(o, e);
 }
@@ -737,6 +822,7 @@ static int vhost_create(const char *name, struct port_opts *o, struct port_env *
 	if (!vp)
 		return error_set(e, -ENOMEM, "out of memory");
 	port_init(&vp->base, name, &vhost_ops, env);
+	vp->retry_fd = -1;
 	rc = parse_opts(vp, o, e);
 	if (rc) {
 		free(vp);
@@ -751,7 +837,7 @@ static int vhost_create(const char *name, struct port_opts *o, struct port_env *
 		.opaque = vp,
 	});
 	if (vp->server) {
-		rc = vu_socket_listen(vp->path, 0600);
+		rc = vu_socket_listen_as(vp->path, vp->owner.mode, vp->owner.uid, vp->owner.gid);
 		if (rc < 0) {
 			error_set(e, rc, "path: cannot listen on '%s': %s", vp->path,
 				  rc == -EEXIST ? "a file that is not a socket is there"
@@ -768,6 +854,8 @@ static int vhost_create(const char *name, struct port_opts *o, struct port_env *
 			vhost_destroy(&vp->base);
 			return rc;
 		}
+	} else {
+		start_connecting(vp);
 	}
 	*out = &vp->base;
 	return 0;
@@ -775,7 +863,7 @@ static int vhost_create(const char *name, struct port_opts *o, struct port_env *
 
 const struct port_kind vhost_port_kind = {
 	.name = "vhost-user",
-	.options = "path=SOCKET [mode=server|client] [queues=N]",
+	.options = "path=SOCKET [mode=server|client] [queues=N] [owner=USER] [group=GROUP] [perm=OCTAL]",
 	/* a guest: as many MACs as a few nested guests or containers need */
 	.default_max_macs = 64,
 	.create = vhost_create,

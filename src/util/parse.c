@@ -55,6 +55,24 @@ bool parse_decimal(const char *s, double max, double *out)
 	return true;
 }
 
+bool parse_octal_mode(const char *s, unsigned max, unsigned *out)
+{
+	size_t n = s ? strlen(s) : 0;
+	unsigned v = 0;
+
+	if (n == 0 || n > 4)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '7')
+			return false;
+		v = v * 8 + (unsigned)(s[i] - '0');
+	}
+	if (v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
 static int hex(char c)
 {
 	if (c >= '0' && c <= '9')

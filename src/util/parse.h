@@ -23,6 +23,10 @@ bool parse_uint_n(const char *s, size_t n, uint64_t min, uint64_t max, uint64_t 
  * "nan"; at most max. */
 bool parse_decimal(const char *s, double max, double *out);
 
+/* A file mode in octal: 1 to 4 digits 0-7 (a leading 0 allowed, "0660"
+ * or "660"), at most max (0777: permission bits only). */
+bool parse_octal_mode(const char *s, unsigned max, unsigned *out);
+
 /* A MAC address: six pairs of hex digits separated by ':', nothing else. */
 bool parse_mac(const char *s, uint8_t mac[6]);
 

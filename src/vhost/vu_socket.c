@@ -2,6 +2,7 @@
 #include "vhost/vu_socket.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -47,8 +48,14 @@ static bool socket_answers(const struct sockaddr_un *sa)
 
 int vu_socket_listen(const char *path, mode_t mode)
 {
+	return vu_socket_listen_as(path, mode, (uid_t)-1, (gid_t)-1);
+}
+
+int vu_socket_listen_as(const char *path, mode_t mode, uid_t uid, gid_t gid)
+{
 	struct sockaddr_un sa;
 	struct stat st;
+	mode_t old_mask;
 	int fd, rc = make_addr(path, &sa);
 
 	if (rc)
@@ -63,10 +70,20 @@ int vu_socket_listen(const char *path, mode_t mode)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, mode) ||
-	    listen(fd, 4)) {
+	/* The umask is the process's: no other thread may make files meanwhile
+	 * (in uvnetd only the control thread makes any). */
+	old_mask = umask(~mode & 0777);
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old_mask);
+	if (rc) {
 		rc = -errno;
 		close(fd);
+		return rc;
+	}
+	if (((uid != (uid_t)-1 || gid != (gid_t)-1) && lchown(path, uid, gid)) || listen(fd, 4)) {
+		rc = -errno;
+		close(fd);
+		unlink(path);
 		return rc;
 	}
 	return fd;
@@ -78,6 +95,27 @@ int vu_socket_accept(int listen_fd)
 
 	if (fd < 0)
 		return -errno;
+	set_recv_timeout(fd);
+	return fd;
+}
+
+int vu_socket_try_connect(const char *path)
+{
+	struct sockaddr_un sa;
+	int fd, rc = make_addr(path, &sa);
+
+	if (rc)
+		return rc;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	/* AF_UNIX completes at once or fails: never EINPROGRESS */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
 	set_recv_timeout(fd);
 	return fd;
 }

@@ -725,23 +725,30 @@ static void networks_are_defined_listed_and_undefined(void **state)
 	OK(d, "net-define", "netk", "mode=isolated", "subnet=10.250.41.0/24");
 	OK(d, "net-define", "netn", "mode=nat", "subnet=10.250.42.0/24",
 	   "dhcp-range=10.250.42.100,10.250.42.199", "uplink=lo");
-	OK(d, "net-define", "netb", "mode=bridge", "uplink=lo");
+	OK(d, "net-define", "netb", "mode=bridge", "uplink=lo", "socket-group=0");
 	r = RESULT(d, "net-list");
 	assert_string_equal(r,
 		"{\"networks\":["
 		"{\"name\":\"netk\",\"mode\":\"isolated\",\"active\":false,\"autostart\":false,"
-		"\"bridge\":\"netk\",\"port\":\"\",\"subnet\":\"10.250.41.0/24\",\"gateway\":\"10.250.41.1\","
+		"\"bridge\":\"netk\",\"port\":\"\",\"socket_group\":\"\",\"socket_dir\":\"\","
+		"\"subnet\":\"10.250.41.0/24\",\"gateway\":\"10.250.41.1\","
 		"\"dhcp_range\":\"10.250.41.2,10.250.41.254\"},"
 		"{\"name\":\"netn\",\"mode\":\"nat\",\"active\":false,\"autostart\":false,"
-		"\"bridge\":\"netn\",\"port\":\"\",\"subnet\":\"10.250.42.0/24\",\"gateway\":\"10.250.42.1\","
+		"\"bridge\":\"netn\",\"port\":\"\",\"socket_group\":\"\",\"socket_dir\":\"\","
+		"\"subnet\":\"10.250.42.0/24\",\"gateway\":\"10.250.42.1\","
 		"\"dhcp_range\":\"10.250.42.100,10.250.42.199\",\"uplink\":\"lo\"},"
 		"{\"name\":\"netb\",\"mode\":\"bridge\",\"active\":false,\"autostart\":false,"
-		"\"bridge\":\"netb\",\"port\":\"\",\"uplink\":\"lo\"}]}");
+		"\"bridge\":\"netb\",\"port\":\"\",\"socket_group\":\"0\",\"socket_dir\":\"\","
+		"\"uplink\":\"lo\"}]}");
 	free(r);
 	/* defining makes nothing on the switch */
 	show_is(d, "");
 
 	FAILS(d, "name: network netk already exists", "net-define", "netk", "mode=nat");
+	FAILS(d, "socket-group: 'a b' is not a group name or id", "net-define", "netx", "mode=nat",
+	      "subnet=10.250.43.0/24", "socket-group=a b");
+	FAILS(d, "socket-group: no group named 'no-such-group-uvnet'", "net-define", "netx",
+	      "mode=nat", "subnet=10.250.43.0/24", "socket-group=no-such-group-uvnet");
 	FAILS(d, "subnet: 10.250.41.128/25 overlaps network netk (10.250.41.0/24)", "net-define",
 	      "neto", "mode=nat", "subnet=10.250.41.128/25");
 	FAILS(d, "subnet: 10.0.0.0/8 overlaps network netk (10.250.41.0/24)", "net-define", "neto",
@@ -754,7 +761,7 @@ static void networks_are_defined_listed_and_undefined(void **state)
 	      "mode=nat", "subnet=10.250.43.0/24", "dhcp-range=10.250.43.1,10.250.43.9");
 	FAILS(d, "mode: net-define needs mode=nat|isolated|bridge", "net-define", "neto");
 	FAILS(d, "mode: 'open' is not nat, isolated or bridge", "net-define", "neto", "mode=open");
-	FAILS(d, "colour: unknown option (mode, subnet, dhcp-range, uplink)", "net-define", "neto",
+	FAILS(d, "colour: unknown option (mode, subnet, dhcp-range, uplink, socket-group)", "net-define", "neto",
 	      "mode=nat", "colour=red");
 	FAILS(d, "mode: given twice", "net-define", "neto", "mode=nat", "mode=nat");
 	FAILS(d, "uplink: an isolated network has no uplink", "net-define", "neto", "mode=isolated",

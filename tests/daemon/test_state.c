@@ -522,12 +522,14 @@ static void only_true_is_started(void **state)
 	char *nets;
 
 	assert_int_equal(load_text(f, "{\"bridges\":[],\"networks\":["
-				      "{\"name\":\"netl\",\"mode\":\"bridge\",\"uplink\":\"lo\",\"started\":\"false\"}"
+				      "{\"name\":\"netl\",\"mode\":\"bridge\",\"uplink\":\"lo\",\"started\":\"false\","
+				      "\"socket-group\":\"gone-group\"}"
 				      "]}", &e), 0);
 	assert_null(daemon_find_bridge(f->d, "netl"));
 	nets = RESULT(f->d, "net-list");
 	assert_string_equal(nets, "{\"networks\":[{\"name\":\"netl\",\"mode\":\"bridge\",\"active\":false,"
-				  "\"autostart\":false,\"bridge\":\"netl\",\"port\":\"\",\"uplink\":\"lo\"}]}");
+				  "\"autostart\":false,\"bridge\":\"netl\",\"port\":\"\",\"socket_group\":\"gone-group\","
+				  "\"socket_dir\":\"\",\"uplink\":\"lo\"}]}");
 	free(nets);
 	show_empty(f->d);
 }

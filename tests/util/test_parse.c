@@ -4,6 +4,7 @@
  * strtoul() would take and they refuse — a sign, a space, a leading zero,
  * "0x", trailing junk, a value that wraps or leaves the range.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "util/account.h"
 #include "util/parse.h"
 
 static void uint_takes_plain_digits_in_range(void **state)
@@ -141,6 +143,57 @@ static void hostport_is_an_ip_literal_and_a_port(void **state)
 			fail_msg("parse_hostport took '%s'", bad[i]);
 }
 
+static void octal_mode_is_1_to_4_octal_digits(void **state)
+{
+	static const char *const bad[] = { "", "8", "0999", "01000", "07777", "1000", "00000",
+					   "+660", " 660", "660 ", "0x1ff", "-0", "6a0" };
+	unsigned v = 42;
+
+	(void)state;
+	assert_true(parse_octal_mode("0660", 0777, &v));
+	assert_int_equal(v, 0660);
+	assert_true(parse_octal_mode("660", 0777, &v));
+	assert_int_equal(v, 0660);
+	assert_true(parse_octal_mode("0", 0777, &v));
+	assert_int_equal(v, 0);
+	assert_true(parse_octal_mode("0777", 0777, &v));
+	assert_int_equal(v, 0777);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = 42;
+		if (parse_octal_mode(bad[i], 0777, &v))
+			fail_msg("parse_octal_mode took '%s'", bad[i]);
+		assert_int_equal(v, 42);
+	}
+}
+
+static void account_names_are_strict(void **state)
+{
+	static const char *const good[] = { "root", "libvirt-qemu", "_apt", "a.b", "machine$", "0",
+					    "64055", "4294967294", "Debian-exim",
+					    "abcdefghijklmnopqrstuvwxyz012345" };
+	static const char *const bad[] = { "", "-x", "a b", "a:b", "a/b", "a$b", "$", "4294967295",
+					   "01", "abcdefghijklmnopqrstuvwxyz0123456", "\xc3\xa9", "a\n" };
+	struct error e;
+	uid_t uid;
+	gid_t gid;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (!account_valid(good[i]))
+			fail_msg("account_valid refused '%s'", good[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (account_valid(bad[i]))
+			fail_msg("account_valid took '%s'", bad[i]);
+	assert_int_equal(account_user("root", &uid, &e), 0);
+	assert_int_equal(uid, 0);
+	assert_int_equal(account_group("64055", &gid, &e), 0);
+	assert_int_equal(gid, 64055);
+	assert_int_equal(account_user("no-such-user-uvnet", &uid, &e), -ENOENT);
+	assert_string_equal(e.msg, "no user named 'no-such-user-uvnet'");
+	assert_int_equal(account_group("a b", &gid, &e), -EINVAL);
+	assert_string_equal(e.msg, "'a b' is not a group name or id");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -151,6 +204,8 @@ int main(void)
 		cmocka_unit_test(mac_is_six_hex_pairs),
 		cmocka_unit_test(hex_needs_0x_and_1_to_16_digits),
 		cmocka_unit_test(hostport_is_an_ip_literal_and_a_port),
+		cmocka_unit_test(octal_mode_is_1_to_4_octal_digits),
+		cmocka_unit_test(account_names_are_strict),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
