@@ -198,21 +198,36 @@ static void load_network(struct replay *r, struct json_object *o, size_t i)
 		network_load_reservations(daemon_find_net(r->d, name), array_of(o, "reservations"));
 }
 
-/* ["add-port", BRIDGE, PORT, "key=value"...]: the words as add-port took them. */
-static void load_port(struct replay *r, const char *bridge, struct json_object *w)
+/*
+ * w as the words of `VERB BRIDGE NAME key=value...` into words[]: their
+ * count, or 0 when w is not such a command (not an array of strings, too
+ * few or too many words, another verb or another bridge).
+ */
+static size_t command_words(struct json_object *w, const char *verb, const char *bridge,
+			    const char *words[STATE_MAX_WORDS])
 {
-	const char *words[STATE_MAX_WORDS];
 	size_t n = json_object_is_type(w, json_type_array) ? json_object_array_length(w) : 0;
-	struct error e;
 
-	for (size_t i = 0; i < n && i < STATE_MAX_WORDS; i++) {
+	if (n < 3 || n > STATE_MAX_WORDS)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
 		struct json_object *x = json_object_array_get_idx(w, i);
 
 		words[i] = json_object_is_type(x, json_type_string) ? json_object_get_string(x) : NULL;
 		if (!words[i])
-			n = 0;
+			return 0;
 	}
-	if (n < 3 || n > STATE_MAX_WORDS || strcmp(words[0], "add-port") || strcmp(words[1], bridge)) {
+	return strcmp(words[0], verb) || strcmp(words[1], bridge) ? 0 : n;
+}
+
+/* ["add-port", BRIDGE, PORT, "key=value"...]: the words as add-port took them. */
+static void load_port(struct replay *r, const char *bridge, struct json_object *w)
+{
+	const char *words[STATE_MAX_WORDS];
+	size_t n = command_words(w, "add-port", bridge, words);
+	struct error e;
+
+	if (!n) {
 		lost(r, "bridge %s: %s is not a port of it; skipped", bridge, json_object_to_json_string(w));
 		return;
 	}
@@ -224,17 +239,10 @@ static void load_port(struct replay *r, const char *bridge, struct json_object *
 static void load_mirror(struct replay *r, const char *bridge, struct json_object *w)
 {
 	const char *words[STATE_MAX_WORDS];
-	size_t n = json_object_is_type(w, json_type_array) ? json_object_array_length(w) : 0;
+	size_t n = command_words(w, "add-mirror", bridge, words);
 	struct error e;
 
-	for (size_t i = 0; i < n && i < STATE_MAX_WORDS; i++) {
-		struct json_object *x = json_object_array_get_idx(w, i);
-
-		words[i] = json_object_is_type(x, json_type_string) ? json_object_get_string(x) : NULL;
-		if (!words[i])
-			n = 0;
-	}
-	if (n < 3 || n > STATE_MAX_WORDS || strcmp(words[0], "add-mirror") || strcmp(words[1], bridge)) {
+	if (!n) {
 		lost(r, "bridge %s: %s is not a mirror of it; skipped", bridge, json_object_to_json_string(w));
 		return;
 	}
