@@ -106,7 +106,14 @@ fi
 tap_ok "guest moved to 4 queue pairs and pinged through each TX ring"
 a=$(port_info vm1)
 send_flows
+# after the flows' last frames landed: two looks half a second apart agree
 b=$(port_info vm1)
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+    sleep 0.5
+    b2=$(port_info vm1)
+    [[ $b2 == "$b" ]] && break
+    b=$b2
+done
 declare -A c1
 stats_load c1
 diag "combined 4: queues_enabled $(jget "d['queues_enabled']" <<<"$b"), vrings $(vring_packets "$b")"
