@@ -48,6 +48,22 @@ static int send_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/* The full reply buffer *buf twice as large, up to CONTROL_REPLY_MAX;
+ * past that it is freed and -EMSGSIZE set in e. */
+static int grow_reply(char **buf, size_t *cap, const char *path, struct error *e)
+{
+	char *bigger = *cap < CONTROL_REPLY_MAX ? realloc(*buf, *cap * 2) : NULL;
+
+	if (!bigger) {
+		free(*buf);
+		return error_set(e, -EMSGSIZE, "the reply from %s is over %u bytes", path,
+				 CONTROL_REPLY_MAX);
+	}
+	*buf = bigger;
+	*cap *= 2;
+	return 0;
+}
+
 /* Read up to EOF; the reply is one line of JSON. */
 static int recv_reply(int fd, char **out, const char *path, struct error *e)
 {
@@ -59,17 +75,8 @@ static int recv_reply(int fd, char **out, const char *path, struct error *e)
 	for (;;) {
 		ssize_t r;
 
-		if (len + 1 == cap) {
-			char *bigger = cap < CONTROL_REPLY_MAX ? realloc(buf, cap * 2) : NULL;
-
-			if (!bigger) {
-				free(buf);
-				return error_set(e, -EMSGSIZE, "the reply from %s is over %u bytes", path,
-						 CONTROL_REPLY_MAX);
-			}
-			buf = bigger;
-			cap *= 2;
-		}
+		if (len + 1 == cap && grow_reply(&buf, &cap, path, e))
+			return e->code;
 		r = recv(fd, buf + len, cap - 1 - len, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -165,17 +172,8 @@ static int recv_line(int fd, char **out, const char *path, struct error *e)
 		ssize_t r;
 		char *nl;
 
-		if (len + 1 == cap) {
-			char *bigger = cap < CONTROL_REPLY_MAX ? realloc(buf, cap * 2) : NULL;
-
-			if (!bigger) {
-				free(buf);
-				return error_set(e, -EMSGSIZE, "the reply from %s is over %u bytes", path,
-						 CONTROL_REPLY_MAX);
-			}
-			buf = bigger;
-			cap *= 2;
-		}
+		if (len + 1 == cap && grow_reply(&buf, &cap, path, e))
+			return e->code;
 		r = recv(fd, buf + len, cap - 1 - len, MSG_PEEK);
 		if (r < 0 && errno == EINTR)
 			continue;
