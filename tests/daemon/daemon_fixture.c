@@ -252,3 +252,31 @@ void write_text(const char *path, const char *text)
 	assert_int_equal(fputs(text, f) >= 0, 1);
 	assert_int_equal(fclose(f), 0);
 }
+
+int fixture_setup_stopped(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	fake_kind_register();
+	fixture_init(f);
+	fake_created = fake_destroyed = 0;
+	*state = f;
+	return 0;
+}
+
+int fixture_setup(void **state)
+{
+	if (fixture_setup_stopped(state))
+		return -1;
+	fixture_start(*state);
+	return 0;
+}
+
+int fixture_teardown(void **state)
+{
+	fixture_fini(*state);
+	free(*state);
+	return 0;
+}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What test_daemon and test_state share: a fake port kind ("fake": no
+ * What the daemon tests share: a fake port kind ("fake": no
  * queues, one option colour=, describe() adds "colour", creations and
  * destructions counted), a daemon started in a temporary directory (one
  * event-mode worker, no pinning), and requests sent through
@@ -34,6 +34,21 @@ void fixture_stop(struct fixture *f);
 /* Stop the daemon if running, remove the directory, its files and empty
  * directories. */
 void fixture_fini(struct fixture *f);
+/*
+ * cmocka setup/teardown around one fixture in *state: the fake kind
+ * registered, its counters zeroed, a fresh directory and (fixture_setup)
+ * a started daemon or (fixture_setup_stopped) none yet.
+ */
+int fixture_setup(void **state);
+int fixture_setup_stopped(void **state);
+int fixture_teardown(void **state);
+
+/* The daemon of the fixture in *state. */
+static inline struct daemon *fixture_daemon(void **state)
+{
+	return ((struct fixture *)*state)->d;
+}
+
 /* dir/name into buf. */
 void fixture_path(const struct fixture *f, const char *name, char *buf, size_t len);
 

@@ -27,34 +27,6 @@
 
 #include "daemon_fixture.h"
 
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	fake_kind_register();
-	fixture_init(f);
-	fixture_start(f);
-	fake_created = fake_destroyed = 0;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	fixture_fini(f);
-	free(f);
-	return 0;
-}
-
-static struct daemon *D(void **state)
-{
-	return ((struct fixture *)*state)->d;
-}
-
 static unsigned fake_alive(void)
 {
 	return fake_created - fake_destroyed;
@@ -75,7 +47,7 @@ static void show_is(struct daemon *d, const char *bridges)
 
 static void bridges_are_added_and_listed(void **state)
 {
-	struct daemon *d = D(state);
+	struct daemon *d = fixture_daemon(state);
 	char *r;
 
 	show_is(d, "");
@@ -91,7 +63,7 @@ static void bridges_are_added_and_listed(void **state)
 
 static void a_bridge_name_is_taken_once(void **state)
 {
-	struct daemon *d = D(state);
+	struct daemon *d = fixture_daemon(state);
 	struct error e = { 0 };
 
 	OK(d, "add-br", "br0");
@@ -107,7 +79,7 @@ static void bad_bridge_names_are_refused(void **state)
 		"", "a b", "x/y", "../etc", "br0;", "br\"0", "\xc3\xa9", "tab\t",
 		"0123456789012345678901234567890123", /* 34 characters */
 	};
-	struct daemon *d = D(state);
+	struct daemon *d = fixture_daemon(state);
 	char msg[ERROR_MSG_MAX];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -124,7 +96,7 @@ static void bad_bridge_names_are_refused(void **state)
 
 static void the_bridge_table_fills_up(void **state)
 {
-	struct daemon *d = D(state);
+	struct daemon *d = fixture_daemon(state);
 	char name[16], msg[ERROR_MSG_MAX];
 
 	for (unsigned i = 0; i < DAEMON_MAX_BRIDGES; i++) {
@@ -142,7 +114,7 @@ static void the_bridge_table_fills_up(void **state)
 
 static void ports_are_added_with_vlans_and_mtu(void **state)
 {
-	struct daemon *d = D(state);
+	struct daemon *d = fixture_daemon(state);
 	struct daemon_port *dp;
 	char *r;
 
@@ -198,7 +170,7 @@ static void bad_port(struct daemon *d, const char *msg, const char *const *opts,
 
 static void bad_port_options_are_refused(void **state)
 {
-	struct daemon *d = D(state);
+	struct daemon *d = fixture_daemon(state);
 
 	OK(d, "add-br", "br0");
 	BAD_PORT(d, "tag: '-1' is not a VLAN id (0-4095)", "type=fake", "tag=-1");
@@ -233,7 +205,7 @@ static void bad_port_options_are_refused(void **state)
 
 static void trunks_are_checked_by_the_switch_layer(void **state)
 {
-	struct daemon *d = D(state);
+	struct daemon *d = fixture_daemon(state);
 	struct json_object *rep, *err;
 
 	OK(d, "add-br", "br0");
@@ -247,7 +219,7 @@ static void trunks_are_checked_by_the_switch_layer(void **state)
 
 static void port_names_and_bridges_are_checked(void **state)
 {
-	struct daemon *d = D(state);
+	struct daemon *d = fixture_daemon(state);
 
 	OK(d, "add-br", "br0");
 	OK(d, "add-br", "br1");
@@ -267,7 +239,7 @@ static void port_names_and_bridges_are_checked(void **state)
 
 static void a_full_bridge_destroys_the_port_it_made(void **state)
 {
-	struct daemon *d = D(state);
+	struct daemon *d = fixture_daemon(state);
 	static const char *const opts[] = { "type=fake" };
 	char name[16], msg[ERROR_MSG_MAX];
 	struct error e = { 0 };
@@ -317,7 +289,7 @@ static const struct port_kind bare_kind = { .name = "bare", .create = bare_creat
 
 static void a_kind_without_describe_is_shown(void **state)
 {
-	struct daemon *d = D(state);
+	struct daemon *d = fixture_daemon(state);
 
 	if (!port_kind_find("bare"))
 		assert_int_equal(port_kind_register(&bare_kind), 0);
@@ -334,7 +306,7 @@ static void a_kind_without_describe_is_shown(void **state)
 static void stats_and_fdb_show_answer_in_shape(void **state)
 {
 	static const char zero[] = "{\"packets\":0,\"bytes\":0,\"dropped\":0,\"errors\":0}";
-	struct daemon *d = D(state);
+	struct daemon *d = fixture_daemon(state);
 	struct json_object *res, *workers, *w0, *v;
 	char *r, want[1024];
 
@@ -407,7 +379,7 @@ static const char *words_of(struct daemon *d, const char *port)
 
 static void set_port_changes_what_the_switch_does_and_the_words(void **state)
 {
-	struct daemon *d = D(state);
+	struct daemon *d = fixture_daemon(state);
 	const struct bridge_port_cfg *cfg;
 	struct daemon_port *dp;
 
@@ -464,7 +436,7 @@ static void set_port_changes_what_the_switch_does_and_the_words(void **state)
 
 static void ingress_policing_is_set_shown_and_kept_in_the_words(void **state)
 {
-	struct daemon *d = D(state);
+	struct daemon *d = fixture_daemon(state);
 	const struct bridge_port_cfg *cfg;
 	struct daemon_port *dp;
 
@@ -496,7 +468,7 @@ static void ingress_policing_is_set_shown_and_kept_in_the_words(void **state)
 
 static void ports_are_deleted_with_or_without_their_bridge(void **state)
 {
-	struct daemon *d = D(state);
+	struct daemon *d = fixture_daemon(state);
 
 	OK(d, "add-br", "br0");
 	OK(d, "add-br", "br1");
@@ -526,7 +498,7 @@ static void ports_are_deleted_with_or_without_their_bridge(void **state)
 
 static void deleting_a_bridge_takes_its_ports_only(void **state)
 {
-	struct daemon *d = D(state);
+	struct daemon *d = fixture_daemon(state);
 
 	OK(d, "add-br", "br0");
 	OK(d, "add-br", "br1");
@@ -555,7 +527,7 @@ static void deleting_a_bridge_takes_its_ports_only(void **state)
 static void what_a_network_made_only_it_may_delete(void **state)
 {
 	static const char *const opts[] = { "type=fake", "colour=blue" };
-	struct daemon *d = D(state);
+	struct daemon *d = fixture_daemon(state);
 	struct error e = { 0 };
 
 	assert_int_equal(daemon_add_bridge(d, "netx", "netx", &e), 0);
@@ -613,7 +585,7 @@ static void request_fails(struct daemon *d, struct json_object *req, const char 
 static void malformed_requests_are_answered(void **state)
 {
 	static const char not_array[] = "request: expected a JSON array of words";
-	struct daemon *d = D(state);
+	struct daemon *d = fixture_daemon(state);
 	struct json_object *req;
 
 	request_fails(d, json_tokener_parse("{\"verb\":\"show\"}"), not_array);
@@ -651,7 +623,7 @@ static void malformed_requests_are_answered(void **state)
 /* Every verb: too few and too many words get its usage line. */
 static void wrong_word_counts_get_the_verbs_usage(void **state)
 {
-	struct daemon *d = D(state);
+	struct daemon *d = fixture_daemon(state);
 	const char *w[32];
 	char msg[ERROR_MSG_MAX];
 
@@ -681,7 +653,7 @@ static void wrong_word_counts_get_the_verbs_usage(void **state)
  * usage (nothing here exists, so most answer "no such thing"). */
 static void every_verb_has_a_handler(void **state)
 {
-	struct daemon *d = D(state);
+	struct daemon *d = fixture_daemon(state);
 	static const char *const words[] = { "nothing", "nothing", "type=fake", "x=1", "y=2" };
 	unsigned answered = 0;
 
@@ -715,7 +687,7 @@ static void every_verb_has_a_handler(void **state)
 
 static void networks_are_defined_listed_and_undefined(void **state)
 {
-	struct daemon *d = D(state);
+	struct daemon *d = fixture_daemon(state);
 	struct json_object *res, *nets;
 	char *r;
 
@@ -801,7 +773,7 @@ static void networks_are_defined_listed_and_undefined(void **state)
 
 static void without_a_subnet_a_free_192_168_x_is_picked(void **state)
 {
-	struct daemon *d = D(state);
+	struct daemon *d = fixture_daemon(state);
 	struct network *a, *b;
 	char sa[IPV4_SUBNET_STRLEN], sb[IPV4_SUBNET_STRLEN];
 
@@ -823,7 +795,7 @@ static void without_a_subnet_a_free_192_168_x_is_picked(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
 	const struct CMUnitTest tests[] = {
 		T(bridges_are_added_and_listed),
 		T(a_bridge_name_is_taken_once),

@@ -94,26 +94,6 @@ static void request_lines_are_read_strictly(void **state)
 	assert_int_equal(rq.minor, 0);
 }
 
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	fake_kind_register();
-	fixture_init(f);
-	fixture_start(f);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture_fini(*state);
-	free(*state);
-	return 0;
-}
-
 /* The response (bytes, not a string) as a string: the caller frees it. */
 static char *respond(struct daemon *d, const char *req, size_t len, bool full)
 {
@@ -222,9 +202,10 @@ int main(void)
 		cmocka_unit_test(the_text_format_escapes_label_values),
 		cmocka_unit_test(a_head_is_whole_at_its_empty_line),
 		cmocka_unit_test(request_lines_are_read_strictly),
-		cmocka_unit_test_setup_teardown(only_get_metrics_is_answered_with_the_page, setup, teardown),
-		cmocka_unit_test_setup_teardown(the_page_has_every_ports_counters_and_the_workers, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(only_get_metrics_is_answered_with_the_page, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(the_page_has_every_ports_counters_and_the_workers,
+						fixture_setup, fixture_teardown),
 	};
 
 	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);

@@ -26,33 +26,6 @@
 
 #include "daemon_fixture.h"
 
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	fake_kind_register();
-	fixture_init(f);
-	fixture_start(f);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	fixture_fini(f);
-	free(f);
-	return 0;
-}
-
-static struct daemon *D(void **state)
-{
-	return ((struct fixture *)*state)->d;
-}
-
 static void three_ports(struct daemon *d)
 {
 	OK(d, "add-br", "br0");
@@ -65,7 +38,7 @@ static void three_ports(struct daemon *d)
 
 static void mirrors_are_checked_shown_and_published(void **state)
 {
-	struct daemon *d = D(state);
+	struct daemon *d = fixture_daemon(state);
 	struct mirror_table *t;
 	char *r;
 
@@ -108,7 +81,7 @@ static void mirrors_are_checked_shown_and_published(void **state)
 
 static void a_mirror_goes_with_its_output_bridge_or_last_selected_port(void **state)
 {
-	struct daemon *d = D(state);
+	struct daemon *d = fixture_daemon(state);
 	char *r;
 
 	three_ports(d);
@@ -143,7 +116,7 @@ static void a_mirror_goes_with_its_output_bridge_or_last_selected_port(void **st
 static void mirrors_are_saved_and_replayed(void **state)
 {
 	struct fixture *f = *state;
-	struct daemon *d = D(state);
+	struct daemon *d = fixture_daemon(state);
 	struct error e = { 0 };
 	char *show1, *show2;
 
@@ -162,7 +135,7 @@ static void mirrors_are_saved_and_replayed(void **state)
 
 static void capture_options_are_refused_by_name(void **state)
 {
-	struct daemon *d = D(state);
+	struct daemon *d = fixture_daemon(state);
 
 	three_ports(d);
 	FAILS(d, "port: no port named p9", "capture", "p9");
@@ -240,7 +213,7 @@ static void inject(struct daemon *d, const char *port, uint8_t mark)
 
 static void a_capture_streams_frames_and_ends_with_the_counts(void **state)
 {
-	struct daemon *d = D(state);
+	struct daemon *d = fixture_daemon(state);
 	struct capture_stream_msg m;
 	uint8_t buf[4096];
 	size_t len = 0;
@@ -272,7 +245,7 @@ static void a_capture_streams_frames_and_ends_with_the_counts(void **state)
 
 static void deleting_the_port_ends_its_capture_with_the_reason(void **state)
 {
-	struct daemon *d = D(state);
+	struct daemon *d = fixture_daemon(state);
 	struct capture_stream_msg m;
 	uint8_t buf[4096];
 	size_t len = 0;
@@ -305,7 +278,7 @@ static void deleting_the_port_ends_its_capture_with_the_reason(void **state)
  * daemon goes on answering and counts what it could not keep. */
 static void a_client_that_does_not_read_costs_its_own_frames_only(void **state)
 {
-	struct daemon *d = D(state);
+	struct daemon *d = fixture_daemon(state);
 	struct capture_stream_msg m;
 	uint8_t buf[4096];
 	uint64_t got = 0;
@@ -336,7 +309,7 @@ static void a_client_that_does_not_read_costs_its_own_frames_only(void **state)
 	close(fd);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
 
 int main(void)
 {

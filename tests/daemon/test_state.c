@@ -26,28 +26,6 @@
 
 #include "daemon_fixture.h"
 
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	fake_kind_register();
-	fixture_init(f);
-	fake_created = fake_destroyed = 0;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	fixture_fini(f);
-	free(f);
-	return 0;
-}
-
 static bool exists(const char *path)
 {
 	struct stat st;
@@ -551,7 +529,7 @@ static void a_networks_list_that_is_not_an_array_is_ignored(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup_stopped, fixture_teardown)
 	const struct CMUnitTest tests[] = {
 		T(a_second_daemon_rebuilds_what_the_first_saved),
 		T(a_networks_bridge_is_saved_with_only_the_operators_ports),
