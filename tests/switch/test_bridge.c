@@ -16,6 +16,8 @@
 
 #include "switch/bridge.h"
 
+#include "frame_fixture.h"
+
 /* A port that records which frames it was given. */
 struct rec_port {
 	struct port base;
@@ -66,26 +68,6 @@ static void env_fini(struct env *e)
 	free(e->s);
 }
 
-/* A 60-byte frame dst <- src; tagged with `vlan` unless it is 0. */
-static void make(struct frame *f, struct iovec *iov, uint8_t *buf, uint8_t dst, uint8_t src,
-		 uint16_t vlan)
-{
-	memset(buf, 0, 60);
-	buf[0] = 0x02, buf[5] = dst;
-	buf[6] = 0x02, buf[11] = src;
-	if (vlan) {
-		buf[12] = 0x81;
-		buf[14] = (uint8_t)(vlan >> 8);
-		buf[15] = (uint8_t)vlan;
-		buf[16] = 0x08;
-	} else {
-		buf[12] = 0x08;
-	}
-	*iov = (struct iovec){ buf, 60 };
-	*f = (struct frame){ .iov = iov, .niov = 1, .len = 60 };
-	memcpy(f->eth, buf, ETH_HLEN_TAGGED);
-}
-
 static void forward(struct env *e, unsigned in, struct frame *f, unsigned n)
 {
 	for (unsigned i = 0; i < 3; i++)
@@ -100,7 +82,7 @@ static void announce(struct env *e, unsigned in, uint8_t mac, uint16_t vlan)
 	struct iovec iov;
 	uint8_t buf[60];
 
-	make(&f, &iov, buf, 0xff, mac, vlan);
+	test_frame(&f, &iov, buf, 0xff, mac, vlan);
 	forward(e, in, &f, 1);
 }
 
@@ -121,10 +103,10 @@ static void a_source_is_learned_in_each_vlan_it_sends_in(void **state)
 	(void)state;
 	env_init(&e);
 	/* one host, four frames in a burst: VLANs 2, 3, 3, 2 */
-	make(&f[0], &iov[0], buf[0], 0xee, 0xa, 2);
-	make(&f[1], &iov[1], buf[1], 0xee, 0xa, 3);
-	make(&f[2], &iov[2], buf[2], 0xee, 0xa, 3);
-	make(&f[3], &iov[3], buf[3], 0xee, 0xa, 2);
+	test_frame(&f[0], &iov[0], buf[0], 0xee, 0xa, 2);
+	test_frame(&f[1], &iov[1], buf[1], 0xee, 0xa, 3);
+	test_frame(&f[2], &iov[2], buf[2], 0xee, 0xa, 3);
+	test_frame(&f[3], &iov[3], buf[3], 0xee, 0xa, 2);
 	forward(&e, 0, f, 4);
 	assert_int_equal(where(&e, 0xa, 2), 0);
 	assert_int_equal(where(&e, 0xa, 3), 0);
@@ -148,11 +130,11 @@ static void a_destination_is_looked_up_per_vlan_and_per_address(void **state)
 	announce(&e, 1, 0xb, 2);
 	announce(&e, 2, 0xc, 2);
 	/* from port 0: b in VLAN 2, b in VLAN 3 (unknown there), b, c, b */
-	make(&f[0], &iov[0], buf[0], 0xb, 0xa, 2);
-	make(&f[1], &iov[1], buf[1], 0xb, 0xa, 3);
-	make(&f[2], &iov[2], buf[2], 0xb, 0xa, 2);
-	make(&f[3], &iov[3], buf[3], 0xc, 0xa, 2);
-	make(&f[4], &iov[4], buf[4], 0xb, 0xa, 2);
+	test_frame(&f[0], &iov[0], buf[0], 0xb, 0xa, 2);
+	test_frame(&f[1], &iov[1], buf[1], 0xb, 0xa, 3);
+	test_frame(&f[2], &iov[2], buf[2], 0xb, 0xa, 2);
+	test_frame(&f[3], &iov[3], buf[3], 0xc, 0xa, 2);
+	test_frame(&f[4], &iov[4], buf[4], 0xb, 0xa, 2);
 	forward(&e, 0, f, 5);
 	assert_int_equal(e.port[1].n, 4); /* f0, f1 (flooded), f2, f4 */
 	assert_ptr_equal(e.port[1].got[0], &f[0]);
@@ -176,8 +158,8 @@ static void a_frame_never_goes_back_where_it_came_from(void **state)
 	env_init(&e);
 	announce(&e, 1, 0xb, 0);
 	/* b is on port 1; a frame to b arriving on port 1 goes nowhere */
-	make(&f[0], &iov[0], buf[0], 0xb, 0xd, 0);
-	make(&f[1], &iov[1], buf[1], 0xb, 0xd, 0);
+	test_frame(&f[0], &iov[0], buf[0], 0xb, 0xd, 0);
+	test_frame(&f[1], &iov[1], buf[1], 0xb, 0xd, 0);
 	forward(&e, 1, f, 2);
 	assert_int_equal(e.port[0].n + e.port[1].n + e.port[2].n, 0);
 	env_fini(&e);
@@ -194,8 +176,8 @@ static void a_host_moving_within_a_burst_is_looked_up_where_it_went(void **state
 	env_init(&e);
 	announce(&e, 1, 0xb, 0);
 	/* b is on port 1; then from port 0: a -> b, and b itself (it moved) */
-	make(&f[0], &iov[0], buf[0], 0xb, 0xa, 0);
-	make(&f[1], &iov[1], buf[1], 0xb, 0xb, 0);
+	test_frame(&f[0], &iov[0], buf[0], 0xb, 0xa, 0);
+	test_frame(&f[1], &iov[1], buf[1], 0xb, 0xb, 0);
 	forward(&e, 0, f, 2);
 	assert_int_equal(where(&e, 0xb, 0), 0);
 	assert_int_equal(e.port[1].n, 1); /* only the frame sent before the move */
@@ -217,8 +199,8 @@ static void drops_are_counted_per_worker_and_summed(void **state)
 	env_init(&e);
 	announce(&e, 1, 0x0b, 0);
 	e.port[1].base.mtu = 20; /* a 60-byte frame does not fit: dropped */
-	make(&f[0], &iov[0], buf[0], 0x0b, 0x0a, 0);
-	make(&f[1], &iov[1], buf[1], 0x0b, 0x0a, 0);
+	test_frame(&f[0], &iov[0], buf[0], 0x0b, 0x0a, 0);
+	test_frame(&f[1], &iov[1], buf[1], 0x0b, 0x0a, 0);
 	bridge_forward(e.s, &e.port[0].base, &f[0], 1, 3);
 	bridge_forward(e.s, &e.port[0].base, &f[1], 1, PORT_SLOT_CONTROL);
 	assert_int_equal(e.port[1].n, 0);
@@ -261,9 +243,9 @@ static void port_security_drops_spoofed_sources_and_learns_only_its_mac(void **s
 	(void)state;
 	env_init(&e);
 	configure(&e, 0, "02:00:00:00:00:0a", 0);
-	make(&f[0], &iov[0], buf[0], 0xff, 0x0a, 0);  /* its own */
-	make(&f[1], &iov[1], buf[1], 0xff, 0x0b, 0);  /* spoofed */
-	make(&f[2], &iov[2], buf[2], 0xff, 0x0c, 0);  /* spoofed */
+	test_frame(&f[0], &iov[0], buf[0], 0xff, 0x0a, 0);  /* its own */
+	test_frame(&f[1], &iov[1], buf[1], 0xff, 0x0b, 0);  /* spoofed */
+	test_frame(&f[2], &iov[2], buf[2], 0xff, 0x0c, 0);  /* spoofed */
 	bridge_forward(e.s, &e.port[0].base, f, 3, 2);
 	assert_int_equal(e.port[1].n, 1);
 	assert_ptr_equal(e.port[1].got[0], &f[0]);

@@ -17,6 +17,8 @@
 
 #include "switch/bridge.h"
 
+#include "frame_fixture.h"
+
 /* ---- the spec ---- */
 
 static int parse(struct mirror_spec *m, struct error *e, const char *w0, ...)
@@ -181,25 +183,6 @@ static void publish(struct env *e)
 	free(bridge_set_mirrors(e->br, copy));
 }
 
-static void make(struct frame *f, struct iovec *iov, uint8_t *buf, uint8_t dst, uint8_t src,
-		 uint16_t vlan)
-{
-	memset(buf, 0, 60);
-	buf[0] = 0x02, buf[5] = dst;
-	buf[6] = 0x02, buf[11] = src;
-	if (vlan) {
-		buf[12] = 0x81;
-		buf[14] = (uint8_t)(vlan >> 8);
-		buf[15] = (uint8_t)vlan;
-		buf[16] = 0x08;
-	} else {
-		buf[12] = 0x08;
-	}
-	*iov = (struct iovec){ buf, 60 };
-	*f = (struct frame){ .iov = iov, .niov = 1, .len = 60 };
-	memcpy(f->eth, buf, ETH_HLEN_TAGGED);
-}
-
 static void forward(struct env *e, unsigned in, struct frame *f, unsigned n)
 {
 	for (unsigned i = 0; i < NPORTS; i++)
@@ -226,32 +209,32 @@ static void ingress_selection_and_the_output_out_of_switching(void **state)
 	rule(&e, 1u << 0, 0, -1, 3);
 	publish(&e);
 	/* from 0, flooded: 1 and 2 get it, and 3 as the mirror */
-	make(&f[0], &iov[0], buf[0], 0xff, 0xa, 0);
+	test_frame(&f[0], &iov[0], buf[0], 0xff, 0xa, 0);
 	forward(&e, 0, f, 1);
 	assert_int_equal(e.port[1].n, 1);
 	assert_int_equal(e.port[2].n, 1);
 	assert_int_equal(e.port[3].n, 1);
 	assert_ptr_equal(e.port[3].got[0], &f[0]);
 	/* from 1, not selected: flooded to 0 and 2, not to the output */
-	make(&f[0], &iov[0], buf[0], 0xff, 0xb, 0);
+	test_frame(&f[0], &iov[0], buf[0], 0xff, 0xb, 0);
 	forward(&e, 1, f, 1);
 	assert_int_equal(e.port[0].n, 1);
 	assert_int_equal(e.port[2].n, 1);
 	assert_int_equal(e.port[3].n, 0);
 	/* from the output: dropped, counted, not learned */
-	make(&f[0], &iov[0], buf[0], 0xa, 0xc, 0);
-	make(&f[1], &iov[1], buf[1], 0xff, 0xc, 0);
+	test_frame(&f[0], &iov[0], buf[0], 0xa, 0xc, 0);
+	test_frame(&f[1], &iov[1], buf[1], 0xff, 0xc, 0);
 	forward(&e, 3, f, 2);
 	assert_int_equal(e.port[0].n + e.port[1].n + e.port[2].n, 0);
 	assert_int_equal(port_read(&e.port[3].base, false).dropped, 2);
 	assert_int_equal(where(&e, 0xc), -1);
 	/* a unicast to a MAC learned on the output before it became one goes nowhere */
 	free(bridge_set_mirrors(e.br, NULL));
-	make(&f[0], &iov[0], buf[0], 0xff, 0xd, 0);
+	test_frame(&f[0], &iov[0], buf[0], 0xff, 0xd, 0);
 	forward(&e, 3, f, 1);
 	assert_int_equal(where(&e, 0xd), 3);
 	publish(&e);
-	make(&f[0], &iov[0], buf[0], 0xd, 0xb, 0);
+	test_frame(&f[0], &iov[0], buf[0], 0xd, 0xb, 0);
 	forward(&e, 1, f, 1);
 	assert_int_equal(e.port[0].n + e.port[2].n + e.port[3].n, 0);
 	free(e.t);
@@ -267,18 +250,18 @@ static void egress_selection_and_at_most_once(void **state)
 
 	(void)state;
 	env_init(&e);
-	make(&f[0], &iov[0], buf[0], 0xff, 0xb, 0); /* b on 1, c on 2 */
+	test_frame(&f[0], &iov[0], buf[0], 0xff, 0xb, 0); /* b on 1, c on 2 */
 	forward(&e, 1, f, 1);
-	make(&f[0], &iov[0], buf[0], 0xff, 0xc, 0);
+	test_frame(&f[0], &iov[0], buf[0], 0xff, 0xc, 0);
 	forward(&e, 2, f, 1);
 	/* egress of 1 to 3; and a second mirror selecting 0's ingress and 1, 2's
 	 * egress, to the same output */
 	rule(&e, 0, 1u << 1, -1, 3);
 	rule(&e, 1u << 0, 1u << 1 | 1u << 2, -1, 3);
 	publish(&e);
-	make(&f[0], &iov[0], buf[0], 0xb, 0xa, 0); /* to 1: both mirrors, three ways */
-	make(&f[1], &iov[1], buf[1], 0xff, 0xa, 0); /* flooded to 1 and 2 */
-	make(&f[2], &iov[2], buf[2], 0xb, 0xc, 0); /* from 2 to 1: egress of 1 */
+	test_frame(&f[0], &iov[0], buf[0], 0xb, 0xa, 0); /* to 1: both mirrors, three ways */
+	test_frame(&f[1], &iov[1], buf[1], 0xff, 0xa, 0); /* flooded to 1 and 2 */
+	test_frame(&f[2], &iov[2], buf[2], 0xb, 0xc, 0); /* from 2 to 1: egress of 1 */
 	forward(&e, 0, f, 2);
 	assert_int_equal(e.port[3].n, 2);
 	assert_ptr_equal(e.port[3].got[0], &f[0]);
@@ -287,7 +270,7 @@ static void egress_selection_and_at_most_once(void **state)
 	assert_int_equal(e.port[1].n, 1);
 	assert_int_equal(e.port[3].n, 1);
 	/* from 1 to 2: 2's egress is selected by the second mirror only */
-	make(&f[0], &iov[0], buf[0], 0xc, 0xb, 0);
+	test_frame(&f[0], &iov[0], buf[0], 0xc, 0xb, 0);
 	forward(&e, 1, f, 1);
 	assert_int_equal(e.port[3].n, 1);
 	free(e.t);
@@ -306,8 +289,8 @@ static void vlan_selection_and_the_outputs_tagging(void **state)
 	env_init(&e);
 	rule(&e, 1u << 0, 0, 20, 3);
 	publish(&e);
-	make(&f[0], &iov[0], buf[0], 0xff, 0xa, 20);
-	make(&f[1], &iov[1], buf[1], 0xff, 0xa, 30);
+	test_frame(&f[0], &iov[0], buf[0], 0xff, 0xa, 20);
+	test_frame(&f[1], &iov[1], buf[1], 0xff, 0xa, 30);
 	forward(&e, 0, f, 2);
 	assert_int_equal(e.port[3].n, 1);
 	assert_ptr_equal(e.port[3].got[0], &f[0]);

@@ -17,6 +17,8 @@
 
 #include "switch/bridge.h"
 
+#include "frame_fixture.h"
+
 struct rec_port {
 	struct port base;
 	unsigned n;
@@ -77,25 +79,12 @@ static struct port_capture *capture(struct env *e, unsigned port, unsigned dir, 
 	return c;
 }
 
-/* 60-byte frame 02::dst <- 02::src, tagged with vlan unless 0; byte 59 = mark. */
+/* test_frame() with byte 59 = mark. */
 static void make(struct frame *f, struct iovec *iov, uint8_t *buf, uint8_t dst, uint8_t src,
 		 uint16_t vlan, uint8_t mark)
 {
-	memset(buf, 0, 60);
-	buf[0] = 0x02, buf[5] = dst;
-	buf[6] = 0x02, buf[11] = src;
-	if (vlan) {
-		buf[12] = 0x81;
-		buf[14] = (uint8_t)(vlan >> 8);
-		buf[15] = (uint8_t)vlan;
-		buf[16] = 0x08;
-	} else {
-		buf[12] = 0x08;
-	}
+	test_frame(f, iov, buf, dst, src, vlan);
 	buf[59] = mark;
-	*iov = (struct iovec){ buf, 60 };
-	*f = (struct frame){ .iov = iov, .niov = 1, .len = 60 };
-	memcpy(f->eth, buf, ETH_HLEN_TAGGED);
 }
 
 /* The next record of c's worker-0 ring, copied out (NULL: none). */
