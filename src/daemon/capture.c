@@ -17,6 +17,7 @@
 #include "control/capture_stream.h"
 #include "daemon/daemon.h"
 #include "switch/port_capture.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/parse.h"
 
@@ -44,14 +45,6 @@ struct capture_conn {
 	size_t out_len, out_off;
 	uint8_t *out;
 };
-
-static time_t mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return ts.tv_sec;
-}
 
 static void arm_tick(struct daemon *d)
 {
@@ -173,7 +166,7 @@ static int flush(struct capture_conn *c)
 		if (w <= 0)
 			return -1;
 		c->out_off += (size_t)w;
-		c->deadline = mono_now() + CAPTURE_LINGER_S;
+		c->deadline = clock_coarse_s() + CAPTURE_LINGER_S;
 	}
 	return 1;
 }
@@ -210,7 +203,7 @@ static void end(struct capture_conn *c, enum capture_end_reason reason)
 	unpublish(c);
 	c->ending = true;
 	c->reason = reason;
-	c->deadline = mono_now() + CAPTURE_LINGER_S;
+	c->deadline = clock_coarse_s() + CAPTURE_LINGER_S;
 	if (c->fd >= 0)
 		drain(c);
 }
@@ -242,7 +235,7 @@ static void on_tick(void *arg)
 {
 	struct daemon *d = arg;
 	uint64_t ticks;
-	time_t now = mono_now();
+	time_t now = clock_coarse_s();
 
 	if (read(d->captures.timer_fd, &ticks, sizeof(ticks)) < 0)
 		return;

@@ -54,20 +54,12 @@ static void env_inject(struct port_env *env, struct port *p, struct frame *f)
 		bridge_forward(env_daemon(env)->inject_scratch, p, f, 1, PORT_SLOT_CONTROL);
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Once a second: FDB aging, the ports' housekeeping (reconnects), the
  * networks' (dnsmasq supervision). */
 static void on_tick(void *arg)
 {
 	struct daemon *d = arg;
-	uint64_t ticks, ms = now_ms();
+	uint64_t ticks, ms = bridge_now_ms();
 
 	if (read(d->timer_fd, &ticks, sizeof(ticks)) < 0)
 		return;

@@ -54,21 +54,13 @@ static struct daemon_port *tunnel_port(struct ovn *o, struct daemon_bridge *br)
 	return daemon_find_port(o->d, o->tunnel);
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts); /* the bridge's clock */
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Keep the bridge's FDB entries of the logical ports' MACs fresh: remote
  * ones on the tunnel port, local ones on their port, so that frames are
  * delivered by MAC from the first one, not flooded within the datapath. */
 static void refresh_fdb(struct bridge *sw, const struct port *tunnel, const struct ovn_map *m,
 			const struct ovn_dp_port *ports, unsigned n)
 {
-	uint64_t now = now_ms();
+	uint64_t now = bridge_now_ms();
 
 	for (unsigned i = 0; m && i < m->nmacs; i++) {
 		const struct ovn_map_mac *x = &m->macs[i];

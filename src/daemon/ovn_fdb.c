@@ -76,14 +76,12 @@ void ovn_want_fdb(struct ovn *o, struct json_object *ops)
 	struct daemon_bridge *br = daemon_find_bridge(o->d, o->cfg.bridge);
 	struct learn_port ports[OVN_MAX_BINDS];
 	static struct learned l; /* control thread only */
-	struct timespec ts;
 
 	if (!br || !(l.nports = learn_ports(o, br, ports)))
 		return;
 	l.ports = ports;
 	l.n = 0;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	fdb_foreach(br->sw->fdb, collect, &l, (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+	fdb_foreach(br->sw->fdb, collect, &l, bridge_now_ms());
 	for (unsigned i = 0; i < l.n; i++) {
 		const uint8_t *a = l.e[i].mac;
 		struct json_object *row;

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/log.h"
 
 LOG_MODULE("ovsdb");
@@ -22,14 +23,6 @@ LOG_MODULE("ovsdb");
 #define PROBE_DEAD_MS 10000
 #define BACKOFF_MAX_S 8
 #define OUT_MAX (64u << 20)
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 const char *ovsdb_conn_state_name(enum ovsdb_conn_state s)
 {
@@ -100,7 +93,7 @@ static void lost(struct ovsdb_conn *c, const char *why)
 	}
 	c->failures_in_round = 0;
 	c->state = OVSDB_CONN_BACKOFF;
-	c->retry_at_ms = mono_ms() + c->backoff_s * 1000u;
+	c->retry_at_ms = clock_mono_ms() + c->backoff_s * 1000u;
 	log_info("all %u remote(s) failed; next try in %u s", c->nremotes, c->backoff_s);
 	c->backoff_s = c->backoff_s * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : c->backoff_s * 2;
 }
@@ -255,7 +248,7 @@ static void on_readable(struct ovsdb_conn *c)
 			ovsdb_conn_drop(c, n == 0 ? "connection closed by the server" : strerror(errno));
 			break;
 		}
-		c->last_rx_ms = mono_ms();
+		c->last_rx_ms = clock_mono_ms();
 		c->echo_sent_ms = 0;
 		if (jsonrpc_stream_feed(&c->in, buf, (size_t)n, on_message, c, &e) && !c->drop_requested)
 			ovsdb_conn_drop(c, e.msg);
@@ -269,7 +262,7 @@ static void established(struct ovsdb_conn *c)
 	if (c->remotes[c->cur].addr.ss_family != AF_UNIX)
 		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->state = OVSDB_CONN_CONNECTED;
-	c->last_rx_ms = mono_ms();
+	c->last_rx_ms = clock_mono_ms();
 	c->echo_sent_ms = 0;
 	c->ready = false;
 	c->connects++;
@@ -330,7 +323,7 @@ static void try_connect(struct ovsdb_conn *c)
 		lost(c, strerror(-rc));
 		return;
 	}
-	c->connect_started_ms = mono_ms();
+	c->connect_started_ms = clock_mono_ms();
 	if (connect(c->fd, (const struct sockaddr *)&r->addr, r->addrlen) == 0) {
 		established(c);
 		if (c->drop_requested)
@@ -381,7 +374,7 @@ void ovsdb_conn_stop(struct ovsdb_conn *c)
 
 void ovsdb_conn_tick(struct ovsdb_conn *c)
 {
-	uint64_t now = mono_ms();
+	uint64_t now = clock_mono_ms();
 
 	if (c->state == OVSDB_CONN_CONNECTED && c->drop_requested) {
 		lost(c, c->drop_reason);
@@ -421,11 +414,11 @@ void ovsdb_conn_tick(struct ovsdb_conn *c)
 
 bool ovsdb_conn_settle(struct ovsdb_conn *c, int timeout_ms)
 {
-	uint64_t end = mono_ms() + (uint64_t)timeout_ms;
+	uint64_t end = clock_mono_ms() + (uint64_t)timeout_ms;
 
 	while (c->state == OVSDB_CONN_CONNECTED && c->npending) {
 		struct pollfd p = { .fd = c->fd, .events = POLLIN | (c->out_len ? POLLOUT : 0) };
-		uint64_t now = mono_ms();
+		uint64_t now = clock_mono_ms();
 
 		if (now >= end)
 			return false;

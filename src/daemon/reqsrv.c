@@ -11,17 +11,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/log.h"
 
 LOG_MODULE("reqsrv");
-
-static time_t mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return ts.tv_sec;
-}
 
 /* Done with the connection: closed, or handed over to the taker its
  * reply named once that reply is out. */
@@ -75,7 +68,7 @@ static bool answer(struct reqsrv_conn *c)
 	c->out = s->ops->respond(s->arg, c, &c->out_len);
 	if (!c->out || flush_reply(c))
 		return true;
-	c->deadline = mono_now() + s->ops->reply_s;
+	c->deadline = clock_coarse_s() + s->ops->reply_s;
 	return loop_want_write(s->loop, c->fd, true) != 0;
 }
 
@@ -109,7 +102,7 @@ static void on_ready(void *arg)
 /* At most one such warning a second. */
 static bool may_warn(struct reqsrv *s)
 {
-	time_t now = mono_now();
+	time_t now = clock_coarse_s();
 
 	if (now == s->warned_at)
 		return false;
@@ -128,7 +121,7 @@ static void pause_accepting(struct reqsrv *s, int err)
 			 strerror(err));
 	loop_unwatch(s->loop, s->listen_fd);
 	s->listen_paused = true;
-	s->resume_at = mono_now() + 1;
+	s->resume_at = clock_coarse_s() + 1;
 }
 
 static void resume_accepting(struct reqsrv *s, time_t now)
@@ -218,7 +211,7 @@ static void on_accept(void *arg)
 		return;
 	}
 	*c = (struct reqsrv_conn){ .srv = s, .fd = fd,
-				   .deadline = mono_now() + s->ops->request_s };
+				   .deadline = clock_coarse_s() + s->ops->request_s };
 	describe_peer(fd, c->peer, sizeof(c->peer));
 	rc = loop_watch(s->loop, fd, on_ready, c);
 	if (rc) {

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "daemon/daemon.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 LOG_MODULE("sockdir");
@@ -36,14 +37,6 @@ LOG_MODULE("sockdir");
 #define SOCKDIR_WATCH_MASK                                                              \
 	(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | \
 	 IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK)
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void refuse(struct sockdir *sd, const char *file, const char *why)
 {
@@ -217,7 +210,7 @@ static void consider(struct sockdir *sd, const char *file)
 		refuse(sd, file, e.msg);
 		return;
 	}
-	sd->ports[sd->nports++] = (struct sockdir_port){ .since_ms = now_ms() };
+	sd->ports[sd->nports++] = (struct sockdir_port){ .since_ms = clock_mono_ms() };
 	snprintf(sd->ports[sd->nports - 1].name, PORT_NAME_MAX, "%s", name);
 	log_info("%s: %s attached as port %s", sd->net, path, name);
 }
@@ -336,7 +329,7 @@ void sockdir_scan(struct sockdir *sd)
 
 void sockdir_tick(struct sockdir *sd)
 {
-	uint64_t now = now_ms();
+	uint64_t now = clock_mono_ms();
 
 	if (sd->unlogged)
 		log_warn("%s: %u more file(s) in %s not attached (not logged)", sd->net, sd->unlogged,

@@ -24,6 +24,7 @@
 #include "daemon/daemon.h"
 #include "daemon/metrics.h"
 #include "util/ab.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/parse.h"
 #include "virtio/guest_fault.h"
@@ -367,13 +368,13 @@ static void run(struct uvnetd *u)
 	struct error e;
 
 	while (!u->d.loop.stopping) {
-		struct timespec ts;
+		time_t now;
 
 		loop_run_once(&u->d.loop, 1000);
-		clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-		control_expire(&u->control, ts.tv_sec);
+		now = clock_coarse_s();
+		control_expire(&u->control, now);
 		if (u->metrics_on)
-			metrics_expire(&u->metrics, ts.tv_sec);
+			metrics_expire(&u->metrics, now);
 		if (daemon_save_state(&u->d, &e))
 			log_error("%s", e.msg);
 	}

@@ -312,18 +312,15 @@ static struct json_object *fdb_show(struct daemon *d, const char *const *w, unsi
 	struct daemon_bridge *br = daemon_find_bridge(d, w[0]);
 	struct json_object *res;
 	struct fdb_dump dump;
-	struct timespec ts;
 
 	(void)n;
 	if (!br) {
 		error_set(e, -ENOENT, "bridge: no bridge named %s", w[0]);
 		return NULL;
 	}
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	res = json_object_new_object();
 	dump = (struct fdb_dump){ br->sw, json_object_new_array() };
-	fdb_foreach(br->sw->fdb, fdb_entry, &dump,
-		    (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+	fdb_foreach(br->sw->fdb, fdb_entry, &dump, bridge_now_ms());
 	json_object_object_add(res, "bridge", json_object_new_string(br->sw->name));
 	json_object_object_add(res, "entries", dump.entries);
 	fdb_stats_json(res, br->sw);
@@ -392,7 +389,6 @@ static struct json_object *trace(struct daemon *d, const char *const *w, unsigne
 	struct trace_frame tf;
 	struct trace_result *r;
 	struct json_object *res;
-	struct timespec ts;
 
 	if (!br) {
 		error_set(e, -ENOENT, "bridge: no bridge named %s", w[0]);
@@ -406,10 +402,7 @@ static struct json_object *trace(struct daemon *d, const char *const *w, unsigne
 		return NULL;
 	}
 	r = malloc(sizeof(*r));
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	if (!r || trace_run(br->sw, dp->port, &tf,
-			    (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000,
-			    police_now(), r)) {
+	if (!r || trace_run(br->sw, dp->port, &tf, bridge_now_ms(), police_now(), r)) {
 		free(r);
 		error_set(e, -ENOMEM, "trace: out of memory");
 		return NULL;

@@ -184,14 +184,6 @@ struct mirror_table *bridge_set_mirrors(struct bridge *br, struct mirror_table *
 	return old;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts); /* vDSO: no syscall */
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Queue frame f for port slot i, leaving tagged or not. */
 static inline void queue(struct fwd_scratch *s, unsigned i, struct frame *f, bool tagged)
 {
@@ -492,7 +484,7 @@ void bridge_forward(struct fwd_scratch *s, struct port *in, struct frame *f, uns
 		    unsigned worker)
 {
 	struct bridge *br = __atomic_load_n(&in->bridge, __ATOMIC_ACQUIRE);
-	uint64_t now = now_ms();
+	uint64_t now = bridge_now_ms();
 	struct fwd_in fin;
 
 	if (!br)

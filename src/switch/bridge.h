@@ -17,13 +17,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "switch/fdb.h"
 #include "port/port.h"
+#include "switch/fdb.h"
 #include "switch/mirror.h"
 #include "switch/police.h"
 #include "switch/port_capture.h"
 #include "switch/port_sec.h"
 #include "switch/port_vlan.h"
+#include "util/clock.h"
 
 #define BRIDGE_NAME_MAX 32
 #define BRIDGE_MAX_PORTS 256
@@ -124,5 +125,12 @@ struct bridge_port_counters bridge_port_counters(const struct bridge *br, const 
  * PORT_SLOT_CONTROL from the control thread). */
 void bridge_forward(struct fwd_scratch *s, struct port *in, struct frame *f, unsigned n,
 		    unsigned worker);
+
+/* The clock bridge_forward() stamps FDB entries with: whoever ages the
+ * FDB or looks it up (fdb-show, trace, OVN) reads this one. */
+static inline uint64_t bridge_now_ms(void)
+{
+	return clock_coarse_ms();
+}
 
 #endif

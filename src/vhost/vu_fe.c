@@ -30,6 +30,7 @@
 #include <unistd.h>
 #include <linux/vhost.h>
 
+#include "util/clock.h"
 #include "vhost/vhost_user.h"
 #include "vhost/vu_msg.h"
 #include "vhost/vu_socket.h"
@@ -570,14 +571,6 @@ static void fe_go_down(struct vu_fe *fe, const char *why)
 
 /* ---- connecting ---- */
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Sleep up to ms, or until stop_fd fires; true if stopped. */
 static bool nap(struct vu_fe *fe, int ms)
 {
@@ -588,7 +581,7 @@ static bool nap(struct vu_fe *fe, int ms)
 
 static int connect_client(struct vu_fe *fe, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = (int64_t)clock_mono_ms() + timeout_ms;
 
 	for (;;) {
 		int sock = vu_socket_connect(fe->path);
@@ -596,7 +589,7 @@ static int connect_client(struct vu_fe *fe, int timeout_ms)
 
 		if (sock >= 0)
 			return sock;
-		left = deadline - now_ms();
+		left = deadline - (int64_t)clock_mono_ms();
 		if ((sock != -ENOENT && sock != -ECONNREFUSED) || (timeout_ms >= 0 && left <= 0))
 			return fe_fail(fe, sock, "cannot connect to %s: %s", fe->path, strerror(-sock));
 		if (nap(fe, timeout_ms < 0 || left > FE_RETRY_MS ? FE_RETRY_MS : (int)left))

@@ -4,6 +4,7 @@
  * header and `size` payload bytes; fds ride on the header as SCM_RIGHTS.
  * Everything the peer sends is checked before anyone looks at it.
  */
+#include "util/clock.h"
 #include "vhost/vu_msg.h"
 
 #include <errno.h>
@@ -87,14 +88,6 @@ int vu_msg_recv(int sock, struct vu_msg *msg, struct error *e)
 	return 0;
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 void vu_msg_reader_init(struct vu_msg_reader *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -109,7 +102,7 @@ void vu_msg_reader_reset(struct vu_msg_reader *r)
 
 uint64_t vu_msg_reader_waiting_ms(const struct vu_msg_reader *r)
 {
-	return r->have ? mono_ms() - r->started_ms : 0;
+	return r->have ? clock_mono_ms() - r->started_ms : 0;
 }
 
 /* fds that came with this piece; false if they do not fit or were lost. */
@@ -180,7 +173,7 @@ int vu_msg_read(int sock, struct vu_msg_reader *r, struct error *e)
 				   : error_set(e, -ECONNRESET, "peer closed the connection");
 		}
 		if (!r->have) {
-			r->started_ms = mono_ms();
+			r->started_ms = clock_mono_ms();
 			r->msg.nfds = 0;
 		}
 		r->have += (size_t)n;
