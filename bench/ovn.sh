@@ -34,21 +34,7 @@ build=${UVNET_BUILD:-$root/build}
 pfx=uvnet-ovnb-$$
 tmp=$(mktemp -d /tmp/uvnet-ovnb.XXXXXX)
 out=bench/results
-pids=()
-nss=()
-
-cleanup() {
-    set +e
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
-    for ns in "${nss[@]}"; do
-        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-        ip netns del "$ns" 2>/dev/null
-    done
-    if [ -n "${KEEP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+source bench/lib/bench-env.sh
 
 for t in ovsdb-server ovsdb-tool ovn-northd ovn-nbctl ovs-vswitchd ovs-vsctl ovn-controller; do
     command -v "$t" >/dev/null || { echo "bench/ovn.sh: $t is missing (scripts/install-deps.sh ovn)" >&2; exit 1; }
