@@ -2,7 +2,6 @@
 /* The helpers every uvnet-vm command uses (vm.h). */
 #include "tools/vm.h"
 
-#include <ctype.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 
 #include "control/client.h"
+#include "util/parse.h"
 
 #ifndef UVNET_GUEST_SCRIPTS
 #define UVNET_GUEST_SCRIPTS ""
@@ -71,14 +71,7 @@ int jint(struct json_object *o, const char *key)
 
 bool valid_name(const char *s)
 {
-	size_t n = strlen(s);
-
-	if (n == 0 || n > VM_NAME_MAX_LEN)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && !strchr("-_.", s[i]))
-			return false;
-	return true;
+	return parse_name_n(s, strlen(s), VM_NAME_MAX_LEN + 1);
 }
 
 static bool executable(char *out, size_t len, const char *dir, const char *script)

@@ -194,15 +194,7 @@ void daemon_stop(struct daemon *d)
 
 bool daemon_valid_name(const char *s, size_t max)
 {
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= max)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!(s[i] >= 'a' && s[i] <= 'z') && !(s[i] >= 'A' && s[i] <= 'Z') &&
-		    !(s[i] >= '0' && s[i] <= '9') && !strchr("-_.", s[i]))
-			return false;
-	return true;
+	return parse_name_n(s, strlen(s), max);
 }
 
 struct daemon_bridge *daemon_find_bridge(struct daemon *d, const char *name)

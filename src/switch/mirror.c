@@ -11,17 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* What a port name may hold: as the daemon's names (A-Z a-z 0-9 - _ .). */
-static bool valid_name(const char *s, size_t n, size_t max)
-{
-	if (n == 0 || n >= max)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!(s[i] >= 'a' && s[i] <= 'z') && !(s[i] >= 'A' && s[i] <= 'Z') &&
-		    !(s[i] >= '0' && s[i] <= '9') && !strchr("-_.", s[i]))
-			return false;
-	return true;
-}
+#include "util/parse.h"
 
 static bool in_list(const char (*list)[PORT_NAME_MAX], unsigned n, const char *name)
 {
@@ -40,7 +30,7 @@ static int parse_ports(const char *key, const char *v, char (*list)[PORT_NAME_MA
 		const char *end = strchrnul(item, ',');
 		size_t len = (size_t)(end - item);
 
-		if (!valid_name(item, len, PORT_NAME_MAX))
+		if (!parse_name_n(item, len, PORT_NAME_MAX))
 			return error_set(e, -EINVAL, "%s: '%.*s' is not a port name (1-%d of A-Z a-z 0-9 - _ .)",
 					 key, (int)(len > 64 ? 64 : len), item, PORT_NAME_MAX - 1);
 		if (*n == MIRROR_MAX_SELECT)
@@ -91,7 +81,7 @@ static int parse_word(struct mirror_spec *m, const char *w, unsigned *seen, stru
 	case 1: return parse_ports(keys[k], eq + 1, m->dst, &m->ndst, e);
 	case 2: return parse_vlans(m, eq + 1, e);
 	default:
-		if (!valid_name(eq + 1, strlen(eq + 1), PORT_NAME_MAX))
+		if (!parse_name_n(eq + 1, strlen(eq + 1), PORT_NAME_MAX))
 			return error_set(e, -EINVAL, "output: '%.64s' is not a port name", eq + 1);
 		snprintf(m->output, sizeof(m->output), "%s", eq + 1);
 		return 0;
@@ -104,7 +94,7 @@ int mirror_spec_parse(struct mirror_spec *m, const char *const *w, unsigned n, s
 	int rc;
 
 	memset(m, 0, sizeof(*m));
-	if (n == 0 || !valid_name(w[0], strlen(w[0]), MIRROR_NAME_MAX))
+	if (n == 0 || !parse_name_n(w[0], strlen(w[0]), MIRROR_NAME_MAX))
 		return error_set(e, -EINVAL, "mirror: '%.64s' is not a valid name (1-%d of A-Z a-z 0-9 - _ .)",
 				 n ? w[0] : "", MIRROR_NAME_MAX - 1);
 	snprintf(m->name, sizeof(m->name), "%s", w[0]);

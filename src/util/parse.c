@@ -101,6 +101,17 @@ bool parse_mac(const char *s, uint8_t mac[6])
 	return true;
 }
 
+bool parse_name_n(const char *s, size_t n, size_t max)
+{
+	if (n == 0 || n >= max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(s[i] >= 'a' && s[i] <= 'z') && !(s[i] >= 'A' && s[i] <= 'Z') &&
+		    !(s[i] >= '0' && s[i] <= '9') && !strchr("-_.", s[i]))
+			return false;
+	return true;
+}
+
 bool parse_hex(const char *s, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;

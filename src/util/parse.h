@@ -30,6 +30,11 @@ bool parse_octal_mode(const char *s, unsigned max, unsigned *out);
 /* A MAC address: six pairs of hex digits separated by ':', nothing else. */
 bool parse_mac(const char *s, uint8_t mac[6]);
 
+/* A name of a bridge, port, mirror, network or VM: the n bytes at s, 1 to
+ * max - 1 of them (max: the buffer it must fit, NUL included), each one of
+ * A-Z a-z 0-9 - _ . */
+bool parse_name_n(const char *s, size_t n, size_t max);
+
 /* "0x" (or "0X") and 1 to 16 hex digits, at most max ("0x0800"). */
 bool parse_hex(const char *s, uint64_t max, uint64_t *out);
 

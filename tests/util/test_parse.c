@@ -98,6 +98,24 @@ static void mac_is_six_hex_pairs(void **state)
 			fail_msg("parse_mac took '%s'", bad[i]);
 }
 
+static void names_are_1_to_max_minus_1_of_a_small_alphabet(void **state)
+{
+	static const char *const good[] = { "br0", "vm-1", "a_b.c", "Z", "0123456789abcde" };
+	static const char *const bad[] = { "", "a b", "a/b", "a:b", "vm\n", "\xc3\xa9", "a,b",
+					   "0123456789abcdef" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (!parse_name_n(good[i], strlen(good[i]), 16))
+			fail_msg("parse_name_n refused '%s'", good[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (parse_name_n(bad[i], strlen(bad[i]), 16))
+			fail_msg("parse_name_n took '%s'", bad[i]);
+	/* n bytes, not up to the NUL: a piece of a list */
+	assert_true(parse_name_n("p1,p2", 2, 16));
+	assert_false(parse_name_n("p1,p2", 3, 16));
+}
+
 static void hex_needs_0x_and_1_to_16_digits(void **state)
 {
 	static const char *const bad[] = { "", "0x", "800", "x800", "0x0800 ", " 0x800", "0x-1",
@@ -202,6 +220,7 @@ int main(void)
 		cmocka_unit_test(uint_n_reads_only_its_piece),
 		cmocka_unit_test(decimal_takes_digits_and_one_point),
 		cmocka_unit_test(mac_is_six_hex_pairs),
+		cmocka_unit_test(names_are_1_to_max_minus_1_of_a_small_alphabet),
 		cmocka_unit_test(hex_needs_0x_and_1_to_16_digits),
 		cmocka_unit_test(hostport_is_an_ip_literal_and_a_port),
 		cmocka_unit_test(octal_mode_is_1_to_4_octal_digits),
