@@ -18,6 +18,7 @@
 #include "daemon/daemon.h"
 #include "switch/port_capture.h"
 #include "util/clock.h"
+#include "util/io.h"
 #include "util/log.h"
 #include "util/parse.h"
 
@@ -155,20 +156,12 @@ static void want_write(struct capture_conn *c, bool on)
 /* Send what the socket takes: 1 all of it, 0 it is full, -1 the client is gone. */
 static int flush(struct capture_conn *c)
 {
-	while (c->out_off < c->out_len) {
-		ssize_t w = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+	size_t before = c->out_off;
+	int rc = io_send_some(c->fd, c->out, c->out_len, &c->out_off);
 
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EAGAIN)
-			return 0;
-		if (w <= 0)
-			return -1;
-		c->out_off += (size_t)w;
+	if (c->out_off != before)
 		c->deadline = clock_coarse_s() + CAPTURE_LINGER_S;
-	}
-	return 1;
+	return rc < 0 ? -1 : rc;
 }
 
 /* Move frames to the client as far as the socket takes them now. */

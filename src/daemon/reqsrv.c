@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/clock.h"
+#include "util/io.h"
 #include "util/log.h"
 
 LOG_MODULE("reqsrv");
@@ -39,23 +40,14 @@ static void conn_close(struct reqsrv_conn *c)
  * cannot go out: the connection is done either way). */
 static bool flush_reply(struct reqsrv_conn *c)
 {
-	while (c->out_off < c->out_len) {
-		ssize_t w = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+	int rc = io_send_some(c->fd, c->out, c->out_len, &c->out_off);
 
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EAGAIN)
-			return false;
-		if (w <= 0) {
-			log_warn("%s: could not send a reply to %s: %s", c->srv->ops->what, c->peer,
-				 w < 0 ? strerror(errno) : "closed");
-			c->failed = true;
-			return true;
-		}
-		c->out_off += (size_t)w;
+	if (rc < 0) {
+		log_warn("%s: could not send a reply to %s: %s", c->srv->ops->what, c->peer,
+			 strerror(-rc));
+		c->failed = true;
 	}
-	return true;
+	return rc != 0;
 }
 
 /* Answer the whole request; true when the connection is done (else its
