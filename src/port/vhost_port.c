@@ -411,9 +411,9 @@ static int queue_start(void *opaque, unsigned idx)
 			 "shrinking (hugetlbfs, tmpfs): a front-end that truncates them "
 			 "breaks its own rings", vp->base.name, vp->dev.unsealed_regions);
 	}
-	log_info("%s: vring %u started: %u entries, %s, features %#llx", vp->base.name, idx,
-		 vr->num, vr->vq.layout == VQ_PACKED ? "packed" : "split",
-		 (unsigned long long)vp->dev.features);
+	log_info("%s: vring %u started: %u entries, %s, base %#x, features %#llx",
+		 vp->base.name, idx, vr->num, vr->vq.layout == VQ_PACKED ? "packed" : "split",
+		 vq_dev_base(&vr->vq), (unsigned long long)vp->dev.features);
 	return 0;
 }
 
@@ -443,7 +443,8 @@ static void queue_stop(void *opaque, unsigned idx)
 	if (in_flight)
 		log_error("%s: vring %u stopped with %u buffers in flight", vp->base.name, idx,
 			  in_flight);
-	log_info("%s: vring %u stopped%s", vp->base.name, idx,
+	log_info("%s: vring %u stopped at base %#x%s", vp->base.name, idx,
+		 vq_dev_base(&vu_dev_vring(&vp->dev, idx)->vq),
 		 vu_dev_logging(&vp->dev) ? " (dirty log on)" : "");
 }
 

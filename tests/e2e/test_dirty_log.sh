@@ -46,7 +46,7 @@ run_check "packed rings, no mergeable buffers" a b --packed --no-mrg
 run_check "split rings, TSO frames cut in software" a b --tso
 run_check "two queue pairs, split" c d --queues 2
 run_check "two queue pairs, packed" c d --queues 2 --packed
-logged=$(grep -c 'stopped (dirty log on)' "$T"/uvnetd.*.log)
+logged=$(grep -c 'stopped at base .* (dirty log on)' "$T"/uvnetd.*.log)
 tap_cmp "uvnetd logged rings stopping while the log was on ($logged)" "$logged" -ge 4
 inflight=$(grep -c 'in flight' "$T"/uvnetd.*.log)
 tap_is "no ring stopped with buffers in flight" "$inflight" 0
