@@ -14,7 +14,7 @@
 #include <sys/types.h>
 
 #define VM_MIN_MEM_MIB 128
-#define VM_MAX_QUEUES 8
+#define VM_MAX_QUEUES 128 /* a vhost-user port's ceiling (port option queues=) */
 
 /* What `run` was asked for (vm_run.c parses and checks it). */
 struct run_opts {

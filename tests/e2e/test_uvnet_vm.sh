@@ -57,6 +57,8 @@ rejects "a multicast MAC" '^uvnet-vm: --net: mac=01:00:5e:00:00:01 is not a unic
     --name e5 --net "$net,mac=01:00:5e:00:00:01" "${ok_args[@]}"
 rejects "a malformed MAC" '^uvnet-vm: --net: mac=52:54:00:zz:00:01 is not a unicast MAC address' \
     --name e6 --net "$net,mac=52:54:00:zz:00:01" "${ok_args[@]}"
+rejects "more queue pairs than a port offers" '^uvnet-vm: --net: queues=129 is not a number from 1 to 128$' \
+    --name e7 --net "$net,queues=129" "${ok_args[@]}"
 rejects "a bad name" "^uvnet-vm: --name: 'a/b' is not a valid VM name" --name a/b --net "$net" "${ok_args[@]}"
 out=$(vm --help | tr '\n' ' ')
 tap_like "--help lists run, list, stop, console and build-guest" "$out" \
