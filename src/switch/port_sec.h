@@ -27,6 +27,16 @@
  * only, as in OVN (the length names its subnet); with host bits clear
  * (10.0.0.0/24) any address of the network.
  *
+ * A learning configuration (port_sec_learning(), `port-security=
+ * network:learn`) has no MAC yet: it lets through frames from the first
+ * unicast, non-zero source MAC a worker latches into the port's latch
+ * word (one compare-and-swap; port_sec_learn.c), with no IP address
+ * (DHCP, DAD and probes only) until the control thread reads the latch
+ * and replaces the configuration with the MAC and its address.  Frames
+ * from any other source are dropped as eth-src.  The latch is tested only
+ * where a frame already failed the MAC compare or left the inline path,
+ * so a locked port's common case does not see it.
+ *
  * The check reads the frame the way the switch does: the Ethernet header
  * from struct frame's copy, the L3 header bytes copied once out of the
  * frame (the sender may rewrite its buffer meanwhile), bounded by the
@@ -70,13 +80,17 @@ enum port_sec_reason {
 #undef PORT_SEC_ENUM
 
 struct port_sec {
-	uint8_t mac[6];
+	uint8_t mac[6];             /* zero while learning */
 	bool ip;                    /* addresses listed: the L3 checks apply */
 	uint8_t n4, n6;
 	uint64_t ll6[2];            /* the MAC's fe80::/64 EUI-64 address */
 	struct { uint32_t net, mask; } v4[PORT_SEC_MAX_ADDRS];        /* network order */
 	struct { uint64_t net[2], mask[2]; } v6[PORT_SEC_MAX_ADDRS];  /* as in memory */
+	uint64_t *latch;            /* learning: the port's latch word; else NULL */
 };
+
+/* A latch word: 0 (nothing latched) or PORT_SEC_LATCHED | the MAC's 48 bits. */
+#define PORT_SEC_LATCHED (1ull << 48)
 
 /*
  * Parse "MAC[,IP[/LEN]...]" into *ps.  -EINVAL, *ps untouched, with e
@@ -84,6 +98,27 @@ struct port_sec {
  * IPv6 address[/LEN]"); a multicast or zero MAC is refused.
  */
 int port_sec_parse(struct port_sec *ps, const char *s, struct error *e);
+
+/*
+ * A learning configuration: no MAC, no address, latch word `latch` (its
+ * owner, the bridge, binds it; NULL until then).
+ */
+void port_sec_learning(struct port_sec *ps, uint64_t *latch);
+
+/* Lock to mac with no IP address (DHCP, DAD and probes only). */
+void port_sec_mac_only_ip(struct port_sec *ps, const uint8_t mac[6]);
+
+/* Latch word <-> MAC: false when nothing is latched. */
+bool port_sec_latched_mac(uint64_t word, uint8_t mac[6]);
+
+/*
+ * The learning check (port_sec_learn.c), for a frame of EtherType type on
+ * a learning port: latch its source if the port has none and it is
+ * unicast and non-zero; then the source must be the latched one, and the
+ * rest is checked as for port_sec_mac_only_ip() of it.
+ */
+enum port_sec_reason port_sec_check_learn(const struct port_sec *ps, const struct frame *f,
+					  uint16_t type);
 
 /* "MAC,IP/LEN,...": parses back to the same configuration. */
 void port_sec_format(const struct port_sec *ps, char *buf, size_t size);
@@ -155,7 +190,8 @@ static inline enum port_sec_reason port_sec_check(const struct port_sec *ps,
 	memcpy(&b, ps->mac, 4);
 	memcpy(&d, ps->mac + 4, 2);
 	if ((a ^ b) | (uint16_t)(c ^ d))
-		return PORT_SEC_ETH_SRC;
+		return __builtin_expect(ps->latch != NULL, 0) ? port_sec_check_learn(ps, f, type)
+							      : PORT_SEC_ETH_SRC;
 	/* MAC only: ARP's sender is all there is left to check */
 	if (!ps->ip) {
 		if (type != 0x0806)
