@@ -136,7 +136,7 @@ tap_check "log says why" logged "port k1 removed: nobody listens on its socket f
 macl=52:54:00:e2:19:01
 # psec PORT: "PORT_SECURITY STATE" of show --json
 psec() { port_info "$1" 2>/dev/null | jget "d.get('port_security', '-') + ' ' + d.get('port_security_learn', '-')"; }
-secdrop() { port_info "$1" | jget "d['security_drops']['$2']"; }
+secdrop() { ctl --json stats "$1" | jget "d['ports'][0]['security_drops']['$2']"; }
 locked_on() { [[ $(psec "$1") =~ ^$2,10\.219\.0\.[0-9]+\ locked$ ]]; }
 # bench_fe NAME: a uvnet-bench front-end making $SD/NAME.sock, sending
 # from $macl (UDP 10.0.0.1 -> 10.0.0.2) 50 frames a second.
@@ -160,7 +160,7 @@ tap_is "the network holds the reservation for port ln" \
     "[\"ln $macl\"]"
 tap_check "its frames from 10.0.0.1 are dropped and counted as ipv4-src" \
     wait_for 5 eval '(( $(secdrop ln ipv4-src) > 0 ))'
-t=$(ctl trace "$net" in-port=ln dl-src=52:54:00:e2:19:66 2>&1)
+t=$(ctl trace "$net" in-port=ln dl-src=52:54:00:e2:19:66 dl-dst=ff:ff:ff:ff:ff:ff 2>&1)
 tap_like "trace: another source MAC out of ln is a port security drop (eth-src)" "$t" "port security: dropped: eth-src"
 ctl add-br brl || e2e_bail "bridge brl"
 out=$(ctl add-port brl h1 type=vhost-user path="$T/h1.sock" port-security=network:learn 2>&1)
@@ -170,7 +170,7 @@ ctl del-br brl
 out=$(ctl add-port "$net" h2 type=vhost-user path="$T/h2.sock" port-security=network:learn 2>&1)
 tap_is "add-port takes network:learn on the network's bridge" "$out" ""
 tap_is "h2 is learning" "$(psec h2)" "- learning"
-t=$(ctl trace "$net" in-port=h2 dl-src=ff:ff:ff:ff:ff:ff 2>&1)
+t=$(ctl trace "$net" in-port=h2 dl-src=ff:ff:ff:ff:ff:ff dl-dst=ff:ff:ff:ff:ff:ff 2>&1)
 tap_like "trace: a learning port latches no broadcast source (text)" "$t" \
     "port security \(network:learn\): learning: nothing latched"
 tap_like "trace: and drops it (eth-src)" "$t" "port security: dropped: eth-src"
