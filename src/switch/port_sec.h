@@ -30,10 +30,13 @@
  * A learning configuration (port_sec_learning(), `port-security=
  * network:learn`) has no MAC yet: it lets through frames from the first
  * unicast, non-zero source MAC a worker latches into the port's latch
- * word (one compare-and-swap; port_sec_learn.c), with no IP address
- * (DHCP, DAD and probes only) until the control thread reads the latch
- * and replaces the configuration with the MAC and its address.  Frames
- * from any other source are dropped as eth-src.  The latch is tested only
+ * word (one compare-and-swap; port_sec_learn.c), with no IPv4 at all
+ * (dropped as "learning": a DHCP DISCOVER answered now would get an
+ * address other than the one about to be reserved; the client sends
+ * again) and IPv6 from its link-local address and DAD only, until the
+ * control thread reads the latch and replaces the configuration with the
+ * MAC and its address.  Frames from any other source are dropped as
+ * eth-src.  The latch is tested only
  * where a frame already failed the MAC compare or left the inline path,
  * so a locked port's common case does not see it.
  *
@@ -69,7 +72,8 @@
 	X(DHCP_CLIENT, "dhcp-client")       \
 	X(RA_REDIRECT, "ra-redirect")       \
 	X(NESTED_TAG, "nested-tag")         \
-	X(MALFORMED, "malformed")
+	X(MALFORMED, "malformed")           \
+	X(LEARNING, "learning")
 
 #define PORT_SEC_ENUM(id, name) PORT_SEC_##id,
 enum port_sec_reason {
@@ -114,8 +118,9 @@ bool port_sec_latched_mac(uint64_t word, uint8_t mac[6]);
 /*
  * The learning check (port_sec_learn.c), for a frame of EtherType type on
  * a learning port: latch its source if the port has none and it is
- * unicast and non-zero; then the source must be the latched one, and the
- * rest is checked as for port_sec_mac_only_ip() of it.
+ * unicast and non-zero; then the source must be the latched one, IPv4
+ * waits for the lock (PORT_SEC_LEARNING), and the rest is checked as for
+ * port_sec_mac_only_ip() of it.
  */
 enum port_sec_reason port_sec_check_learn(const struct port_sec *ps, const struct frame *f,
 					  uint16_t type);

@@ -34,6 +34,8 @@ enum port_sec_reason port_sec_check_learn(const struct port_sec *ps, const struc
 	}
 	if (cur != want)
 		return PORT_SEC_ETH_SRC;
+	if (type == 0x0800) /* its DHCP waits for the address the lock will reserve */
+		return PORT_SEC_LEARNING;
 	port_sec_mac_only_ip(&locked, f->eth + 6);
 	return port_sec_check_l3(&locked, f, type);
 }

@@ -319,7 +319,7 @@ static void stats_and_fdb_show_answer_in_shape(void **state)
 		 "{\"ports\":[{\"name\":\"p2\",\"bridge\":\"br0\",\"type\":\"fake\",\"rx\":%s,\"tx\":%s,"
 		 "\"security_drops\":{\"eth-src\":0,\"arp-sha\":0,\"arp-spa\":0,\"ipv4-src\":0,"
 		 "\"ipv6-src\":0,\"nd\":0,\"dhcp-server\":0,\"dhcp-client\":0,\"ra-redirect\":0,"
-		 "\"nested-tag\":0,\"malformed\":0},\"max_macs_refused\":0,\"fdb_full_refused\":0,\"policing\":0}]}",
+		 "\"nested-tag\":0,\"malformed\":0,\"learning\":0},\"max_macs_refused\":0,\"fdb_full_refused\":0,\"policing\":0}]}",
 		 zero, zero);
 	assert_string_equal(r, want);
 	free(r);

@@ -3,7 +3,8 @@
  * Port security that locks on the first MAC (port_sec_learning(),
  * switch/port_sec_learn.c): group and zero sources are never latched,
  * the first unicast one is and every other is dropped afterwards, the
- * latched MAC may send no IP but DHCP until the lock comes, two threads
+ * latched MAC may send no IPv4 until the lock comes (DHCP with no address
+ * after it), two threads
  * racing two MACs latch exactly one, and the bridge binds each port's
  * configuration to its own latch, cleared for a new port.
  */
@@ -93,7 +94,8 @@ static void the_first_unicast_source_is_latched_and_no_other(void **state)
 	uint8_t m[6];
 	(void)state;
 	assert_false(port_sec_latched_mac(latch, m));
-	assert_int_equal(port_sec_check(&ps, mk(&p, guest, 0x0800, true)), PORT_SEC_PASS);
+	/* a DHCP DISCOVER latches, and waits */
+	assert_int_equal(port_sec_check(&ps, mk(&p, guest, 0x0800, true)), PORT_SEC_LEARNING);
 	assert_true(port_sec_latched_mac(latch, m));
 	assert_memory_equal(m, guest, 6);
 	assert_int_equal(port_sec_check(&ps, mk(&p, guest, 0x88b5, false)), PORT_SEC_PASS);
@@ -104,12 +106,17 @@ static void the_first_unicast_source_is_latched_and_no_other(void **state)
 	assert_memory_equal(m, guest, 6);
 }
 
-static void latched_but_not_locked_may_send_dhcp_only(void **state)
+/* Not even DHCP: an offer now would be for another address than the
+ * one the lock reserves. */
+static void latched_but_not_locked_sends_no_ipv4(void **state)
 {
 	struct pkt p;
 	(void)state;
-	assert_int_equal(port_sec_check(&ps, mk(&p, guest, 0x0800, true)), PORT_SEC_PASS);
-	assert_int_equal(port_sec_check(&ps, mk(&p, guest, 0x0800, false)), PORT_SEC_IPV4_SRC);
+	assert_int_equal(port_sec_check(&ps, mk(&p, guest, 0x0800, true)), PORT_SEC_LEARNING);
+	assert_int_equal(port_sec_check(&ps, mk(&p, guest, 0x0800, true)), PORT_SEC_LEARNING);
+	assert_int_equal(port_sec_check(&ps, mk(&p, guest, 0x0800, false)), PORT_SEC_LEARNING);
+	assert_int_equal(port_sec_check(&ps, mk(&p, guest, 0x88b5, false)), PORT_SEC_PASS);
+	assert_int_equal(port_sec_check(&ps, mk(&p, forged, 0x0800, true)), PORT_SEC_ETH_SRC);
 }
 
 /* A non-IP frame first latches too (an LLDP or a gratuitous frame). */
@@ -122,6 +129,7 @@ static void any_ethertype_can_latch(void **state)
 	assert_true(port_sec_latched_mac(latch, m));
 	assert_memory_equal(m, forged, 6);
 	assert_int_equal(port_sec_check(&ps, mk(&p, guest, 0x0800, true)), PORT_SEC_ETH_SRC);
+	assert_int_equal(port_sec_check(&ps, mk(&p, guest, 0x0806, false)), PORT_SEC_ETH_SRC);
 }
 
 #define RACE_FRAMES 20000
@@ -223,7 +231,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(group_and_zero_sources_are_never_latched, reset),
 		cmocka_unit_test_setup(the_first_unicast_source_is_latched_and_no_other, reset),
-		cmocka_unit_test_setup(latched_but_not_locked_may_send_dhcp_only, reset),
+		cmocka_unit_test_setup(latched_but_not_locked_sends_no_ipv4, reset),
 		cmocka_unit_test_setup(any_ethertype_can_latch, reset),
 		cmocka_unit_test_setup(two_queues_racing_two_macs_latch_exactly_one, reset),
 		cmocka_unit_test_setup(the_lock_with_no_address_keeps_dhcp, reset),
