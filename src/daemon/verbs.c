@@ -337,17 +337,17 @@ static const char *slot_name(const struct bridge *br, unsigned slot)
 	return slot < BRIDGE_MAX_PORTS && br->ports[slot] ? br->ports[slot]->name : "?";
 }
 
-/* A learning in-port: the MAC it is (or the frame would get it) locked on. */
-static struct json_object *learn_trace_json(uint64_t latch)
+/* A learning in-port: the MAC it is locked on, or the frame would lock it on. */
+static struct json_object *learn_trace_json(const struct trace_result *r)
 {
 	uint8_t m[6];
-	char text[64];
+	char text[96];
 
-	if (!port_sec_latched_mac(latch, m))
+	if (!port_sec_latched_mac(r->latch, m))
 		return json_object_new_string("learning: nothing latched (only a unicast, non-zero source is)");
-	snprintf(text, sizeof(text),
-		 "latched %02x:%02x:%02x:%02x:%02x:%02x (every other source is dropped)", m[0], m[1],
-		 m[2], m[3], m[4], m[5]);
+	snprintf(text, sizeof(text), "%s %02x:%02x:%02x:%02x:%02x:%02x (every other source is dropped)",
+		 r->latches ? "learning: this frame would latch" : "latched", m[0], m[1], m[2], m[3],
+		 m[4], m[5]);
 	return json_object_new_string(text);
 }
 
@@ -375,7 +375,7 @@ static struct json_object *trace_json(const struct bridge *br, const struct trac
 	if (r->verdict == TRACE_DROP_SECURITY)
 		json_object_object_add(o, "port_security", json_object_new_string(port_sec_reason_name(r->sec)));
 	if (r->learning)
-		json_object_object_add(o, "port_security_learn", learn_trace_json(r->latch));
+		json_object_object_add(o, "port_security_learn", learn_trace_json(r));
 	if (r->verdict != TRACE_FORWARD && r->verdict != TRACE_NO_OUTPUT)
 		return o;
 	json_object_object_add(o, "vlan", json_object_new_int(r->vlan));

@@ -147,6 +147,7 @@ int trace_run(struct bridge *br, struct port *in, const struct trace_frame *tf, 
 {
 	const struct bridge_port_cfg *c = br->cfg[in->index];
 	struct bridge_port_cfg learning;
+	uint64_t before = 0;
 	const struct mirror_table *mt = __atomic_load_n(&br->mirrors, __ATOMIC_ACQUIRE);
 	uint8_t *buf = calloc(1, tf->len > ETH_HLEN_TAGGED ? tf->len : ETH_HLEN_TAGGED);
 	struct iovec iov;
@@ -161,7 +162,7 @@ int trace_run(struct bridge *br, struct port *in, const struct trace_frame *tf, 
 	if (c->secure && c->sec.latch) { /* judged on a copy of the latch: a trace latches nothing */
 		learning = *c;
 		r->learning = true;
-		r->latch = __atomic_load_n(c->sec.latch, __ATOMIC_ACQUIRE);
+		r->latch = before = __atomic_load_n(c->sec.latch, __ATOMIC_ACQUIRE);
 		learning.sec.latch = &r->latch;
 		c = &learning;
 	}
@@ -177,6 +178,7 @@ int trace_run(struct bridge *br, struct port *in, const struct trace_frame *tf, 
 		r->verdict = TRACE_DROP_VLAN;
 	else if ((r->sec = decide_security(c, &f)) != PORT_SEC_PASS)
 		r->verdict = TRACE_DROP_SECURITY;
+	r->latches = r->learning && !before && r->latch;
 	if (r->verdict == TRACE_FORWARD) {
 		r->vlan = f.vlan;
 		r->multicast = frame_dst_is_multicast(&f);
