@@ -51,7 +51,7 @@ static int check(const struct port_sec *ps, struct frame *f, const struct iovec 
 {
 	f->iov = iov;
 	f->niov = (uint16_t)niov;
-	return port_sec_check(ps, f);
+	return ps->latch ? port_sec_check_learn(ps, f) : port_sec_check(ps, f);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -154,7 +154,6 @@ int port_sec_parse(struct port_sec *out, const char *s, struct error *e)
 void port_sec_learning(struct port_sec *ps, uint64_t *latch)
 {
 	memset(ps, 0, sizeof(*ps));
-	ps->ip = true; /* a zero source that matches the zero MAC reaches the L3 check */
 	ps->latch = latch;
 }
 
@@ -465,8 +464,6 @@ enum port_sec_reason port_sec_check_l3(const struct port_sec *ps, const struct f
 {
 	struct peek p;
 
-	if (ps->latch) /* learning: a zero source, which matched the zero MAC */
-		return port_sec_check_learn(ps, f, type);
 	p.f = f;
 	p.avail = f->len > f->l2_len ? f->len - f->l2_len : 0;
 	p.have = p.avail < PEEK_FIRST ? p.avail : PEEK_FIRST;

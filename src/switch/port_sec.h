@@ -36,9 +36,9 @@
  * again) and IPv6 from its link-local address and DAD only, until the
  * control thread reads the latch and replaces the configuration with the
  * MAC and its address.  Frames from any other source are dropped as
- * eth-src.  The latch is tested only
- * where a frame already failed the MAC compare or left the inline path,
- * so a locked port's common case does not see it.
+ * eth-src.  The bridge sends a learning port's frames to
+ * port_sec_check_learn() instead of port_sec_check() (decide.h), so a
+ * locked port's check is as it was.
  *
  * The check reads the frame the way the switch does: the Ethernet header
  * from struct frame's copy, the L3 header bytes copied once out of the
@@ -84,7 +84,7 @@ enum port_sec_reason {
 #undef PORT_SEC_ENUM
 
 struct port_sec {
-	uint8_t mac[6];             /* zero while learning */
+	uint8_t mac[6];
 	bool ip;                    /* addresses listed: the L3 checks apply */
 	uint8_t n4, n6;
 	uint64_t ll6[2];            /* the MAC's fe80::/64 EUI-64 address */
@@ -116,14 +116,13 @@ void port_sec_mac_only_ip(struct port_sec *ps, const uint8_t mac[6]);
 bool port_sec_latched_mac(uint64_t word, uint8_t mac[6]);
 
 /*
- * The learning check (port_sec_learn.c), for a frame of EtherType type on
- * a learning port: latch its source if the port has none and it is
- * unicast and non-zero; then the source must be the latched one, IPv4
- * waits for the lock (PORT_SEC_LEARNING), and the rest is checked as for
+ * port_sec_check() of a learning configuration (port_sec_learn.c): latch
+ * the frame's source if the port has none and it is unicast and non-zero;
+ * then the source must be the latched one, IPv4 waits for the lock
+ * (PORT_SEC_LEARNING), and the rest is checked as for
  * port_sec_mac_only_ip() of it.
  */
-enum port_sec_reason port_sec_check_learn(const struct port_sec *ps, const struct frame *f,
-					  uint16_t type);
+enum port_sec_reason port_sec_check_learn(const struct port_sec *ps, const struct frame *f);
 
 /* "MAC,IP/LEN,...": parses back to the same configuration. */
 void port_sec_format(const struct port_sec *ps, char *buf, size_t size);
@@ -195,8 +194,7 @@ static inline enum port_sec_reason port_sec_check(const struct port_sec *ps,
 	memcpy(&b, ps->mac, 4);
 	memcpy(&d, ps->mac + 4, 2);
 	if ((a ^ b) | (uint16_t)(c ^ d))
-		return __builtin_expect(ps->latch != NULL, 0) ? port_sec_check_learn(ps, f, type)
-							      : PORT_SEC_ETH_SRC;
+		return PORT_SEC_ETH_SRC;
 	/* MAC only: ARP's sender is all there is left to check */
 	if (!ps->ip) {
 		if (type != 0x0806)

@@ -17,9 +17,9 @@ static uint64_t mac_word(const uint8_t *m)
 	       (uint64_t)m[3] << 16 | (uint64_t)m[4] << 8 | m[5];
 }
 
-enum port_sec_reason port_sec_check_learn(const struct port_sec *ps, const struct frame *f,
-					  uint16_t type)
+enum port_sec_reason port_sec_check_learn(const struct port_sec *ps, const struct frame *f)
 {
+	uint16_t type = (uint16_t)(f->eth[f->l2_len - 2] << 8 | f->eth[f->l2_len - 1]);
 	uint64_t src = mac_word(f->eth + 6), want = src | PORT_SEC_LATCHED;
 	uint64_t cur = __atomic_load_n(ps->latch, __ATOMIC_ACQUIRE);
 	struct port_sec locked;

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "switch/bridge.h"
+#include "switch/decide.h"
 #include "switch/port_sec.h"
 
 static const uint8_t guest[6] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
@@ -79,12 +80,11 @@ static void group_and_zero_sources_are_never_latched(void **state)
 {
 	struct pkt p;
 	(void)state;
-	assert_int_equal(port_sec_check(&ps, mk(&p, bcast, 0x0800, true)), PORT_SEC_ETH_SRC);
-	assert_int_equal(port_sec_check(&ps, mk(&p, mcast, 0x86dd, false)), PORT_SEC_ETH_SRC);
-	/* zero matches the learning configuration's zero MAC: still dropped */
-	assert_int_equal(port_sec_check(&ps, mk(&p, zero, 0x0800, true)), PORT_SEC_ETH_SRC);
-	assert_int_equal(port_sec_check(&ps, mk(&p, zero, 0x0806, false)), PORT_SEC_ETH_SRC);
-	assert_int_equal(port_sec_check(&ps, mk(&p, zero, 0x88b5, false)), PORT_SEC_ETH_SRC);
+	assert_int_equal(port_sec_check_learn(&ps, mk(&p, bcast, 0x0800, true)), PORT_SEC_ETH_SRC);
+	assert_int_equal(port_sec_check_learn(&ps, mk(&p, mcast, 0x86dd, false)), PORT_SEC_ETH_SRC);
+	assert_int_equal(port_sec_check_learn(&ps, mk(&p, zero, 0x0800, true)), PORT_SEC_ETH_SRC);
+	assert_int_equal(port_sec_check_learn(&ps, mk(&p, zero, 0x0806, false)), PORT_SEC_ETH_SRC);
+	assert_int_equal(port_sec_check_learn(&ps, mk(&p, zero, 0x88b5, false)), PORT_SEC_ETH_SRC);
 	assert_int_equal(latch, 0);
 }
 
@@ -95,13 +95,13 @@ static void the_first_unicast_source_is_latched_and_no_other(void **state)
 	(void)state;
 	assert_false(port_sec_latched_mac(latch, m));
 	/* a DHCP DISCOVER latches, and waits */
-	assert_int_equal(port_sec_check(&ps, mk(&p, guest, 0x0800, true)), PORT_SEC_LEARNING);
+	assert_int_equal(port_sec_check_learn(&ps, mk(&p, guest, 0x0800, true)), PORT_SEC_LEARNING);
 	assert_true(port_sec_latched_mac(latch, m));
 	assert_memory_equal(m, guest, 6);
-	assert_int_equal(port_sec_check(&ps, mk(&p, guest, 0x88b5, false)), PORT_SEC_PASS);
-	assert_int_equal(port_sec_check(&ps, mk(&p, forged, 0x88b5, false)), PORT_SEC_ETH_SRC);
-	assert_int_equal(port_sec_check(&ps, mk(&p, forged, 0x0800, true)), PORT_SEC_ETH_SRC);
-	assert_int_equal(port_sec_check(&ps, mk(&p, zero, 0x88b5, false)), PORT_SEC_ETH_SRC);
+	assert_int_equal(port_sec_check_learn(&ps, mk(&p, guest, 0x88b5, false)), PORT_SEC_PASS);
+	assert_int_equal(port_sec_check_learn(&ps, mk(&p, forged, 0x88b5, false)), PORT_SEC_ETH_SRC);
+	assert_int_equal(port_sec_check_learn(&ps, mk(&p, forged, 0x0800, true)), PORT_SEC_ETH_SRC);
+	assert_int_equal(port_sec_check_learn(&ps, mk(&p, zero, 0x88b5, false)), PORT_SEC_ETH_SRC);
 	assert_true(port_sec_latched_mac(latch, m));
 	assert_memory_equal(m, guest, 6);
 }
@@ -112,11 +112,11 @@ static void latched_but_not_locked_sends_no_ipv4(void **state)
 {
 	struct pkt p;
 	(void)state;
-	assert_int_equal(port_sec_check(&ps, mk(&p, guest, 0x0800, true)), PORT_SEC_LEARNING);
-	assert_int_equal(port_sec_check(&ps, mk(&p, guest, 0x0800, true)), PORT_SEC_LEARNING);
-	assert_int_equal(port_sec_check(&ps, mk(&p, guest, 0x0800, false)), PORT_SEC_LEARNING);
-	assert_int_equal(port_sec_check(&ps, mk(&p, guest, 0x88b5, false)), PORT_SEC_PASS);
-	assert_int_equal(port_sec_check(&ps, mk(&p, forged, 0x0800, true)), PORT_SEC_ETH_SRC);
+	assert_int_equal(port_sec_check_learn(&ps, mk(&p, guest, 0x0800, true)), PORT_SEC_LEARNING);
+	assert_int_equal(port_sec_check_learn(&ps, mk(&p, guest, 0x0800, true)), PORT_SEC_LEARNING);
+	assert_int_equal(port_sec_check_learn(&ps, mk(&p, guest, 0x0800, false)), PORT_SEC_LEARNING);
+	assert_int_equal(port_sec_check_learn(&ps, mk(&p, guest, 0x88b5, false)), PORT_SEC_PASS);
+	assert_int_equal(port_sec_check_learn(&ps, mk(&p, forged, 0x0800, true)), PORT_SEC_ETH_SRC);
 }
 
 /* A non-IP frame first latches too (an LLDP or a gratuitous frame). */
@@ -125,11 +125,11 @@ static void any_ethertype_can_latch(void **state)
 	struct pkt p;
 	uint8_t m[6];
 	(void)state;
-	assert_int_equal(port_sec_check(&ps, mk(&p, forged, 0x88b5, false)), PORT_SEC_PASS);
+	assert_int_equal(port_sec_check_learn(&ps, mk(&p, forged, 0x88b5, false)), PORT_SEC_PASS);
 	assert_true(port_sec_latched_mac(latch, m));
 	assert_memory_equal(m, forged, 6);
-	assert_int_equal(port_sec_check(&ps, mk(&p, guest, 0x0800, true)), PORT_SEC_ETH_SRC);
-	assert_int_equal(port_sec_check(&ps, mk(&p, guest, 0x0806, false)), PORT_SEC_ETH_SRC);
+	assert_int_equal(port_sec_check_learn(&ps, mk(&p, guest, 0x0800, true)), PORT_SEC_ETH_SRC);
+	assert_int_equal(port_sec_check_learn(&ps, mk(&p, guest, 0x0806, false)), PORT_SEC_ETH_SRC);
 }
 
 #define RACE_FRAMES 20000
@@ -148,7 +148,7 @@ static void *race(void *arg)
 	mk(&p, r->mac, 0x88b5, false);
 	pthread_barrier_wait(r->go);
 	for (unsigned i = 0; i < RACE_FRAMES; i++)
-		r->passed += port_sec_check(&ps, &p.f) == PORT_SEC_PASS;
+		r->passed += port_sec_check_learn(&ps, &p.f) == PORT_SEC_PASS;
 	return NULL;
 }
 
@@ -190,7 +190,8 @@ static void the_lock_with_no_address_keeps_dhcp(void **state)
 	assert_int_equal(port_sec_check(&lock, mk(&p, forged, 0x0800, true)), PORT_SEC_ETH_SRC);
 }
 
-/* The bridge gives each learning port its own latch, zero when it is added. */
+/* The bridge gives each learning port its own latch, zero when it is
+ * added, and decide_security() judges its frames by it. */
 static void the_bridge_binds_a_latch_per_port(void **state)
 {
 	struct bridge *br = bridge_new("br0");
@@ -205,7 +206,8 @@ static void the_bridge_binds_a_latch_per_port(void **state)
 	assert_int_equal(bridge_add_port(br, &a, &cfg), 0);
 	assert_int_equal(bridge_add_port(br, &b, &cfg), 0);
 	assert_ptr_not_equal(bridge_port_cfg(br, &a)->sec.latch, bridge_port_cfg(br, &b)->sec.latch);
-	assert_int_equal(port_sec_check(&bridge_port_cfg(br, &a)->sec, mk(&p, guest, 0x88b5, false)),
+	/* the switch's decision goes through the learning check */
+	assert_int_equal(decide_security(bridge_port_cfg(br, &a), mk(&p, guest, 0x88b5, false)),
 			 PORT_SEC_PASS);
 	assert_int_equal(bridge_port_latch(br, &a), (PORT_SEC_LATCHED | 0x525400123456ull));
 	assert_int_equal(bridge_port_latch(br, &b), 0);
