@@ -10,7 +10,10 @@
  *  - the verdict is the same whatever the buffers' cut;
  *  - a frame let through has the port's MAC as its source, and with
  *    addresses listed, an IPv4 frame let through comes from a listed
- *    address or 0.0.0.0 (DHCP).
+ *    address or 0.0.0.0 (DHCP);
+ *  - with selector bit 8, the port is learning (port_sec_learning(), its
+ *    latch empty): a frame let through has a unicast non-zero source, the
+ *    one latched, and IPv4 from 0.0.0.0 only; nothing else is latched.
  */
 #include <arpa/inet.h>
 #include <stdint.h>
@@ -48,12 +51,14 @@ static int check(const struct port_sec *ps, struct frame *f, const struct iovec 
 {
 	f->iov = iov;
 	f->niov = (uint16_t)niov;
-	return port_sec_check(ps, f);
+	return ps->latch ? port_sec_check_learn(ps, f) : port_sec_check(ps, f);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct iovec one[1], many[1024];
+	uint64_t latch = 0;
+	uint8_t latched[6];
 	struct port_sec ps;
 	struct port_vlan pv;
 	struct frame f = { 0 };
@@ -67,6 +72,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sel = data[0];
 	if (port_sec_parse(&ps, configs[sel % 4], NULL))
 		abort();
+	if (sel & 8)
+		port_sec_learning(&ps, &latch);
 	port_vlan_init(&pv);
 	if (sel & 4)
 		port_vlan_set_access(&pv, 10);
@@ -83,10 +90,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r2 = check(&ps, &f, many, n);
 	if (r1 != r2 || r1 < PORT_SEC_PASS || r1 >= PORT_SEC_NREASONS)
 		abort();
+	if ((sel & 8) && port_sec_latched_mac(latch, latched)) {
+		if ((latched[0] & 1) || !(latched[0] | latched[1] | latched[2] | latched[3] |
+					 latched[4] | latched[5]) || memcmp(latched, data + 8, 6))
+			abort();
+		memcpy(ps.mac, latched, 6);
+	}
 	if (r1 == PORT_SEC_PASS) {
 		const uint8_t *b = data + 2;
 
-		if (memcmp(b + 6, ps.mac, 6))
+		if (memcmp(b + 6, ps.mac, 6) || ((sel & 8) && !latch))
 			abort();
 		/* IPv4 with a source that is neither listed nor 0.0.0.0 */
 		if (ps.ip && (b[l2_len - 2] << 8 | b[l2_len - 1]) == 0x0800 && len >= l2_len + 20u) {

@@ -219,6 +219,8 @@ static void print_trace(struct json_object *res)
 	if (!strcmp(v, "vlan"))
 		printf("  vlan: dropped: %s does not admit this frame's tag (show: its vlan)\n",
 		       str(res, "in_port"));
+	if (get(res, "port_security_learn"))
+		printf("  port security (network:learn): %s\n", str(res, "port_security_learn"));
 	if (!strcmp(v, "port security"))
 		printf("  port security: dropped: %s\n", str(res, "port_security"));
 	if (get(res, "vlan")) {

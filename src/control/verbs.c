@@ -14,7 +14,8 @@ const char *const verb_port_kind_help[] = {
 	"type=afpacket dev=NETDEV",
 	"type=vxlan remote=IP vni=N [local=IP] [dstport=4789]",
 	"any kind also takes: tag=VLAN (access), trunks=LIST (e.g. 10,20-30), mtu=N,",
-	"  max-macs=N (0: no limit; vhost-user default 64), port-security=MAC[,IP[/LEN]...],",
+	"  max-macs=N (0: no limit; vhost-user default 64),",
+	"  port-security=MAC[,IP[/LEN]...]|network:MAC|network:learn|off,",
 	"  ingress-policing-rate=KBPS (0: off), ingress-policing-burst=KBITS (0: 8000)",
 	NULL,
 };

@@ -60,10 +60,12 @@ enum verb_group { VERB_GROUP_SWITCH, VERB_GROUP_INSPECT, VERB_GROUP_NETWORK, VER
 	  "pcap (tcpdump -r reads it) to FILE or by default to standard output; stops "  \
 	  "after COUNT frames, on Ctrl-C or when the pipe closes, and says how many the " \
 	  "capture dropped")                                                              \
-	X(NET_DEFINE, "net-define", 1, 5, true, VERB_GROUP_NETWORK,                       \
-	  "net-define NAME mode=nat|isolated|bridge [subnet=CIDR] [dhcp-range=START,END] [uplink=DEV]", \
+	X(NET_DEFINE, "net-define", 1, 7, true, VERB_GROUP_NETWORK,                       \
+	  "net-define NAME mode=nat|isolated|bridge [subnet=CIDR] [dhcp-range=START,END] [uplink=DEV] " \
+	  "[socket-group=GROUP] [socket-port-security=learn|off]",                        \
 	  "define a network (subnet default: a free 192.168.X.0/24; uplink default: the "  \
-	  "default route's device; mode=bridge needs uplink=)")                          \
+	  "default route's device; mode=bridge needs uplink=; its socket directory's "     \
+	  "ports lock on their first MAC unless socket-port-security=off)")                \
 	X(NET_UNDEFINE, "net-undefine", 1, 1, true, VERB_GROUP_NETWORK, "net-undefine NAME", \
 	  "forget a stopped network")                                                     \
 	X(NET_START, "net-start", 1, 1, true, VERB_GROUP_NETWORK, "net-start NAME",       \

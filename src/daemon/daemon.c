@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "daemon/ovn.h"
+#include "daemon/psec_spec.h"
 #include "port/port_kind.h"
 #include "util/log.h"
 #include "util/parse.h"
@@ -72,6 +73,7 @@ static void on_tick(void *arg)
 	for (unsigned i = 0; i < NETWORK_MAX; i++)
 		if (d->networks[i])
 			network_tick(d->networks[i]);
+	daemon_learn_tick(d);
 	if (d->ovn)
 		ovn_tick(d->ovn);
 }
@@ -143,6 +145,7 @@ static void remove_port(struct daemon *d, struct daemon_port *dp)
 	bridge_forget_port(dp->br->sw, dp->port);
 	dp->port->ops->destroy(dp->port);
 	json_object_put(dp->options);
+	daemon_learn_stop(dp);
 	*dp = (struct daemon_port){ 0 };
 	d->dirty = true;
 	log_info("port %s removed", name);
@@ -348,15 +351,43 @@ static int police_from_options(struct port_opts *o, struct police_cfg *p, struct
 	return 0;
 }
 
+/* port-security= (psec_spec.h), network:MAC resolved already. */
+static int sec_from_options(struct port_opts *o, struct bridge_port_cfg *cfg, struct error *e)
+{
+	const char *sec = port_opt_get(o, "port-security");
+	struct psec_spec s;
+	int rc;
+
+	if (!sec)
+		return 0;
+	if ((rc = psec_spec_parse(sec, &s, e)))
+		return rc;
+	switch (s.kind) {
+	case PSEC_SPEC_OFF:
+		return 0;
+	case PSEC_SPEC_NETWORK_MAC:
+		return error_set(e, -EINVAL, "port-security: network:MAC is for add-port");
+	case PSEC_SPEC_NETWORK_LEARN:
+		port_sec_learning(&cfg->sec, NULL);
+		cfg->learn = true;
+		break;
+	case PSEC_SPEC_STATIC:
+		cfg->sec = s.sec;
+		break;
+	}
+	cfg->secure = true;
+	return 0;
+}
+
 /*
  * What the switch does with the port (bridge.h): VLANs (tag=, trunks=),
- * max-macs=N (0: no limit; default: the kind's), port-security=MAC[,IP...]
- * ("off": none), ingress policing.
+ * max-macs=N (0: no limit; default: the kind's), port-security= (off,
+ * MAC[,IP...], network:learn), ingress policing.
  */
 static int cfg_from_options(struct port_opts *o, const struct port_kind *kind,
 			    struct bridge_port_cfg *cfg, struct error *e)
 {
-	const char *sec = port_opt_get(o, "port-security"), *max = port_opt_get(o, "max-macs");
+	const char *max = port_opt_get(o, "max-macs");
 	uint64_t v;
 	int rc;
 
@@ -371,12 +402,7 @@ static int cfg_from_options(struct port_opts *o, const struct port_kind *kind,
 					 max, BRIDGE_FDB_SIZE);
 		cfg->max_macs = (unsigned)v;
 	}
-	if (sec && strcmp(sec, "off")) {
-		if ((rc = port_sec_parse(&cfg->sec, sec, e)))
-			return rc;
-		cfg->secure = true;
-	}
-	return 0;
+	return sec_from_options(o, cfg, e);
 }
 
 static struct json_object *words_json(const char *const *w, unsigned n)
@@ -411,7 +437,7 @@ static int check_new_port(struct daemon *d, struct daemon_bridge *br, const char
 	return 0;
 }
 
-#define PSEC_NETWORK "port-security=network:"
+#define PSEC_NETWORK "port-security=" PSEC_SPEC_NETWORK
 
 static int add_port(struct daemon *d, struct daemon_bridge *br, const char *name,
 		    const char *const *opts, unsigned nopts, const char *const *given,
@@ -422,18 +448,28 @@ static int add_port(struct daemon *d, struct daemon_bridge *br, const char *name
  * (daemon_net_port_security()): words[] is opts with that word resolved
  * to port-security=MAC,IP into buf.  The port keeps the words it was
  * given, so a replayed state file asks again and gets the same address.
+ * network:learn stays as it is (the port asks once it sent a frame),
+ * on a network's bridge only.
  */
 static int resolve_network_security(struct daemon *d, const char *bridge, const char *name,
 				    const char *const *opts, unsigned nopts, const char **words,
 				    char *buf, size_t len, struct error *e)
 {
-	size_t k = strlen(PSEC_NETWORK) - strlen("network:");
+	size_t k = strlen(PSEC_NETWORK) - strlen(PSEC_SPEC_NETWORK);
+	struct psec_spec s;
 	int rc;
 
 	for (unsigned i = 0; i < nopts; i++) {
 		words[i] = opts[i];
 		if (strncmp(opts[i], PSEC_NETWORK, strlen(PSEC_NETWORK)))
 			continue;
+		if ((rc = psec_spec_parse(opts[i] + k, &s, e)))
+			return rc;
+		if (s.kind == PSEC_SPEC_NETWORK_LEARN) {
+			if ((rc = daemon_net_check_bridge(d, bridge, "learn", e)))
+				return rc;
+			continue;
+		}
 		memcpy(buf, opts[i], k);
 		rc = daemon_net_port_security(d, bridge, name, opts[i] + strlen(PSEC_NETWORK),
 					      buf + k, len - k, e);
@@ -491,14 +527,20 @@ static int add_port(struct daemon *d, struct daemon_bridge *br, const char *name
 		return rc;
 	if (mtu) /* else keep what the port found itself (a tunnel's underlay) */
 		p->mtu = mtu;
+	slot = free_port_slot(d);
+	if (cfg.learn && daemon_learn_start(slot)) {
+		p->ops->destroy(p);
+		return error_set(e, -ENOMEM, "port %s: out of memory", name);
+	}
 	if ((rc = bridge_add_port(br->sw, p, &cfg))) {
+		daemon_learn_stop(slot);
 		p->ops->destroy(p);
 		if (rc == -ENOMEM)
 			return error_set(e, rc, "bridge: out of memory");
 		return error_set(e, -ENOSPC, "bridge: %s has %d ports already", bridge, BRIDGE_MAX_PORTS);
 	}
-	slot = free_port_slot(d);
-	*slot = (struct daemon_port){ .port = p, .br = br, .options = words_json(given, nopts) };
+	*slot = (struct daemon_port){ .port = p, .br = br, .options = words_json(given, nopts),
+				      .learn = slot->learn };
 	snprintf(slot->owner, sizeof(slot->owner), "%s", owner ? owner : "");
 	d->dirty = true;
 	log_info("port %s (%s) added to %s", name, type, bridge);
@@ -521,6 +563,7 @@ static void own_cfg(struct daemon_port *dp, struct bridge_port_cfg *own)
 	if (parse_options(w, (unsigned)(n < PORT_MAX_OPTS ? n : PORT_MAX_OPTS), &o, &e) ||
 	    cfg_from_options(&o, port_kind_find(dp->port->ops->kind), own, &e))
 		bridge_port_cfg_init(own);
+	daemon_learn_cfg(dp, own);
 }
 
 static bool vlan_equal(const struct port_vlan *a, const struct port_vlan *b)
@@ -540,7 +583,10 @@ unsigned daemon_port_set_ovn(struct daemon *d, struct daemon_port *dp, const str
 	own_cfg(dp, &own);
 	cfg.vlan = vlan ? *vlan : own.vlan;
 	cfg.secure = sec ? true : own.secure;
+	cfg.learn = sec ? false : own.learn;
 	cfg.sec = sec ? *sec : own.sec;
+	if (cfg.learn && cur->learn) /* the same latch: unchanged */
+		cfg.sec.latch = cur->sec.latch;
 	if (!vlan_equal(&cfg.vlan, &cur->vlan))
 		changed |= DAEMON_OVN_VLAN;
 	if (cfg.secure != cur->secure || (cfg.secure && memcmp(&cfg.sec, &cur->sec, sizeof(cfg.sec))))
@@ -677,7 +723,7 @@ int daemon_set_port(struct daemon *d, const char *name, const char *const *opts,
 	char psec[128];
 	struct port_opts o;
 	unsigned mtu, nw;
-	bool relearn;
+	bool relearn, learn_words;
 	int rc;
 
 	if (!dp)
@@ -686,9 +732,10 @@ int daemon_set_port(struct daemon *d, const char *name, const char *const *opts,
 	if ((rc = parse_options(opts, nopts, &o, e)))
 		return rc;
 	if (port_opt_get(&o, "port-security") &&
-	    !strncmp(port_opt_get(&o, "port-security"), "network:", 8))
-		return error_set(e, -EINVAL, "port-security: network:MAC is for add-port (the address "
-				 "is reserved with the port); give port-security=MAC,IP");
+	    !strncmp(port_opt_get(&o, "port-security"), PSEC_SPEC_NETWORK, strlen(PSEC_SPEC_NETWORK)))
+		return error_set(e, -EINVAL, "port-security: network:MAC and network:learn are for "
+				 "add-port (the address is reserved with the port); give "
+				 "port-security=MAC,IP");
 	for (unsigned i = 0; i < o.n; i++)
 		if ((rc = settable(k, dp->port->ops->kind, o.kv[i].key, e)))
 			return rc;
@@ -710,6 +757,10 @@ int daemon_set_port(struct daemon *d, const char *name, const char *const *opts,
 		json_object_put(merged);
 		return error_prefix(e, "port %s", name);
 	}
+	learn_words = cfg.learn;
+	daemon_learn_cfg(dp, &cfg); /* still network:learn: the lock it has */
+	if (cfg.learn) /* still learning, on the same latch */
+		cfg.sec.latch = bridge_port_cfg(dp->br->sw, dp->port)->sec.latch;
 	if ((rc = bridge_set_port_cfg(dp->br->sw, dp->port, &cfg, &old))) {
 		json_object_put(merged);
 		return error_set(e, rc, "port %s: out of memory", name);
@@ -729,6 +780,8 @@ int daemon_set_port(struct daemon *d, const char *name, const char *const *opts,
 			__atomic_store_n(&dp->port->mtu, mtu, __ATOMIC_RELAXED);
 	json_object_put(dp->options);
 	dp->options = merged;
+	if (!learn_words) /* port-security= replaced network:learn */
+		daemon_learn_stop(dp);
 	d->dirty = true;
 	log_info("port %s: set %u option(s)", name, nopts);
 	if (d->ovn) /* what the chassis manages (VLAN, security) over the words */

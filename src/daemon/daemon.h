@@ -33,6 +33,7 @@
 #define DAEMON_MAX_MIRRORS 64
 
 struct ovn;
+struct daemon_learn;
 
 struct daemon_bridge {
 	struct bridge *sw;              /* NULL: a free slot */
@@ -44,6 +45,7 @@ struct daemon_port {
 	struct daemon_bridge *br;
 	char owner[NETWORK_NAME_MAX];
 	struct json_object *options;    /* the key=value words it was made with */
+	struct daemon_learn *learn;     /* port-security=network:learn; else NULL */
 };
 
 /* A mirror as add-mirror made it (switch/mirror.h). */
@@ -157,6 +159,22 @@ struct network *daemon_find_net(struct daemon *d, const char *name);
  */
 int daemon_net_port_security(struct daemon *d, const char *bridge, const char *port,
 			     const char *mac, char *out, size_t len, struct error *e);
+/*
+ * port-security=network:learn (daemon_learn.c): the port's learning
+ * state, made with the port and freed with it (or when set-port replaces
+ * the word); cfg, made from words saying network:learn, gets the lock
+ * once the port has one; the tick locks the ports whose latch is set;
+ * show's word for the state ("learning", "locked", "refused: WHY").
+ */
+int daemon_learn_start(struct daemon_port *dp);
+void daemon_learn_stop(struct daemon_port *dp);
+void daemon_learn_cfg(const struct daemon_port *dp, struct bridge_port_cfg *cfg);
+void daemon_learn_tick(struct daemon *d);
+struct json_object *daemon_learn_json(const struct daemon_port *dp);
+/* Is bridge a network's?  0, or -EINVAL with e saying network:WHAT needs one. */
+int daemon_net_check_bridge(struct daemon *d, const char *bridge, const char *what,
+			    struct error *e);
+
 /* The port is gone: its reservations too. */
 void daemon_net_release(struct daemon *d, const char *port);
 /* After the state file's replay: reservations whose port did not come back. */

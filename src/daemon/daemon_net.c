@@ -110,22 +110,29 @@ int daemon_net_stop(struct daemon *d, const char *name, struct error *e)
 	return 0;
 }
 
-/* The network whose bridge this is, or NULL with e saying so. */
-static struct network *net_of_bridge(struct daemon *d, const char *bridge, struct error *e)
+/* The network whose bridge this is, or NULL with e saying network:what needs one. */
+static struct network *net_of_bridge(struct daemon *d, const char *bridge, const char *what,
+				     struct error *e)
 {
 	struct daemon_bridge *br = daemon_find_bridge(d, bridge);
 	struct network *n = br && br->owner[0] ? daemon_find_net(d, br->owner) : NULL;
 
 	if (!n)
-		error_set(e, -EINVAL, "port-security: network:MAC takes its address from a network, "
-			  "and %s is not a network's bridge (give port-security=MAC,IP)", bridge);
+		error_set(e, -EINVAL, "port-security: network:%s takes its address from a network, "
+			  "and %s is not a network's bridge (give port-security=MAC,IP)", what, bridge);
 	return n;
+}
+
+int daemon_net_check_bridge(struct daemon *d, const char *bridge, const char *what,
+			    struct error *e)
+{
+	return net_of_bridge(d, bridge, what, e) ? 0 : -EINVAL;
 }
 
 int daemon_net_port_security(struct daemon *d, const char *bridge, const char *port,
 			     const char *mac, char *out, size_t len, struct error *e)
 {
-	struct network *n = net_of_bridge(d, bridge, e);
+	struct network *n = net_of_bridge(d, bridge, "MAC", e);
 	char ip[INET_ADDRSTRLEN];
 	uint8_t m[6];
 	uint32_t a;

@@ -35,8 +35,8 @@ static bool taken(const struct net_reservations *rs, uint32_t ip, const uint32_t
 }
 
 int net_reserve(struct net_reservations *rs, uint32_t lo, uint32_t hi, const uint8_t mac[6],
-		const char *port, const uint32_t *avoid, unsigned navoid, uint32_t *ip,
-		struct error *e)
+		const char *port, const uint32_t *avoid, unsigned navoid, uint32_t prefer,
+		uint32_t *ip, struct error *e)
 {
 	struct net_reservation *had = net_reserve_find(rs, mac);
 	char a[INET_ADDRSTRLEN];
@@ -51,7 +51,9 @@ int net_reserve(struct net_reservations *rs, uint32_t lo, uint32_t hi, const uin
 	if (rs->n == NET_RESERVE_MAX)
 		return error_set(e, -ENOSPC, "mac: the network holds %d reservations, its most",
 				 NET_RESERVE_MAX);
-	for (uint64_t c = lo; c <= hi; c++) {
+	if (prefer < lo || prefer > hi || taken(rs, prefer, avoid, navoid))
+		prefer = 0;
+	for (uint64_t c = prefer ? prefer : lo; c <= hi; c++) {
 		if (taken(rs, (uint32_t)c, avoid, navoid))
 			continue;
 		struct net_reservation *r = &rs->r[rs->n++];

@@ -35,16 +35,18 @@ struct net_reservations {
 struct net_reservation *net_reserve_find(struct net_reservations *rs, const uint8_t mac[6]);
 
 /*
- * Reserve an address in [lo, hi] for mac, for port: the lowest one that
- * is neither reserved nor in avoid[] (addresses leased to other MACs).
+ * Reserve an address in [lo, hi] for mac, for port: prefer (the address
+ * mac had last: its lease) if it is in the range and free, else the
+ * lowest one that is neither reserved nor in avoid[] (addresses leased to
+ * other MACs).
  * The same mac for the same port again (a replayed state file) gets its
  * entry back.  1 (a new entry) or 0 (the port's own again) with *ip set,
  * -EEXIST (mac reserved for another port),
  * -ENOSPC (no address left, or the table is full); e says which.
  */
 int net_reserve(struct net_reservations *rs, uint32_t lo, uint32_t hi, const uint8_t mac[6],
-		const char *port, const uint32_t *avoid, unsigned navoid, uint32_t *ip,
-		struct error *e);
+		const char *port, const uint32_t *avoid, unsigned navoid, uint32_t prefer,
+		uint32_t *ip, struct error *e);
 
 /* Drop the entries of port; how many went. */
 unsigned net_reserve_release(struct net_reservations *rs, const char *port);

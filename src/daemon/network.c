@@ -26,9 +26,9 @@ LOG_MODULE("network");
 
 static const char *const mode_names[] = { "nat", "isolated", "bridge" };
 
-enum { OPT_MODE, OPT_SUBNET, OPT_RANGE, OPT_UPLINK, OPT_GROUP, OPT_COUNT };
+enum { OPT_MODE, OPT_SUBNET, OPT_RANGE, OPT_UPLINK, OPT_GROUP, OPT_SOCKET_PSEC, OPT_COUNT };
 static const char *const option_keys[OPT_COUNT] = { "mode", "subnet", "dhcp-range", "uplink",
-						    "socket-group" };
+						    "socket-group", "socket-port-security" };
 
 /* Without socket-group=: libvirt's QEMU user's group where it exists. */
 #define DEFAULT_SOCKET_GROUP "libvirt-qemu"
@@ -62,7 +62,7 @@ static int split_options(const char *const *opts, unsigned n, const char *val[OP
 			    !strncmp(option_keys[k], w, (size_t)(eq - w)))
 				break;
 		if (k == OPT_COUNT)
-			return error_set(e, -EINVAL, "%.*s: unknown option (mode, subnet, dhcp-range, uplink, socket-group)",
+			return error_set(e, -EINVAL, "%.*s: unknown option (mode, subnet, dhcp-range, uplink, socket-group, socket-port-security)",
 					 (int)(eq - w), w);
 		if (val[k])
 			return error_set(e, -EINVAL, "%s: given twice", option_keys[k]);
@@ -195,6 +195,13 @@ int network_parse(const char *name, const char *const *opts, unsigned nopts,
 	}
 	if (!rc && val[OPT_GROUP])
 		rc = parse_socket_group(n, val[OPT_GROUP], check_kernel, e);
+	if (!rc && val[OPT_SOCKET_PSEC]) {
+		if (!strcmp(val[OPT_SOCKET_PSEC], "off"))
+			n->socket_psec_off = true;
+		else if (strcmp(val[OPT_SOCKET_PSEC], "learn"))
+			rc = error_set(e, -EINVAL, "socket-port-security: '%s' is not learn (the "
+				       "default) or off", val[OPT_SOCKET_PSEC]);
+	}
 	if (!rc)
 		rc = n->mode == NETWORK_BRIDGE ? parse_bridge_mode(n, val, others, nothers, e)
 		     : parse_routed_mode(n, val, others, nothers, check_kernel, e);
@@ -451,7 +458,8 @@ int network_start(struct network *n, struct daemon *d, const char *state_dir,
 		return rc;
 	rc = n->mode == NETWORK_BRIDGE ? start_bridge_mode(n, d, e)
 	     : start_routed_mode(n, d, state_dir, e);
-	if (!rc && (rc = sockdir_start(&n->sockdir, d, n->name, run_dir, gid, e))) {
+	if (!rc && (rc = sockdir_start(&n->sockdir, d, n->name, run_dir, gid,
+						  !n->socket_psec_off, e))) {
 		teardown(n, d, false);
 		return rc;
 	}
@@ -515,6 +523,7 @@ struct json_object *network_describe(const struct network *n)
 	add_str(o, "port", n->active ? n->port : "");
 	add_str(o, "socket_group", n->socket_group);
 	add_str(o, "socket_dir", n->active ? n->sockdir.path : "");
+	add_str(o, "socket_port_security", n->socket_psec_off ? "off" : "learn");
 	if (n->mode != NETWORK_BRIDGE) {
 		add_str(o, "subnet", ipv4_subnet_str(&n->subnet, sub));
 		add_str(o, "gateway", ipv4_str(ipv4_gateway(&n->subnet), ip));
@@ -551,6 +560,8 @@ struct json_object *network_definition(const struct network *n)
 		add_str(o, "uplink", n->uplink);
 	if (n->socket_group[0])
 		add_str(o, "socket-group", n->socket_group);
+	if (n->socket_psec_off)
+		add_str(o, "socket-port-security", "off");
 	json_object_object_add(o, "started", json_object_new_boolean(n->started));
 	if (n->res.n)
 		json_object_object_add(o, "reservations", net_reserve_json(&n->res));
@@ -610,9 +621,10 @@ static void sync_hosts(struct network *n)
 			  len < 0 ? "they do not fit the hosts file buffer" : e.msg);
 }
 
-/* The addresses dnsmasq leased to MACs other than mac (unexpired). */
+/* The addresses dnsmasq leased to MACs other than mac (unexpired); mac's
+ * own last one (expired or not) into *own, 0 if none. */
 static unsigned leased_to_others(const struct network *n, const uint8_t mac[6], uint32_t *out,
-				 unsigned cap)
+				 unsigned cap, uint32_t *own)
 {
 	time_t now = time(NULL);
 	unsigned k = 0;
@@ -624,8 +636,11 @@ static unsigned leased_to_others(const struct network *n, const uint8_t mac[6], 
 		uint8_t m[6];
 		uint32_t ip;
 
-		if (dnsmasq_parse_lease(line, &l) && (!l.expiry || l.expiry >= now) &&
-		    parse_mac(l.mac, m) && memcmp(m, mac, 6) && ipv4_parse(l.ip, &ip))
+		if (!dnsmasq_parse_lease(line, &l) || !parse_mac(l.mac, m) || !ipv4_parse(l.ip, &ip))
+			continue;
+		if (!memcmp(m, mac, 6))
+			*own = ip;
+		else if (!l.expiry || l.expiry >= now)
 			out[k++] = ip;
 	}
 	if (f)
@@ -637,14 +652,16 @@ int network_reserve(struct network *n, const uint8_t mac[6], const char *port, u
 		    struct error *e)
 {
 	static uint32_t leased[NET_RESERVE_MAX];
+	uint32_t own = 0;
 	unsigned nleased;
 	int rc;
 
 	if (n->mode == NETWORK_BRIDGE || !n->active)
 		return error_set(e, -EINVAL, "network %s %s", n->name, n->mode == NETWORK_BRIDGE ?
 				 "(mode=bridge) has no DHCP server of its own" : "is not active");
-	nleased = leased_to_others(n, mac, leased, NET_RESERVE_MAX);
-	rc = net_reserve(&n->res, n->lo, n->hi, mac, port, leased, nleased, ip, e);
+	/* a guest coming back (its domain restarted) gets the address it had */
+	nleased = leased_to_others(n, mac, leased, NET_RESERVE_MAX, &own);
+	rc = net_reserve(&n->res, n->lo, n->hi, mac, port, leased, nleased, own, ip, e);
 	if (rc < 0) {
 		error_prefix(e, "network %s", n->name);
 		return rc;

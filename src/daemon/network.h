@@ -53,6 +53,7 @@ struct network {
 	uint32_t lo, hi;            /* DHCP range */
 	char uplink[IFNAMSIZ];      /* as defined; "" = the default route's device */
 	char socket_group[ACCOUNT_NAME_MAX]; /* as defined; "" = libvirt-qemu, else root */
+	bool socket_psec_off;       /* socket-port-security=off: its ports get no network:learn */
 	bool started;               /* wanted (persisted): net-start'ed, not stopped */
 	bool active;
 	/* while active */

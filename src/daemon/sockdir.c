@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "daemon/daemon.h"
+#include "daemon/psec_spec.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -177,7 +178,8 @@ static void consider(struct sockdir *sd, const char *file)
 {
 	char name[PORT_NAME_MAX], path[sizeof(((struct sockaddr_un *)0)->sun_path) + 8];
 	char words[2][sizeof(path) + 8];
-	const char *opts[] = { "type=vhost-user", words[0], words[1] };
+	const char *opts[] = { "type=vhost-user", words[0], words[1],
+			       "port-security=" PSEC_SPEC_LEARN };
 	struct error e;
 
 	if (!port_name(file, name)) {
@@ -206,7 +208,7 @@ static void consider(struct sockdir *sd, const char *file)
 	}
 	snprintf(words[0], sizeof(words[0]), "path=%s", path);
 	snprintf(words[1], sizeof(words[1]), "mode=client");
-	if (daemon_add_port(sd->d, sd->net, name, opts, 3, sd->net, &e)) {
+	if (daemon_add_port(sd->d, sd->net, name, opts, sd->learn ? 4 : 3, sd->net, &e)) {
 		refuse(sd, file, e.msg);
 		return;
 	}
@@ -272,11 +274,11 @@ static void on_events(void *arg)
 }
 
 int sockdir_start(struct sockdir *sd, struct daemon *d, const char *net, const char *run_dir,
-		  gid_t gid, struct error *e)
+		  gid_t gid, bool learn, struct error *e)
 {
 	int rc;
 
-	*sd = (struct sockdir){ .d = d, .net = net, .ifd = -1, .dir_fd = -1 };
+	*sd = (struct sockdir){ .d = d, .net = net, .learn = learn, .ifd = -1, .dir_fd = -1 };
 	if ((size_t)snprintf(sd->path, sizeof(sd->path), "%s/net/%s", run_dir, net) >= sizeof(sd->path))
 		return error_set(e, -ENAMETOOLONG, "socket directory: %s/net/%s is too long", run_dir, net);
 	if ((rc = make_dirs(sd, run_dir, gid, e)))

@@ -7,7 +7,9 @@
  *
  * A socket file NAME.sock made there becomes a vhost-user port NAME in
  * client mode on the network's bridge, owned by the network (so not kept
- * in the state file: a restarted uvnetd finds the files again).  The port
+ * in the state file: a restarted uvnetd finds the files again), with
+ * port-security=network:learn unless the network says
+ * socket-port-security=off.  The port
  * goes when the file does (inotify, on the control thread's loop), or
  * when its front-end is gone and the file stale: nobody listens on it
  * (a SIGKILLed QEMU leaves its file).  What is refused - not a socket,
@@ -42,6 +44,7 @@ struct sockdir_port {
 struct sockdir {
 	struct daemon *d;
 	const char *net;            /* the network's name: bridge and owner */
+	bool learn;                 /* its ports get port-security=network:learn */
 	char path[PATH_MAX];        /* RUN_DIR/net/NAME, absolute */
 	int dir_fd;                 /* the directory; -1: not started */
 	int ifd;                    /* inotify watching it; -1: not (any more) */
@@ -52,9 +55,10 @@ struct sockdir {
 };
 
 /* Make (or take over) the directory with group gid and watch it; nothing
- * attached yet.  run_dir: where the control socket is. */
+ * attached yet.  run_dir: where the control socket is; learn: the ports
+ * lock on their guest's first MAC (port-security=network:learn). */
 int sockdir_start(struct sockdir *sd, struct daemon *d, const char *net, const char *run_dir,
-		  gid_t gid, struct error *e);
+		  gid_t gid, bool learn, struct error *e);
 /* Attach every socket already there (at start, and after an inotify
  * overflow); forget ports whose file is gone. */
 void sockdir_scan(struct sockdir *sd);

@@ -166,9 +166,10 @@ static struct json_object *array_of(struct json_object *o, const char *key)
 
 static void load_network(struct replay *r, struct json_object *o, size_t i)
 {
-	static const char *const keys[] = { "mode", "subnet", "dhcp-range", "uplink", "socket-group" };
-	char words[5][128];
-	const char *opts[5];
+	static const char *const keys[] = { "mode", "subnet", "dhcp-range", "uplink", "socket-group",
+					    "socket-port-security" };
+	char words[6][128];
+	const char *opts[6];
 	const char *name = string_of(o, "name");
 	struct json_object *started;
 	unsigned n = 0;
@@ -178,7 +179,7 @@ static void load_network(struct replay *r, struct json_object *o, size_t i)
 		lost(r, "network %zu has no name; skipped", i);
 		return;
 	}
-	for (size_t k = 0; k < 5; k++)
+	for (size_t k = 0; k < 6; k++)
 		if (string_of(o, keys[k])) {
 			snprintf(words[n], sizeof(words[n]), "%s=%s", keys[k], string_of(o, keys[k]));
 			opts[n] = words[n];

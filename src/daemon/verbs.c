@@ -127,8 +127,10 @@ static struct json_object *port_json(const struct daemon *d, const struct daemon
 	json_object_object_add(o, "name", json_object_new_string(dp->port->name));
 	json_object_object_add(o, "type", json_object_new_string(dp->port->ops->kind));
 	json_object_object_add(o, "vlan", json_object_new_string(vlan));
-	if (cfg->secure)
+	if (cfg->secure && !cfg->learn) /* learning: no lock yet */
 		json_object_object_add(o, "port_security", json_object_new_string(sec));
+	if (dp->learn)
+		json_object_object_add(o, "port_security_learn", daemon_learn_json(dp));
 	if (cfg->max_macs) {
 		json_object_object_add(o, "max_macs", json_object_new_int((int)cfg->max_macs));
 		json_object_object_add(o, "macs",
@@ -332,6 +334,20 @@ static const char *slot_name(const struct bridge *br, unsigned slot)
 	return slot < BRIDGE_MAX_PORTS && br->ports[slot] ? br->ports[slot]->name : "?";
 }
 
+/* A learning in-port: the MAC it is locked on, or the frame would lock it on. */
+static struct json_object *learn_trace_json(const struct trace_result *r)
+{
+	uint8_t m[6];
+	char text[96];
+
+	if (!port_sec_latched_mac(r->latch, m))
+		return json_object_new_string("learning: nothing latched (only a unicast, non-zero source is)");
+	snprintf(text, sizeof(text), "%s %02x:%02x:%02x:%02x:%02x:%02x (every other source is dropped)",
+		 r->latches ? "learning: this frame would latch" : "latched", m[0], m[1], m[2], m[3],
+		 m[4], m[5]);
+	return json_object_new_string(text);
+}
+
 static struct json_object *trace_json(const struct bridge *br, const struct trace_frame *tf,
 				      const struct trace_result *r)
 {
@@ -355,6 +371,8 @@ static struct json_object *trace_json(const struct bridge *br, const struct trac
 	}
 	if (r->verdict == TRACE_DROP_SECURITY)
 		json_object_object_add(o, "port_security", json_object_new_string(port_sec_reason_name(r->sec)));
+	if (r->learning)
+		json_object_object_add(o, "port_security_learn", learn_trace_json(r));
 	if (r->verdict != TRACE_FORWARD && r->verdict != TRACE_NO_OUTPUT)
 		return o;
 	json_object_object_add(o, "vlan", json_object_new_int(r->vlan));

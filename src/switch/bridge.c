@@ -57,12 +57,16 @@ void bridge_port_cfg_init(struct bridge_port_cfg *c)
 	port_vlan_init(&c->vlan);
 }
 
-static struct bridge_port_cfg *cfg_dup(const struct bridge_port_cfg *cfg)
+/* A copy of cfg for slot i, a learning one bound to the slot's latch. */
+static struct bridge_port_cfg *cfg_dup(struct bridge *br, const struct bridge_port_cfg *cfg,
+				       unsigned i)
 {
 	struct bridge_port_cfg *c = malloc(sizeof(*c));
 
-	if (c)
+	if (c) {
 		*c = *cfg;
+		c->sec.latch = c->secure && c->learn ? &br->latch[i] : NULL;
+	}
 	return c;
 }
 
@@ -76,7 +80,7 @@ int bridge_add_port(struct bridge *br, struct port *p, const struct bridge_port_
 		/* a slot whose last port is not forgotten yet is not free */
 		if (br->ports[i] || br->cfg[i])
 			continue;
-		c = cfg_dup(cfg);
+		c = cfg_dup(br, cfg, i);
 		cnt = aligned_alloc(64, PORT_SLOTS * sizeof(*cnt));
 		pb = aligned_alloc(64, sizeof(*pb));
 		if (!c || !cnt || !pb) {
@@ -88,6 +92,7 @@ int bridge_add_port(struct bridge *br, struct port *p, const struct bridge_port_
 		memset(cnt, 0, PORT_SLOTS * sizeof(*cnt));
 		memset(pb, 0, sizeof(*pb));
 		p->index = i;
+		__atomic_store_n(&br->latch[i], 0, __ATOMIC_RELAXED);
 		br->counters[i] = cnt;
 		br->police[i] = pb;
 		__atomic_store_n(&br->cfg[i], c, __ATOMIC_RELEASE);
@@ -121,7 +126,7 @@ void bridge_forget_port(struct bridge *br, struct port *p)
 int bridge_set_port_cfg(struct bridge *br, struct port *p, const struct bridge_port_cfg *cfg,
 			struct bridge_port_cfg **old)
 {
-	struct bridge_port_cfg *c = cfg_dup(cfg);
+	struct bridge_port_cfg *c = cfg_dup(br, cfg, p->index);
 
 	if (!c)
 		return -ENOMEM;
@@ -135,6 +140,11 @@ int bridge_set_port_cfg(struct bridge *br, struct port *p, const struct bridge_p
 const struct bridge_port_cfg *bridge_port_cfg(const struct bridge *br, const struct port *p)
 {
 	return br->cfg[p->index];
+}
+
+uint64_t bridge_port_latch(const struct bridge *br, const struct port *p)
+{
+	return __atomic_load_n(&br->latch[p->index], __ATOMIC_ACQUIRE);
 }
 
 const struct police_bucket *bridge_port_bucket(const struct bridge *br, const struct port *p)

@@ -44,6 +44,8 @@ struct bridge_port_cfg {
 	struct port_vlan vlan;
 	unsigned max_macs;      /* 0: no limit */
 	bool secure;            /* sec applies */
+	bool learn;             /* sec is learning (port_sec_learning()): the
+				   bridge binds it to the port's latch word */
 	struct port_sec sec;
 	struct police_cfg police; /* ingress policing; rate 0: off */
 };
@@ -63,6 +65,7 @@ struct bridge {
 	struct bridge_port_cfg *cfg[BRIDGE_MAX_PORTS];            /* each port's */
 	struct bridge_port_counters *counters[BRIDGE_MAX_PORTS];  /* PORT_SLOTS each */
 	struct police_bucket *police[BRIDGE_MAX_PORTS];          /* each port's bucket */
+	uint64_t latch[BRIDGE_MAX_PORTS];   /* each port's learning latch (port_sec.h) */
 	unsigned nslots;        /* one past the highest slot in use */
 	/* Observers (bridge_set_capture, bridge_set_mirrors): bursts test
 	 * `observed` once and take the plain path while it is 0. */
@@ -120,6 +123,9 @@ struct mirror_table *bridge_set_mirrors(struct bridge *br, struct mirror_table *
 const struct bridge_port_cfg *bridge_port_cfg(const struct bridge *br, const struct port *p);
 const struct police_bucket *bridge_port_bucket(const struct bridge *br, const struct port *p);
 struct bridge_port_counters bridge_port_counters(const struct bridge *br, const struct port *p);
+/* Control thread: the port's latch word (0 until a worker latched a MAC;
+ * it starts at 0 when the port is added). */
+uint64_t bridge_port_latch(const struct bridge *br, const struct port *p);
 
 /* Forward n frames received on port `in`, from worker `worker` (or
  * PORT_SLOT_CONTROL from the control thread). */

@@ -46,8 +46,11 @@ static inline bool decide_ingress(const struct bridge_port_cfg *c, struct frame 
 static inline enum port_sec_reason decide_security(const struct bridge_port_cfg *c,
 						   const struct frame *f)
 {
-	if (__builtin_expect(c->secure, 0))
+	if (__builtin_expect(c->secure, 0)) {
+		if (__builtin_expect(c->learn, 0)) /* bound to a latch (bridge.c) */
+			return port_sec_check_learn(&c->sec, f);
 		return port_sec_check(&c->sec, f);
+	}
 	return PORT_SEC_PASS;
 }
 

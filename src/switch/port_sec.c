@@ -112,11 +112,24 @@ static const char *parse_addr(struct port_sec *ps, const char *item, size_t len)
 	return NULL;
 }
 
+/* The MAC's EUI-64 fe80::/64 address. */
+static void link_local(struct port_sec *ps)
+{
+	uint8_t ll[16] = { 0xfe, 0x80 };
+
+	ll[8] = ps->mac[0] ^ 2;
+	ll[9] = ps->mac[1];
+	ll[10] = ps->mac[2];
+	ll[11] = 0xff;
+	ll[12] = 0xfe;
+	memcpy(ll + 13, ps->mac + 3, 3);
+	memcpy(ps->ll6, ll, 16);
+}
+
 int port_sec_parse(struct port_sec *out, const char *s, struct error *e)
 {
 	const char *end = strchrnul(s, ',');
 	struct port_sec ps;
-	uint8_t ll[16] = { 0xfe, 0x80 };
 
 	memset(&ps, 0, sizeof(ps));
 	if (!parse_mac_n(s, (size_t)(end - s), ps.mac))
@@ -133,15 +146,30 @@ int port_sec_parse(struct port_sec *out, const char *s, struct error *e)
 			return error_set(e, -EINVAL, "port-security: '%.*s' %s", (int)(end - item), item, why);
 	}
 	ps.ip = ps.n4 + ps.n6 > 0;
-	ll[8] = ps.mac[0] ^ 2;
-	ll[9] = ps.mac[1];
-	ll[10] = ps.mac[2];
-	ll[11] = 0xff;
-	ll[12] = 0xfe;
-	memcpy(ll + 13, ps.mac + 3, 3);
-	memcpy(ps.ll6, ll, 16);
+	link_local(&ps);
 	*out = ps;
 	return 0;
+}
+
+void port_sec_learning(struct port_sec *ps, uint64_t *latch)
+{
+	memset(ps, 0, sizeof(*ps));
+	ps->latch = latch;
+}
+
+void port_sec_mac_only_ip(struct port_sec *ps, const uint8_t mac[6])
+{
+	memset(ps, 0, sizeof(*ps));
+	memcpy(ps->mac, mac, 6);
+	ps->ip = true;
+	link_local(ps);
+}
+
+bool port_sec_latched_mac(uint64_t word, uint8_t mac[6])
+{
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)(word >> (40 - 8 * i));
+	return word & PORT_SEC_LATCHED;
 }
 
 static unsigned prefix_len(const uint8_t *m, size_t n)

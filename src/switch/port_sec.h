@@ -27,6 +27,19 @@
  * only, as in OVN (the length names its subnet); with host bits clear
  * (10.0.0.0/24) any address of the network.
  *
+ * A learning configuration (port_sec_learning(), `port-security=
+ * network:learn`) has no MAC yet: it lets through frames from the first
+ * unicast, non-zero source MAC a worker latches into the port's latch
+ * word (one compare-and-swap; port_sec_learn.c), with no IPv4 at all
+ * (dropped as "learning": a DHCP DISCOVER answered now would get an
+ * address other than the one about to be reserved; the client sends
+ * again) and IPv6 from its link-local address and DAD only, until the
+ * control thread reads the latch and replaces the configuration with the
+ * MAC and its address.  Frames from any other source are dropped as
+ * eth-src.  The bridge sends a learning port's frames to
+ * port_sec_check_learn() instead of port_sec_check() (decide.h), so a
+ * locked port's check is as it was.
+ *
  * The check reads the frame the way the switch does: the Ethernet header
  * from struct frame's copy, the L3 header bytes copied once out of the
  * frame (the sender may rewrite its buffer meanwhile), bounded by the
@@ -59,7 +72,8 @@
 	X(DHCP_CLIENT, "dhcp-client")       \
 	X(RA_REDIRECT, "ra-redirect")       \
 	X(NESTED_TAG, "nested-tag")         \
-	X(MALFORMED, "malformed")
+	X(MALFORMED, "malformed")           \
+	X(LEARNING, "learning")
 
 #define PORT_SEC_ENUM(id, name) PORT_SEC_##id,
 enum port_sec_reason {
@@ -76,7 +90,11 @@ struct port_sec {
 	uint64_t ll6[2];            /* the MAC's fe80::/64 EUI-64 address */
 	struct { uint32_t net, mask; } v4[PORT_SEC_MAX_ADDRS];        /* network order */
 	struct { uint64_t net[2], mask[2]; } v6[PORT_SEC_MAX_ADDRS];  /* as in memory */
+	uint64_t *latch;            /* learning: the port's latch word; else NULL */
 };
+
+/* A latch word: 0 (nothing latched) or PORT_SEC_LATCHED | the MAC's 48 bits. */
+#define PORT_SEC_LATCHED (1ull << 48)
 
 /*
  * Parse "MAC[,IP[/LEN]...]" into *ps.  -EINVAL, *ps untouched, with e
@@ -84,6 +102,27 @@ struct port_sec {
  * IPv6 address[/LEN]"); a multicast or zero MAC is refused.
  */
 int port_sec_parse(struct port_sec *ps, const char *s, struct error *e);
+
+/*
+ * A learning configuration: no MAC, no address, latch word `latch` (its
+ * owner, the bridge, binds it; NULL until then).
+ */
+void port_sec_learning(struct port_sec *ps, uint64_t *latch);
+
+/* Lock to mac with no IP address (DHCP, DAD and probes only). */
+void port_sec_mac_only_ip(struct port_sec *ps, const uint8_t mac[6]);
+
+/* Latch word <-> MAC: false when nothing is latched. */
+bool port_sec_latched_mac(uint64_t word, uint8_t mac[6]);
+
+/*
+ * port_sec_check() of a learning configuration (port_sec_learn.c): latch
+ * the frame's source if the port has none and it is unicast and non-zero;
+ * then the source must be the latched one, IPv4 waits for the lock
+ * (PORT_SEC_LEARNING), and the rest is checked as for
+ * port_sec_mac_only_ip() of it.
+ */
+enum port_sec_reason port_sec_check_learn(const struct port_sec *ps, const struct frame *f);
 
 /* "MAC,IP/LEN,...": parses back to the same configuration. */
 void port_sec_format(const struct port_sec *ps, char *buf, size_t size);

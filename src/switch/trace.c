@@ -146,6 +146,8 @@ int trace_run(struct bridge *br, struct port *in, const struct trace_frame *tf, 
 	      uint64_t police_now, struct trace_result *r)
 {
 	const struct bridge_port_cfg *c = br->cfg[in->index];
+	struct bridge_port_cfg learning;
+	uint64_t before = 0;
 	const struct mirror_table *mt = __atomic_load_n(&br->mirrors, __ATOMIC_ACQUIRE);
 	uint8_t *buf = calloc(1, tf->len > ETH_HLEN_TAGGED ? tf->len : ETH_HLEN_TAGGED);
 	struct iovec iov;
@@ -157,6 +159,13 @@ int trace_run(struct bridge *br, struct port *in, const struct trace_frame *tf, 
 	r->sec = PORT_SEC_PASS;
 	r->dst = -1;
 	build(tf, buf, &iov, &f);
+	if (c->secure && c->sec.latch) { /* judged on a copy of the latch: a trace latches nothing */
+		learning = *c;
+		r->learning = true;
+		r->latch = before = __atomic_load_n(c->sec.latch, __ATOMIC_ACQUIRE);
+		learning.sec.latch = &r->latch;
+		c = &learning;
+	}
 	r->policed = c->police.rate_kbps != 0;
 	if (r->policed)
 		r->police_pass = police_peek(&c->police, br->police[in->index], f.len, police_now,
@@ -169,6 +178,7 @@ int trace_run(struct bridge *br, struct port *in, const struct trace_frame *tf, 
 		r->verdict = TRACE_DROP_VLAN;
 	else if ((r->sec = decide_security(c, &f)) != PORT_SEC_PASS)
 		r->verdict = TRACE_DROP_SECURITY;
+	r->latches = r->learning && !before && r->latch;
 	if (r->verdict == TRACE_FORWARD) {
 		r->vlan = f.vlan;
 		r->multicast = frame_dst_is_multicast(&f);

@@ -67,6 +67,9 @@ struct trace_result {
 	uint64_t police_tokens;  /* bytes in the bucket now */
 	uint16_t vlan;           /* classified into */
 	enum port_sec_reason sec;
+	bool learning;           /* the in-port's port security is learning: */
+	bool latches;            /* the frame would latch its source */
+	uint64_t latch;          /* its latch word (port_sec.h), as the frame leaves it */
 	int dst;                 /* where dl-dst was learned; -1 flood */
 	bool multicast;
 	unsigned nout;

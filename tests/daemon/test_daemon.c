@@ -319,7 +319,7 @@ static void stats_and_fdb_show_answer_in_shape(void **state)
 		 "{\"ports\":[{\"name\":\"p2\",\"bridge\":\"br0\",\"type\":\"fake\",\"rx\":%s,\"tx\":%s,"
 		 "\"security_drops\":{\"eth-src\":0,\"arp-sha\":0,\"arp-spa\":0,\"ipv4-src\":0,"
 		 "\"ipv6-src\":0,\"nd\":0,\"dhcp-server\":0,\"dhcp-client\":0,\"ra-redirect\":0,"
-		 "\"nested-tag\":0,\"malformed\":0},\"max_macs_refused\":0,\"fdb_full_refused\":0,\"policing\":0}]}",
+		 "\"nested-tag\":0,\"malformed\":0,\"learning\":0},\"max_macs_refused\":0,\"fdb_full_refused\":0,\"policing\":0}]}",
 		 zero, zero);
 	assert_string_equal(r, want);
 	free(r);
@@ -412,6 +412,15 @@ static void set_port_changes_what_the_switch_does_and_the_words(void **state)
 	FAILS(d, "port p1: max-macs: 'x' is not a number from 0 (no limit) to 8192", "set-port", "p1",
 	      "max-macs=x");
 	FAILS(d, "port p1: mtu: '67' is not a number from 68 to 65535", "set-port", "p1", "mtu=67");
+	FAILS(d, "port-security: network:MAC and network:learn are for add-port (the address is "
+	      "reserved with the port); give port-security=MAC,IP", "set-port", "p1",
+	      "port-security=network:learn");
+	FAILS(d, "port-security: network:learn takes its address from a network, and br0 is not a "
+	      "network's bridge (give port-security=MAC,IP)", "add-port", "br0", "p2", "type=fake",
+	      "port-security=network:learn");
+	FAILS(d, "port-security: 'network:learn,10.0.0.5' is neither network:learn nor network:MAC "
+	      "with a unicast MAC like 52:54:00:12:34:56", "add-port", "br0", "p2", "type=fake",
+	      "port-security=network:learn,10.0.0.5");
 	assert_true(bridge_port_cfg(dp->br->sw, dp->port)->vlan.mode == PORT_VLAN_TRUNK);
 	assert_int_equal(dp->port->mtu, 1400);
 	/* what the kind owns, or nobody knows */
@@ -697,26 +706,31 @@ static void networks_are_defined_listed_and_undefined(void **state)
 	OK(d, "net-define", "netk", "mode=isolated", "subnet=10.250.41.0/24");
 	OK(d, "net-define", "netn", "mode=nat", "subnet=10.250.42.0/24",
 	   "dhcp-range=10.250.42.100,10.250.42.199", "uplink=lo");
-	OK(d, "net-define", "netb", "mode=bridge", "uplink=lo", "socket-group=0");
+	OK(d, "net-define", "netb", "mode=bridge", "uplink=lo", "socket-group=0",
+	   "socket-port-security=off");
 	r = RESULT(d, "net-list");
 	assert_string_equal(r,
 		"{\"networks\":["
 		"{\"name\":\"netk\",\"mode\":\"isolated\",\"active\":false,\"autostart\":false,"
 		"\"bridge\":\"netk\",\"port\":\"\",\"socket_group\":\"\",\"socket_dir\":\"\","
+		"\"socket_port_security\":\"learn\","
 		"\"subnet\":\"10.250.41.0/24\",\"gateway\":\"10.250.41.1\","
 		"\"dhcp_range\":\"10.250.41.2,10.250.41.254\"},"
 		"{\"name\":\"netn\",\"mode\":\"nat\",\"active\":false,\"autostart\":false,"
 		"\"bridge\":\"netn\",\"port\":\"\",\"socket_group\":\"\",\"socket_dir\":\"\","
+		"\"socket_port_security\":\"learn\","
 		"\"subnet\":\"10.250.42.0/24\",\"gateway\":\"10.250.42.1\","
 		"\"dhcp_range\":\"10.250.42.100,10.250.42.199\",\"uplink\":\"lo\"},"
 		"{\"name\":\"netb\",\"mode\":\"bridge\",\"active\":false,\"autostart\":false,"
 		"\"bridge\":\"netb\",\"port\":\"\",\"socket_group\":\"0\",\"socket_dir\":\"\","
-		"\"uplink\":\"lo\"}]}");
+		"\"socket_port_security\":\"off\",\"uplink\":\"lo\"}]}");
 	free(r);
 	/* defining makes nothing on the switch */
 	show_is(d, "");
 
 	FAILS(d, "name: network netk already exists", "net-define", "netk", "mode=nat");
+	FAILS(d, "socket-port-security: 'on' is not learn (the default) or off", "net-define",
+	      "netx", "mode=nat", "subnet=10.250.43.0/24", "socket-port-security=on");
 	FAILS(d, "socket-group: 'a b' is not a group name or id", "net-define", "netx", "mode=nat",
 	      "subnet=10.250.43.0/24", "socket-group=a b");
 	FAILS(d, "socket-group: no group named 'no-such-group-uvnet'", "net-define", "netx",
@@ -733,7 +747,7 @@ static void networks_are_defined_listed_and_undefined(void **state)
 	      "mode=nat", "subnet=10.250.43.0/24", "dhcp-range=10.250.43.1,10.250.43.9");
 	FAILS(d, "mode: net-define needs mode=nat|isolated|bridge", "net-define", "neto");
 	FAILS(d, "mode: 'open' is not nat, isolated or bridge", "net-define", "neto", "mode=open");
-	FAILS(d, "colour: unknown option (mode, subnet, dhcp-range, uplink, socket-group)", "net-define", "neto",
+	FAILS(d, "colour: unknown option (mode, subnet, dhcp-range, uplink, socket-group, socket-port-security)", "net-define", "neto",
 	      "mode=nat", "colour=red");
 	FAILS(d, "mode: given twice", "net-define", "neto", "mode=nat", "mode=nat");
 	FAILS(d, "uplink: an isolated network has no uplink", "net-define", "neto", "mode=isolated",

@@ -507,7 +507,7 @@ static void only_true_is_started(void **state)
 	nets = RESULT(f->d, "net-list");
 	assert_string_equal(nets, "{\"networks\":[{\"name\":\"netl\",\"mode\":\"bridge\",\"active\":false,"
 				  "\"autostart\":false,\"bridge\":\"netl\",\"port\":\"\",\"socket_group\":\"gone-group\","
-				  "\"socket_dir\":\"\",\"uplink\":\"lo\"}]}");
+				  "\"socket_dir\":\"\",\"socket_port_security\":\"learn\",\"uplink\":\"lo\"}]}");
 	free(nets);
 	show_empty(f->d);
 }

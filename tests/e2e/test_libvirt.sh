@@ -13,8 +13,14 @@
 #    the port appears, the guest gets its lease from the network's dnsmasq
 #    (net-dhcp-leases) and pings the gateway;
 #  - a `virt-install --import` guest comes up the same way;
+#  - the socket-directory ports lock on their guest's MAC (the domain
+#    XML's) and the address it leased (show --json: port_security MAC,IP,
+#    port_security_learn locked); guest a, once it pinged, changes its MAC
+#    and pings: those frames are dropped and counted (eth-src), and with
+#    its MAC back it pings on;
 #  - uvnetd SIGKILLed and started again from its state file: the running
-#    guest is attached again and pings again;
+#    guest is attached again, locked on the same MAC and address, and
+#    pings again;
 #  - `virsh destroy` removes the port;
 #  - a domain with <driver queues='4'/> and 4 vCPUs starts (needs GET_QUEUE_NUM
 #    to answer at least 4: the vhost-user port's default maximum), its 8
@@ -32,6 +38,7 @@ e2e_init libvirt
 VIRSH=(virsh -q -c qemu:///system)
 net=lvnet gw=10.218.0.1
 mac_a=52:54:00:e2:18:0a mac_b=52:54:00:e2:18:0b mac_c=52:54:00:e2:18:0c
+mac_forged=52:54:00:e2:18:66
 dom_a=uvnet-e2e-$$-a dom_b=uvnet-e2e-$$-b dom_c=uvnet-e2e-$$-c
 DOMS=()            # defined here: destroyed and undefined at the end
 LV_STARTED=()      # daemons started here: stopped at the end
@@ -113,13 +120,23 @@ lv_image() {
         cat "$GUEST_INITRD" "$T/lv/$1.cpio.gz" >"$T/lv/$1.img"
 }
 
-# A guest that pings the gateway once a second, a mark for each answer.
+# A guest that pings the gateway once a second, a mark for each answer;
+# with FORGED (a MAC), after 5 answers it pings for 3 s from that MAC
+# (marks "forged" when done) and then goes on with its own.
 pinger() {
+    local forged=${1:-}
     cat <<EOF
 echo "== addr \$(ip -4 -o addr show eth0 | awk '{print \$4}')"
-i=0
+i=0 n=0 mac=\$(cat /sys/class/net/eth0/address)
 while [ \$i -lt 900 ]; do
-    ping -c 1 -W 1 $gw >/dev/null 2>&1 && echo "E2E-MARK ping-ok" && sleep 1
+    ping -c 1 -W 1 $gw >/dev/null 2>&1 && echo "E2E-MARK ping-ok" && n=\$((n + 1)) && sleep 1
+    if [ -n "$forged" ] && [ \$n -eq 5 ]; then
+        ip link set eth0 down; ip link set eth0 address $forged; ip link set eth0 up
+        ping -c 3 -i 1 -W 1 $gw
+        ip link set eth0 down; ip link set eth0 address \$mac; ip link set eth0 up
+        echo "E2E-MARK forged"
+        n=6
+    fi
     i=\$((i + 1))
 done
 EOF
@@ -178,6 +195,9 @@ pinged_since() { (($(pings "$1") > $2)); }
 port_gone() { ! ctl --json show | jget "[p['name'] for b in d['bridges'] for p in b['ports']]" | grep -q "\"$1\""; }
 port_connected() { port_info "$1" 2>/dev/null | jget "d['connected']" 2>/dev/null | grep -qx true; }
 leased() { ctl --json net-dhcp-leases "$net" | jget "[l['ip'] for l in d['leases'] if l['mac'] == '$1'][0]" 2>/dev/null; }
+# psec PORT: "PORT_SECURITY STATE" of show --json (- for a missing one)
+psec() { port_info "$1" 2>/dev/null | jget "d.get('port_security', '-') + ' ' + d.get('port_security_learn', '-')"; }
+secdrop() { ctl --json stats "$1" | jget "d['ports'][0]['security_drops']['$2']"; }
 has_lease() { [[ -n $(leased "$1") ]]; }
 
 # start_domain NAME PORT MAC VCPUS [QUEUES]: define and start it.
@@ -189,7 +209,7 @@ start_domain() {
     timeout 60 "${VIRSH[@]}" start "$1" >>"$T/lv/$2.virsh" 2>&1
 }
 
-pinger | lv_image lva || e2e_bail "guest image a"
+pinger "$mac_forged" | lv_image lva || e2e_bail "guest image a"
 pinger | lv_image lvc || e2e_bail "guest image c"
 
 if start_domain "$dom_a" lva "$mac_a" 1; then
@@ -226,13 +246,31 @@ for g in a c; do
         diag "$(ctl net-dhcp-leases "$net")" "$(serial lv$g | tail -n 20)"
     fi
     tap_check "guest $g pings the gateway $gw" wait_for 60 pinged_since "lv$g" 0
+    tap_is "port lv$g: locked on the domain's MAC and its lease" "$(psec "lv$g")" \
+        "${!mac},$(leased "${!mac}") locked"
 done
+
+# ---- guest a sends from another MAC ----
+forged() { serial lva | grep -q '^E2E-MARK forged'; }
+if wait_for 60 forged; then
+    tap_ok "guest a sent from $mac_forged"
+    tap_cmp "its frames were dropped and counted (eth-src)" "$(secdrop lva eth-src)" -gt 0
+    tap_is "port lva still locked on $mac_a" "$(psec lva)" "$mac_a,$(leased "$mac_a") locked"
+    n=$(pings lva)
+    tap_check "with its MAC back, guest a pings on" wait_for 30 pinged_since lva "$n"
+else
+    tap_not_ok "guest a sent from $mac_forged"
+    diag "$(serial lva | tail -n 20)"
+fi
+lock_a=$(psec lva)
 
 # ---- uvnetd SIGKILLed and started again under a running guest ----
 uvnetd_stop KILL 10
 before=$(pings lva)
 uvnetd_start || e2e_bail "uvnetd starts again from its state file"
 tap_check "after the restart, port lva is attached and connected again" wait_for 15 port_connected lva
+tap_check "after the restart, port lva is locked on the same MAC and address" \
+    wait_for 15 eval '[[ $lock_a == *" locked" && $(psec lva) == "$lock_a" ]]'
 if wait_for 60 pinged_since lva $((before + 2)); then
     tap_ok "guest a pings the gateway again (pings: $before before, $(pings lva) now)"
 else

@@ -18,9 +18,18 @@
 #  - server sockets are born with perm= and group=, refused with a
 #    message when malformed, unknown or in client mode, and made the same
 #    way again after a restart;
+#  - port security (port-security=network:learn, the directory's default):
+#    a port whose front-end sent nothing is learning; a uvnet-bench
+#    front-end's port locks on its source MAC and the address the network
+#    reserved for it, its frames from another address dropped and counted
+#    (ipv4-src); trace explains; after uvnetd is SIGKILLed and started
+#    again, and after the socket is made again, the same MAC and address;
+#    add-port takes network:learn on the network's bridge only, set-port
+#    not at all; socket-port-security=off: a port with no port security;
 #  - SIGTERM leaves the directory for the next uvnetd; net-stop removes it.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_init sockdir
+BENCH=$UVNET_BUILD/tools/uvnet-bench
 
 net=sd
 SD=$T/net/$net
@@ -122,6 +131,80 @@ wait_for 10 connected k1
 fe close k1.sock
 tap_check "k1's front-end gone (file stale): port k1 removed" wait_for 10 no_port k1
 tap_check "log says why" logged "port k1 removed: nobody listens on its socket file any more"
+
+# ---- port security: locked on the first MAC ----
+macl=52:54:00:e2:19:01
+# psec PORT: "PORT_SECURITY STATE" of show --json
+psec() { port_info "$1" 2>/dev/null | jget "d.get('port_security', '-') + ' ' + d.get('port_security_learn', '-')"; }
+secdrop() { ctl --json stats "$1" | jget "d['ports'][0]['security_drops']['$2']"; }
+locked_on() { [[ $(psec "$1") =~ ^$2,10\.219\.0\.[0-9]+\ locked$ ]]; }
+# bench_fe NAME: a uvnet-bench front-end making $SD/NAME.sock, sending
+# from $macl (UDP 10.0.0.1 -> 10.0.0.2) 50 frames a second.
+bench_fe() {
+    spawn timeout 120 "$BENCH" tx --server --reconnect --path "$SD/$1.sock" --src-mac "$macl" \
+        --rate 50 --seconds 100 >"$T/bench-$1.out" 2>&1
+    BENCH_PID=$BG_PID
+}
+tap_is "g1 (its front-end sent nothing) is learning" "$(psec g1)" "- learning"
+bench_fe ln
+if wait_for 15 locked_on ln "$macl"; then
+    tap_ok "ln locked on its first MAC and a reserved address: $(psec ln)"
+else
+    tap_not_ok "ln locked on its first MAC and a reserved address"
+    diag "$(psec ln)" "$(port_info ln)" "$(tail -n 5 "$T/bench-ln.out")"
+fi
+lock_ln=$(psec ln)
+ip_ln=$(sed -n 's/^[^,]*,\([0-9.]*\) .*/\1/p' <<<"$lock_ln")
+tap_is "the network holds the reservation for port ln" \
+    "$(ctl --json net-list | jget "[r['port'] + ' ' + r['mac'] for n in d['networks'] for r in n.get('reservations', []) if r['ip'] == '$ip_ln']")" \
+    "[\"ln $macl\"]"
+tap_check "its frames from 10.0.0.1 are dropped and counted as ipv4-src" \
+    wait_for 5 eval '(( $(secdrop ln ipv4-src) > 0 ))'
+t=$(ctl trace "$net" in-port=ln dl-src=52:54:00:e2:19:66 dl-dst=ff:ff:ff:ff:ff:ff 2>&1)
+tap_like "trace: another source MAC out of ln is a port security drop (eth-src)" "$t" "port security: dropped: eth-src"
+ctl add-br brl || e2e_bail "bridge brl"
+out=$(ctl add-port brl h1 type=vhost-user path="$T/h1.sock" port-security=network:learn 2>&1)
+tap_like "add-port refuses network:learn off a network's bridge" "$out" \
+    "^uvnetctl: port-security: network:learn takes its address from a network, and brl is not a network's bridge"
+ctl del-br brl
+out=$(ctl add-port "$net" h2 type=vhost-user path="$T/h2.sock" port-security=network:learn 2>&1)
+tap_is "add-port takes network:learn on the network's bridge" "$out" ""
+tap_is "h2 is learning" "$(psec h2)" "- learning"
+t=$(ctl trace "$net" in-port=h2 dl-src=ff:ff:ff:ff:ff:ff dl-dst=ff:ff:ff:ff:ff:ff 2>&1)
+tap_like "trace: a learning port latches no broadcast source (text)" "$t" \
+    "port security \(network:learn\): learning: nothing latched"
+tap_like "trace: and drops it (eth-src)" "$t" "port security: dropped: eth-src"
+tap_check "the state file keeps h2's network:learn" grep -q "port-security=network:learn" "${UVNETD_STATE:-$T/state}"
+out=$(ctl set-port g1 port-security=network:learn 2>&1)
+tap_like "set-port refuses network:learn" "$out" "^uvnetctl: port-security: network:MAC and network:learn are for add-port"
+ctl del-port "$net" h2
+kill -TERM "$BENCH_PID"; wait_for 10 _pid_gone "$BENCH_PID"
+tap_check "ln's front-end gone: port ln removed" wait_for 10 no_port ln
+bench_fe ln
+tap_check "ln made again: locked on the same MAC and address" wait_for 15 eval '[[ $(psec ln) == "$lock_ln" ]]'
+uvnetd_stop KILL 10
+uvnetd_start || e2e_bail "uvnetd starts again (port security)"
+if wait_for 20 eval '[[ $(psec ln) == "$lock_ln" ]]'; then
+    tap_ok "uvnetd restarted: ln locked on the same MAC and address again"
+else
+    tap_not_ok "uvnetd restarted: ln locked on the same MAC and address again"
+    diag "$(psec ln)" "$(tail -n 5 "$T/bench-ln.out")"
+fi
+kill -TERM "$BENCH_PID"; wait_for 10 _pid_gone "$BENCH_PID"
+wait_for 10 no_port ln
+
+# a network whose directory gives no port security
+ctl net-define sdo mode=isolated subnet=10.219.1.0/24 socket-group="$group" socket-port-security=off &&
+    ctl net-start sdo || e2e_bail "network sdo (socket-port-security=off) defined and started"
+tap_is "net-list: socket_port_security off" \
+    "$(ctl --json net-list | jget "[n['socket_port_security'] for n in d['networks'] if n['name'] == 'sdo'][0]")" off
+spawn timeout 60 "$BENCH" tx --server --path "$T/net/sdo/o1.sock" --src-mac "$macl" --rate 50 --seconds 30 \
+    >"$T/bench-o1.out" 2>&1
+BENCH_PID=$BG_PID
+tap_check "o1 attached and connected" wait_for 10 connected o1
+tap_is "o1 has no port security" "$(psec o1)" "- -"
+kill -TERM "$BENCH_PID"; wait_for 10 _pid_gone "$BENCH_PID"
+ctl net-stop sdo && ctl net-undefine sdo
 
 # ---- an operator's port and a directory socket with the same name ----
 ctl add-br br0 && ctl add-port br0 g2 type=vhost-user path="$T/g2op.sock" group="$group" perm=0660 ||

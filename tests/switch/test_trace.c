@@ -3,7 +3,8 @@
  * `uvnetctl trace` (switch/trace.c) against a bridge of four ports: a
  * learned destination goes to its port only, an unknown one floods with
  * each port's tag, a tag the in-port does not admit is a VLAN drop, a
- * spoofed source a port-security drop, a long frame is not output where
+ * spoofed source a port-security drop (a learning port's trace latches
+ * nothing), a long frame is not output where
  * the MTU is smaller, an empty bucket a policing drop, a mirror's output
  * port neither sends nor is sent to; the trace learns
  * nothing; and the words are parsed strictly.
@@ -230,6 +231,42 @@ static void a_spoofed_source_is_a_port_security_drop(void **state)
 	env_fini(&e);
 }
 
+/* A learning port: the trace says what would be latched, and latches nothing. */
+static void a_trace_on_a_learning_port_latches_nothing(void **state)
+{
+	struct env e;
+	struct trace_result r;
+	struct bridge_port_cfg c, *old;
+
+	(void)state;
+	env_init(&e);
+	c = *bridge_port_cfg(e.br, &e.port[0]);
+	port_sec_learning(&c.sec, NULL);
+	c.secure = c.learn = true;
+	assert_int_equal(bridge_set_port_cfg(e.br, &e.port[0], &c, &old), 0);
+	free(old);
+	run(&e, &r, "in-port=p0", "dl-src=ff:ff:ff:ff:ff:ff", "dl-dst=02:00:00:00:00:02", NULL);
+	assert_int_equal(r.verdict, TRACE_DROP_SECURITY);
+	assert_int_equal(r.sec, PORT_SEC_ETH_SRC);
+	assert_true(r.learning);
+	assert_false(r.latches);
+	assert_int_equal(r.latch, 0);
+	run(&e, &r, "in-port=p0", "dl-src=02:00:00:00:00:66", "dl-dst=02:00:00:00:00:02",
+	    "dl-type=0x88b5", NULL);
+	assert_int_equal(r.verdict, TRACE_FORWARD);
+	assert_true(r.latches);
+	assert_int_equal(r.latch, PORT_SEC_LATCHED | 0x020000000066ull);
+	assert_int_equal(bridge_port_latch(e.br, &e.port[0]), 0);
+	/* once a frame latched for real, the trace judges against it */
+	__atomic_store_n(bridge_port_cfg(e.br, &e.port[0])->sec.latch,
+			 PORT_SEC_LATCHED | 0x020000000001ull, __ATOMIC_RELEASE);
+	run(&e, &r, "in-port=p0", "dl-src=02:00:00:00:00:66", "dl-dst=02:00:00:00:00:02",
+	    "dl-type=0x88b5", NULL);
+	assert_int_equal(r.sec, PORT_SEC_ETH_SRC);
+	assert_false(r.latches);
+	env_fini(&e);
+}
+
 static void a_frame_over_a_ports_mtu_is_not_output_there(void **state)
 {
 	struct env e;
@@ -320,6 +357,7 @@ int main(void)
 		cmocka_unit_test(a_tag_the_port_does_not_admit_is_a_vlan_drop),
 		cmocka_unit_test(a_spoofed_source_is_a_port_security_drop),
 		cmocka_unit_test(a_mirror_output_port_takes_no_part_in_switching),
+		cmocka_unit_test(a_trace_on_a_learning_port_latches_nothing),
 		cmocka_unit_test(a_frame_over_a_ports_mtu_is_not_output_there),
 		cmocka_unit_test(an_empty_bucket_is_a_policing_drop),
 		cmocka_unit_test(the_words_are_parsed_strictly),
