@@ -60,6 +60,15 @@ static void env_init(struct env *e)
 	}
 }
 
+/* Give port i configuration c, as set-port does. */
+static void set_cfg(struct env *e, unsigned i, const struct bridge_port_cfg *c)
+{
+	struct bridge_port_cfg *old;
+
+	assert_int_equal(bridge_set_port_cfg(e->br, &e->port[i], c, &old), 0);
+	free(old);
+}
+
 static void env_fini(struct env *e)
 {
 	bridge_free(e->br);
@@ -213,7 +222,7 @@ static void a_spoofed_source_is_a_port_security_drop(void **state)
 {
 	struct env e;
 	struct trace_result r;
-	struct bridge_port_cfg c, *old;
+	struct bridge_port_cfg c;
 	struct error err;
 
 	(void)state;
@@ -221,8 +230,7 @@ static void a_spoofed_source_is_a_port_security_drop(void **state)
 	c = *bridge_port_cfg(e.br, &e.port[0]);
 	assert_int_equal(port_sec_parse(&c.sec, "02:00:00:00:00:01", &err), 0);
 	c.secure = true;
-	assert_int_equal(bridge_set_port_cfg(e.br, &e.port[0], &c, &old), 0);
-	free(old);
+	set_cfg(&e, 0, &c);
 	run(&e, &r, "in-port=p0", "dl-src=02:00:00:00:00:66", "dl-dst=02:00:00:00:00:02", NULL);
 	assert_int_equal(r.verdict, TRACE_DROP_SECURITY);
 	assert_int_equal(r.sec, PORT_SEC_ETH_SRC);
@@ -236,15 +244,14 @@ static void a_trace_on_a_learning_port_latches_nothing(void **state)
 {
 	struct env e;
 	struct trace_result r;
-	struct bridge_port_cfg c, *old;
+	struct bridge_port_cfg c;
 
 	(void)state;
 	env_init(&e);
 	c = *bridge_port_cfg(e.br, &e.port[0]);
 	port_sec_learning(&c.sec, NULL);
 	c.secure = c.learn = true;
-	assert_int_equal(bridge_set_port_cfg(e.br, &e.port[0], &c, &old), 0);
-	free(old);
+	set_cfg(&e, 0, &c);
 	run(&e, &r, "in-port=p0", "dl-src=ff:ff:ff:ff:ff:ff", "dl-dst=02:00:00:00:00:02", NULL);
 	assert_int_equal(r.verdict, TRACE_DROP_SECURITY);
 	assert_int_equal(r.sec, PORT_SEC_ETH_SRC);
@@ -290,14 +297,13 @@ static void an_empty_bucket_is_a_policing_drop(void **state)
 {
 	struct env e;
 	struct trace_result r;
-	struct bridge_port_cfg c, *old;
+	struct bridge_port_cfg c;
 
 	(void)state;
 	env_init(&e);
 	c = *bridge_port_cfg(e.br, &e.port[0]);
 	police_cfg_init(&c.police, 1, 8);             /* 1000 bytes */
-	assert_int_equal(bridge_set_port_cfg(e.br, &e.port[0], &c, &old), 0);
-	free(old);
+	set_cfg(&e, 0, &c);
 	run(&e, &r, "in-port=p0", "dl-src=02:00:00:00:00:01", "dl-dst=02:00:00:00:00:02",
 	    "len=1014", NULL);
 	assert_true(r.policed);
